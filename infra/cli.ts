@@ -1,0 +1,37 @@
+/**
+ * The `lustre-dr` operations CLI. Each command lives with the code it drives (infra/<area>/command.ts)
+ * and registers itself here; this file only assembles them.
+ */
+import { Command, CommanderError } from "commander";
+import { ExitCode, UsageError } from "./output";
+
+export function buildProgram(): Command {
+    const program = new Command("lustre-dr")
+        .description("Operate the lustre-dr disaster-recovery pair: deploy, recover, drill, restore, status")
+        .showHelpAfterError()
+        .exitOverride();
+    return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+    const program = buildProgram();
+    try {
+        await program.parseAsync(argv);
+    } catch (error) {
+        process.exitCode = exitCodeFor(error);
+        if (!(error instanceof CommanderError)) {
+            process.stderr.write(`lustre-dr: ${(error as Error).message}\n`);
+        }
+    }
+}
+
+function exitCodeFor(error: unknown): number {
+    if (error instanceof CommanderError) {
+        // --help and --version end through here with exit code 0
+        return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (error instanceof UsageError) {
+        return ExitCode.Usage;
+    }
+    return ExitCode.Failed;
+}

@@ -1,0 +1,33 @@
+/**
+ * The stack outputs contract (design.md §4): what each side exports, and what its peer, the CLI and the
+ * operators read back. Keep these names stable: they are read across stacks and accounts.
+ */
+
+/** Where a side's outbound replication stands in the handshake (design.md §5). */
+export type ReplicationStatus = "active" | "awaiting-peer-grant" | "no-peer" | "detached";
+
+export const replicationStatuses: readonly ReplicationStatus[] = ["active", "awaiting-peer-grant", "no-peer", "detached"];
+
+export interface SiteOutputs {
+    accountId: string;
+    region: string;
+    /** `primary` or `dr`. */
+    role: string;
+    bucketName: string;
+    bucketArn: string;
+    /** Absent with SSE_S3. */
+    kmsKeyArn?: string;
+    /** Role S3 assumes to replicate this bucket to the peer. */
+    replicationRoleArn: string;
+    /** Role S3 Batch Operations assumes to replicate existing objects (sync-existing, failback). */
+    batchReplicationRoleArn: string;
+    /** Role ARNs this bucket's policy accepts replicas from. */
+    replicationGrantedTo: string[];
+    replicationStatus: ReplicationStatus;
+    /** Present only when Lustre is enabled on this side. */
+    fileSystemId?: string;
+    fileSystemDnsName?: string;
+    fileSystemMountName?: string;
+    dataRepositoryAssociationId?: string;
+    mountCommand?: string;
+}

@@ -1,0 +1,306 @@
+/**
+ * IAM, bucket and KMS key policy documents for a replicated bucket, built as typed objects.
+ *
+ * Every function here is pure: give it plain strings (tests) or Pulumi inputs (components, through
+ * `pulumi.jsonStringify`) and it returns the same document shape. Action lists follow the S3 replication
+ * permission model (design.md §7); each one is here because replication, batch replication or FSx needs it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+type Value = pulumi.Input<string>;
+type OneOrMany = Value | Value[];
+
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Principal?: "*" | { AWS?: OneOrMany; Service?: OneOrMany };
+    Action: string | string[];
+    /** Absent only in trust policies, where IAM rejects it. */
+    Resource?: OneOrMany;
+    Condition?: Record<string, Record<string, OneOrMany>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+function document(statements: PolicyStatement[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+function objectsOf(bucketArn: Value): pulumi.Input<string> {
+    return pulumi.interpolate`${bucketArn}/*`;
+}
+
+/** Actions a source role needs on the destination's objects (and the destination grants to it). */
+export const replicaWriteActions = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"];
+
+/**
+ * Bucket-level actions the destination grants the source role. The AWS example also grants
+ * `s3:PutBucketVersioning`; replication never needs it, and granting it would let a compromised peer
+ * suspend versioning on this bucket, so it is deliberately left out.
+ */
+export const replicaBucketActions = ["s3:GetBucketVersioning", "s3:List*"];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Trust policies
+
+/**
+ * S3 may assume the replication role only on behalf of this account's bucket (confused-deputy protection).
+ */
+export function replicationTrustPolicy(accountId: Value, sourceBucketArn: Value): PolicyDocument {
+    return document([
+        {
+            Sid: "S3AssumesForReplication",
+            Effect: "Allow",
+            Principal: { Service: "s3.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+                StringEquals: { "aws:SourceAccount": accountId },
+                ArnLike: { "aws:SourceArn": sourceBucketArn },
+            },
+        },
+    ]);
+}
+
+export function batchReplicationTrustPolicy(accountId: Value): PolicyDocument {
+    return document([
+        {
+            Sid: "BatchOperationsAssumesForReplication",
+            Effect: "Allow",
+            Principal: { Service: "batchoperations.s3.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Replication role
+
+export interface ReplicationRolePolicyArgs {
+    readonly sourceBucketArn: Value;
+    readonly sourceRegion: Value;
+    /** Customer-managed key of the source bucket; absent with SSE-S3. */
+    readonly sourceKeyArn?: Value;
+    /** Object Lock on the source adds the retention and legal-hold reads replication needs. */
+    readonly objectLock: boolean;
+    /** The peer, once replication to it is configured; absent before the handshake completes. */
+    readonly destination?: {
+        readonly bucketArn: Value;
+        readonly region: Value;
+        readonly keyArn?: Value;
+        /** The destination belongs to another account: replicas change owner, which needs its own permission. */
+        readonly crossAccount: boolean;
+    };
+}
+
+/** The policy S3 acts with when replicating this bucket: exactly this bucket, the peer bucket and their keys. */
+export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "ReadSourceConfiguration",
+            Effect: "Allow",
+            Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            Resource: args.sourceBucketArn,
+        },
+        {
+            Sid: "ReadSourceObjectVersions",
+            Effect: "Allow",
+            Action: [
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+                ...(args.objectLock ? ["s3:GetObjectRetention", "s3:GetObjectLegalHold"] : []),
+            ],
+            Resource: objectsOf(args.sourceBucketArn),
+        },
+    ];
+    if (args.sourceKeyArn) {
+        statements.push({
+            Sid: "DecryptSourceObjects",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: args.sourceKeyArn,
+            Condition: s3KeyUseCondition(args.sourceRegion, args.sourceBucketArn),
+        });
+    }
+    const destination = args.destination;
+    if (destination) {
+        statements.push({
+            Sid: "WriteReplicas",
+            Effect: "Allow",
+            Action: [...replicaWriteActions, ...(destination.crossAccount ? ["s3:ObjectOwnerOverrideToBucketOwner"] : [])],
+            Resource: objectsOf(destination.bucketArn),
+        });
+        if (destination.keyArn) {
+            statements.push({
+                Sid: "EncryptReplicas",
+                Effect: "Allow",
+                Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+                Resource: destination.keyArn,
+                Condition: s3KeyUseCondition(destination.region, destination.bucketArn),
+            });
+        }
+    }
+    return document(statements);
+}
+
+/**
+ * A key may be used only by S3 in its region, for this bucket. With bucket keys the encryption context is the
+ * bucket ARN; objects written before bucket keys were enabled carry their own ARN, hence both patterns.
+ */
+function s3KeyUseCondition(region: Value, bucketArn: Value): Record<string, Record<string, OneOrMany>> {
+    return {
+        StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${region}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, objectsOf(bucketArn)] },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batch replication role (existing objects: sync-existing and failback)
+
+export const batchReportPrefix = ".lustre-dr/batch-reports/";
+
+export interface BatchReplicationRolePolicyArgs {
+    readonly sourceBucketArn: Value;
+    readonly sourceKeyArn?: Value;
+}
+
+/**
+ * S3 Batch Replication with a generated manifest: start replication of source objects, generate the manifest
+ * from the bucket, and write the completion report under `.lustre-dr/batch-reports/` of the same bucket.
+ */
+export function batchReplicationRolePolicy(args: BatchReplicationRolePolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "InitiateReplication",
+            Effect: "Allow",
+            Action: "s3:InitiateReplication",
+            Resource: objectsOf(args.sourceBucketArn),
+        },
+        {
+            Sid: "GenerateManifest",
+            Effect: "Allow",
+            Action: ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"],
+            Resource: args.sourceBucketArn,
+        },
+        {
+            Sid: "ReadManifest",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: pulumi.interpolate`${args.sourceBucketArn}/${batchReportPrefix}*`,
+        },
+        {
+            Sid: "WriteReport",
+            Effect: "Allow",
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${args.sourceBucketArn}/${batchReportPrefix}*`,
+        },
+    ];
+    if (args.sourceKeyArn) {
+        statements.push({
+            Sid: "UseKeyForManifestAndReport",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: args.sourceKeyArn,
+        });
+    }
+    return document(statements);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bucket policy
+
+export interface BucketPolicyArgs {
+    readonly bucketArn: Value;
+    /** The peer's replication role, once this side accepts replicas from it. */
+    readonly peerReplicationRoleArn?: Value;
+}
+
+export function bucketPolicy(args: BucketPolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [args.bucketArn, objectsOf(args.bucketArn)],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+    ];
+    if (args.peerReplicationRoleArn) {
+        statements.push(
+            {
+                Sid: "AcceptReplicasFromPeer",
+                Effect: "Allow",
+                Principal: { AWS: args.peerReplicationRoleArn },
+                Action: [...replicaWriteActions, "s3:ObjectOwnerOverrideToBucketOwner"],
+                Resource: objectsOf(args.bucketArn),
+            },
+            {
+                Sid: "LetPeerCheckVersioning",
+                Effect: "Allow",
+                Principal: { AWS: args.peerReplicationRoleArn },
+                Action: replicaBucketActions,
+                Resource: args.bucketArn,
+            },
+        );
+    }
+    return document(statements);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// KMS key policy
+
+/** Service-linked role FSx creates per file system to reach its linked bucket. */
+export function fsxS3AccessRolePattern(partition: Value, accountId: Value): pulumi.Input<string> {
+    return pulumi.interpolate`arn:${partition}:iam::${accountId}:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/AWSServiceRoleForFSxS3Access_*`;
+}
+
+export interface KeyPolicyArgs {
+    readonly partition: Value;
+    readonly accountId: Value;
+    readonly region: Value;
+    readonly bucketArn: Value;
+    readonly peerReplicationRoleArn?: Value;
+}
+
+export function keyPolicy(args: KeyPolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        {
+            // Without this statement IAM policies in the account cannot grant use of the key at all.
+            Sid: "AccountAdministersKeyThroughIam",
+            Effect: "Allow",
+            Principal: { AWS: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+        },
+        {
+            Sid: "FsxReadsAndWritesLinkedBucket",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: "*",
+            Condition: {
+                StringEquals: {
+                    "aws:PrincipalAccount": args.accountId,
+                    "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com`,
+                },
+                ArnLike: { "aws:PrincipalArn": fsxS3AccessRolePattern(args.partition, args.accountId) },
+            },
+        },
+    ];
+    if (args.peerReplicationRoleArn) {
+        statements.push({
+            Sid: "PeerEncryptsReplicas",
+            Effect: "Allow",
+            Principal: { AWS: args.peerReplicationRoleArn },
+            Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: s3KeyUseCondition(args.region, args.bucketArn),
+        });
+    }
+    return document(statements);
+}

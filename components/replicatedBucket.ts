@@ -1,0 +1,313 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    batchReplicationRolePolicy,
+    batchReplicationTrustPolicy,
+    bucketPolicy,
+    keyPolicy,
+    replicationRolePolicy,
+    replicationTrustPolicy,
+} from "./policyDocuments";
+import { replicationRule } from "./replicationRule";
+
+export type BucketEncryption = "SSE_KMS" | "SSE_S3";
+export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
+
+/** Where this bucket replicates to: the peer's bucket, read from its stack outputs. */
+export interface ReplicationDestination {
+    /** @example "arn:aws:s3:::lustre-dr-dr-data" */
+    readonly bucketArn: string;
+    /** Account that owns the destination bucket. */
+    readonly accountId: string;
+    /** Region of the destination bucket; must differ from this bucket's. */
+    readonly region: string;
+    /** Full ARN of the destination bucket's key. Required when this bucket uses SSE-KMS. */
+    readonly kmsKeyArn?: string;
+}
+
+export interface ReplicatedBucketArgs {
+    /** Account this bucket lives in (from `aws.getCallerIdentity`). */
+    readonly accountId: string;
+    /** AWS partition, e.g. `aws`. */
+    readonly partition: string;
+    /** Region of this bucket. */
+    readonly region: string;
+    /**
+     * Physical bucket name. Must be globally unique.
+     * @default a name derived from the resource name with a random suffix
+     */
+    readonly bucketName?: string;
+    /**
+     * Default encryption: a customer-managed KMS key (rotation on, bucket key on) or S3-managed keys.
+     * @default "SSE_KMS"
+     */
+    readonly encryption?: BucketEncryption;
+    /**
+     * Days a noncurrent version is kept before it expires. This is how far back point-in-time restore can go.
+     * @default 90
+     */
+    readonly noncurrentVersionRetentionDays?: number;
+    /**
+     * Object Lock default retention. Can only be switched on when the bucket is created.
+     * @example { mode: "GOVERNANCE", days: 30 }
+     */
+    readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+    /**
+     * Let `pulumi destroy` delete a bucket that still holds objects.
+     * @default false
+     */
+    readonly forceDestroy?: boolean;
+    /**
+     * Name of the role S3 assumes to replicate this bucket. Deterministic, so that the peer can grant its ARN.
+     * @example "lustre-dr-primary-replication"
+     */
+    readonly replicationRoleName: string;
+    /**
+     * Name of the role S3 Batch Operations assumes to replicate objects that existed before replication.
+     * @example "lustre-dr-primary-batch-replication"
+     */
+    readonly batchReplicationRoleName: string;
+    /** The peer's replication role ARN this bucket accepts replicas from (bucket and key policy grants). */
+    readonly acceptReplicasFrom?: string;
+    /** Replicate every object to this destination. Only set it once the destination grants this side's role. */
+    readonly replicateTo?: ReplicationDestination;
+    /**
+     * S3 Replication Time Control (15 minutes) with replication metrics.
+     * @default true
+     */
+    readonly replicationTimeControl?: boolean;
+    /**
+     * Protect the bucket and its key from `pulumi destroy` and from replacement.
+     * @default true
+     */
+    readonly protect?: boolean;
+    /** Tags for every taggable child resource. */
+    readonly tags?: Record<string, string>;
+}
+
+/**
+ * A versioned, encrypted, private S3 bucket that replicates to a peer bucket in another region (and possibly
+ * another account), with the roles and policies both directions of a two-way replication need.
+ */
+export class ReplicatedBucket extends pulumi.ComponentResource {
+    public readonly bucket: aws.s3.Bucket;
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    /** Absent with SSE-S3. */
+    public readonly kmsKey?: aws.kms.Key;
+    public readonly replicationRole: aws.iam.Role;
+    public readonly batchReplicationRole: aws.iam.Role;
+    public readonly versioning: aws.s3.BucketVersioning;
+    /** Present only when `replicateTo` is set. */
+    public readonly replicationConfig?: aws.s3.BucketReplicationConfig;
+
+    constructor(name: string, args: ReplicatedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lustre-dr:storage:ReplicatedBucket", name, {}, opts);
+
+        const encryption = args.encryption ?? "SSE_KMS";
+        const protect = args.protect ?? true;
+        const tags = args.tags ?? {};
+        const child = { parent: this };
+
+        this.bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            {
+                bucket: args.bucketName,
+                forceDestroy: args.forceDestroy ?? false,
+                objectLockEnabled: args.objectLock ? true : undefined,
+                tags,
+            },
+            { ...child, protect },
+        );
+        this.bucketName = this.bucket.bucket;
+        this.bucketArn = this.bucket.arn;
+        const bucketId = this.bucket.id;
+
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            {
+                bucket: bucketId,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            child,
+        );
+
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            child,
+        );
+
+        // Versioning is what makes replication and point-in-time restore possible; it is never suspended.
+        this.versioning = new aws.s3.BucketVersioning(
+            `${name}-versioning`,
+            { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
+            child,
+        );
+
+        if (encryption === "SSE_KMS") {
+            this.kmsKey = new aws.kms.Key(
+                `${name}-key`,
+                {
+                    description: pulumi.interpolate`Default encryption of s3://${this.bucket.bucket} (lustre-dr)`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    policy: pulumi.jsonStringify(
+                        keyPolicy({
+                            partition: args.partition,
+                            accountId: args.accountId,
+                            region: args.region,
+                            bucketArn: this.bucketArn,
+                            peerReplicationRoleArn: args.acceptReplicasFrom,
+                        }),
+                    ),
+                    tags,
+                },
+                { ...child, protect },
+            );
+        }
+        const kmsKeyArn = this.kmsKey?.arn;
+
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket: bucketId,
+                rules: [
+                    kmsKeyArn
+                        ? {
+                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
+                              bucketKeyEnabled: true,
+                          }
+                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                ],
+            },
+            child,
+        );
+
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucketId,
+                rules: [
+                    {
+                        id: "expire-noncurrent-versions",
+                        status: "Enabled",
+                        filter: {},
+                        noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionRetentionDays ?? 90 },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                        expiration: { expiredObjectDeleteMarker: true },
+                    },
+                ],
+            },
+            { ...child, dependsOn: [this.versioning] },
+        );
+
+        if (args.objectLock) {
+            new aws.s3.BucketObjectLockConfiguration(
+                `${name}-object-lock`,
+                {
+                    bucket: bucketId,
+                    rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
+                },
+                { ...child, dependsOn: [this.versioning] },
+            );
+        }
+
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            {
+                bucket: bucketId,
+                policy: pulumi.jsonStringify(
+                    bucketPolicy({ bucketArn: this.bucketArn, peerReplicationRoleArn: args.acceptReplicasFrom }),
+                ),
+            },
+            child,
+        );
+
+        this.replicationRole = new aws.iam.Role(
+            `${name}-replication-role`,
+            {
+                name: args.replicationRoleName,
+                description: "S3 replicates the lustre-dr bucket to its peer with this role",
+                assumeRolePolicy: pulumi.jsonStringify(replicationTrustPolicy(args.accountId, this.bucketArn)),
+                tags,
+            },
+            child,
+        );
+        const destination = args.replicateTo;
+        const replicationPolicy = new aws.iam.RolePolicy(
+            `${name}-replication-policy`,
+            {
+                role: this.replicationRole.id,
+                policy: pulumi.jsonStringify(
+                    replicationRolePolicy({
+                        sourceBucketArn: this.bucketArn,
+                        sourceRegion: args.region,
+                        sourceKeyArn: kmsKeyArn,
+                        objectLock: args.objectLock !== undefined,
+                        destination: destination && {
+                            bucketArn: destination.bucketArn,
+                            region: destination.region,
+                            keyArn: destination.kmsKeyArn,
+                            crossAccount: destination.accountId !== args.accountId,
+                        },
+                    }),
+                ),
+            },
+            child,
+        );
+
+        this.batchReplicationRole = new aws.iam.Role(
+            `${name}-batch-replication-role`,
+            {
+                name: args.batchReplicationRoleName,
+                description: "S3 Batch Operations replicates existing lustre-dr objects to the peer with this role",
+                assumeRolePolicy: pulumi.jsonStringify(batchReplicationTrustPolicy(args.accountId)),
+                tags,
+            },
+            child,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-batch-replication-policy`,
+            {
+                role: this.batchReplicationRole.id,
+                policy: pulumi.jsonStringify(
+                    batchReplicationRolePolicy({ sourceBucketArn: this.bucketArn, sourceKeyArn: kmsKeyArn }),
+                ),
+            },
+            child,
+        );
+
+        if (destination) {
+            this.replicationConfig = new aws.s3.BucketReplicationConfig(
+                `${name}-replication`,
+                {
+                    bucket: bucketId,
+                    role: this.replicationRole.arn,
+                    rules: [
+                        replicationRule({
+                            destinationBucketArn: destination.bucketArn,
+                            destinationAccountId: destination.accountId !== args.accountId ? destination.accountId : undefined,
+                            destinationKeyArn: destination.kmsKeyArn,
+                            sourceUsesKms: encryption === "SSE_KMS",
+                            replicationTimeControl: args.replicationTimeControl ?? true,
+                        }),
+                    ],
+                },
+                // S3 rejects a replication configuration on a bucket whose versioning is not yet Enabled.
+                { ...child, dependsOn: [this.versioning, replicationPolicy] },
+            );
+        }
+
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            kmsKeyArn,
+            replicationRoleArn: this.replicationRole.arn,
+            batchReplicationRoleArn: this.batchReplicationRole.arn,
+        });
+    }
+}

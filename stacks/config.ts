@@ -1,0 +1,291 @@
+/**
+ * The config contract (design.md §3): parse and validate everything a stack is given, before any resource is
+ * registered. Every problem is reported at once, each naming its key, the value given and what is valid.
+ */
+import { z } from "zod";
+import { ConfigError, ConfigProblem } from "../components/problems";
+import { bucketNameProblems } from "./bucketName";
+
+export const configNamespace = "lustre-dr";
+
+export type SiteRole = "primary" | "dr";
+const roles = ["primary", "dr"] as const;
+
+const objectLockSchema = z.strictObject({
+    mode: z.enum(["GOVERNANCE", "COMPLIANCE"]),
+    days: z.number().int().min(1),
+});
+
+const bucketSchema = z.strictObject({
+    name: z.string().optional(),
+    encryption: z.enum(["SSE_KMS", "SSE_S3"]).default("SSE_KMS"),
+    replicationTimeControl: z.boolean().default(true),
+    noncurrentVersionRetentionDays: z.number().int().min(1).default(90),
+    objectLock: objectLockSchema.optional(),
+    forceDestroy: z.boolean().default(false),
+});
+
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 10.0.0.0/16");
+
+const existingNetworkSchema = z.strictObject({
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "a VPC id such as vpc-0123456789abcdef0"),
+    subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, "a subnet id such as subnet-0123456789abcdef0"),
+    clientCidrs: z.array(cidr).default([]),
+});
+
+const createdNetworkSchema = z.strictObject({
+    create: z.literal(true),
+    cidr: cidr.default("10.80.0.0/16"),
+    clientCidrs: z.array(cidr).default([]),
+});
+
+const networkSchema = z.union([existingNetworkSchema, createdNetworkSchema], {
+    error: "either {vpcId, subnetId, clientCidrs} of an existing network, or {create: true, cidr}",
+});
+
+const lustreSchema = z.strictObject({
+    enabled: z.boolean().optional(),
+    deploymentType: z.string().default("PERSISTENT_2"),
+    storageType: z.string().default("SSD"),
+    storageCapacityGiB: z.number().int().default(1200),
+    perUnitStorageThroughput: z.number().int().optional(),
+    fileSystemPath: z.string().default("/s3"),
+    repositoryPrefix: z.string().default(""),
+    dataCompression: z.enum(["LZ4", "NONE"]).default("LZ4"),
+    driveCacheType: z.string().optional(),
+    weeklyMaintenanceStartTime: z.string().optional(),
+    logLevel: z.enum(["WARN_ERROR", "WARN_ONLY", "ERROR_ONLY", "DISABLED"]).default("WARN_ERROR"),
+});
+
+const clientName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "lowercase letters, digits and hyphens, starting with a letter");
+const mountPoint = z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, "an absolute path such as /fsx").default("/fsx");
+
+const clientSchema = z.discriminatedUnion("kind", [
+    z.strictObject({
+        name: clientName,
+        kind: z.literal("instance"),
+        instanceType: z.string().default("m6i.large"),
+        os: z.enum(["al2023", "al2", "ubuntu2204"]).default("al2023"),
+        mountPoint,
+    }),
+    z.strictObject({
+        name: clientName,
+        kind: z.literal("ssh"),
+        host: z.string().min(1),
+        user: z.string().min(1),
+        mountPoint,
+    }),
+]);
+
+const recoverySchema = z.strictObject({ detached: z.boolean().default(false) });
+
+const alarmsSchema = z.strictObject({
+    email: z.email().optional(),
+    replicationLatencySeconds: z.number().int().min(60).default(900),
+});
+
+const peerStackSchema = z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "a fully qualified stack name <organization>/<project>/<stack>");
+
+/** The stack's own identity, from the Pulumi engine. */
+export interface StackIdentity {
+    readonly organization: string;
+    readonly project: string;
+    readonly stack: string;
+}
+
+/** Config as it arrives: each key of the `lustre-dr` namespace parsed from YAML/JSON, plus `aws:region`. */
+export interface RawSiteConfig {
+    readonly awsRegion?: unknown;
+    readonly role?: unknown;
+    readonly peerStack?: unknown;
+    readonly bucket?: unknown;
+    readonly network?: unknown;
+    readonly lustre?: unknown;
+    readonly clients?: unknown;
+    readonly recovery?: unknown;
+    readonly alarms?: unknown;
+}
+
+export type BucketSettings = z.infer<typeof bucketSchema>;
+export type NetworkSettings = z.infer<typeof networkSchema>;
+export type LustreSettings = Omit<z.infer<typeof lustreSchema>, "enabled"> & { enabled: boolean };
+export type ClientSettings = z.infer<typeof clientSchema>;
+export type AlarmSettings = z.infer<typeof alarmsSchema>;
+
+export interface SiteConfig {
+    readonly region: string;
+    readonly role: SiteRole;
+    readonly peerStack?: string;
+    readonly bucket: BucketSettings;
+    readonly network?: NetworkSettings;
+    readonly lustre: LustreSettings;
+    readonly clients: ClientSettings[];
+    readonly detached: boolean;
+    readonly alarms: AlarmSettings;
+}
+
+const siteSchema = z.object({
+    awsRegion: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "an AWS region such as us-east-1"),
+    role: z.enum(roles).optional(),
+    peerStack: peerStackSchema.optional(),
+    bucket: bucketSchema.default(bucketSchema.parse({})),
+    network: networkSchema.optional(),
+    lustre: lustreSchema.default(lustreSchema.parse({})),
+    clients: z.array(clientSchema).default([]),
+    recovery: recoverySchema.default({ detached: false }),
+    alarms: alarmsSchema.default(alarmsSchema.parse({})),
+});
+
+/** Maps the schema's field names back to the keys users write. */
+function keyOf(path: readonly PropertyKey[]): string {
+    const [head, ...rest] = path.map(String);
+    const top = head === "awsRegion" ? "aws:region" : `${configNamespace}:${head}`;
+    return rest.reduce((key, part) => (/^\d+$/.test(part) ? `${key}[${part}]` : `${key}.${part}`), top);
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+    return path.reduce<unknown>((value, part) => {
+        if (value !== null && typeof value === "object") {
+            return (value as Record<PropertyKey, unknown>)[part];
+        }
+        return undefined;
+    }, raw);
+}
+
+function problemFromIssue(raw: RawSiteConfig, issue: z.core.$ZodIssue): ConfigProblem[] {
+    switch (issue.code) {
+        case "unrecognized_keys":
+            return issue.keys.map((key) => ({
+                key: keyOf([...issue.path, key]),
+                value: valueAt(raw, [...issue.path, key]),
+                expected: "no such key (check the spelling against docs/config.md)",
+            }));
+        case "invalid_value":
+            return [
+                {
+                    key: keyOf(issue.path),
+                    value: valueAt(raw, issue.path),
+                    expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+                },
+            ];
+        case "invalid_type":
+            return [
+                {
+                    key: keyOf(issue.path),
+                    value: valueAt(raw, issue.path),
+                    expected: issue.message.startsWith("Invalid input") ? `a value of type ${issue.expected}` : issue.message,
+                },
+            ];
+        case "too_small":
+            return [
+                {
+                    key: keyOf(issue.path),
+                    value: valueAt(raw, issue.path),
+                    expected: `${issue.origin === "array" ? "at least" : "a number >="} ${String(issue.minimum)}`,
+                },
+            ];
+        case "invalid_union": {
+            return [{ key: keyOf(issue.path), value: valueAt(raw, issue.path), expected: issue.message }];
+        }
+        default:
+            return [{ key: keyOf(issue.path), value: valueAt(raw, issue.path), expected: issue.message }];
+    }
+}
+
+/** Checks that need more than one key, or the stack's own identity. */
+function crossKeyProblems(config: SiteConfig, raw: RawSiteConfig, self: StackIdentity): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    if (config.peerStack) {
+        const [organization, project, stack] = config.peerStack.split("/");
+        if (organization === self.organization && project === self.project && stack === self.stack) {
+            problems.push({
+                key: `${configNamespace}:peerStack`,
+                value: config.peerStack,
+                expected: `the other side's stack, not this stack (${self.organization}/${self.project}/${self.stack})`,
+            });
+        }
+    }
+    if (config.bucket.name !== undefined) {
+        problems.push(
+            ...bucketNameProblems(config.bucket.name).map((expected) => ({
+                key: `${configNamespace}:bucket.name`,
+                value: config.bucket.name,
+                expected,
+            })),
+        );
+    }
+    if (config.lustre.enabled && config.network === undefined) {
+        problems.push({
+            key: `${configNamespace}:network`,
+            value: raw.network,
+            expected: "a network when lustre.enabled is true: {vpcId, subnetId, clientCidrs} or {create: true}",
+        });
+    }
+    if (config.clients.length > 0 && !config.lustre.enabled) {
+        problems.push({
+            key: `${configNamespace}:clients`,
+            value: config.clients.map((c) => c.name),
+            expected: "no clients while lustre.enabled is false (clients mount this side's file system)",
+        });
+    }
+    const seen = new Set<string>();
+    config.clients.forEach((client, index) => {
+        if (seen.has(client.name)) {
+            problems.push({
+                key: `${configNamespace}:clients[${index}].name`,
+                value: client.name,
+                expected: "a name no other client uses",
+            });
+        }
+        seen.add(client.name);
+    });
+    return problems;
+}
+
+/**
+ * Parses raw config into a typed SiteConfig, or throws one ConfigError listing every problem.
+ * `extraChecks` adds domain rules that live with their component (e.g. Lustre sizing).
+ */
+export function parseSiteConfig(
+    raw: RawSiteConfig,
+    self: StackIdentity,
+    extraChecks: (config: SiteConfig) => ConfigProblem[] = () => [],
+): SiteConfig {
+    const parsed = siteSchema.safeParse(raw);
+    if (!parsed.success) {
+        throw new ConfigError(parsed.error.issues.flatMap((issue) => problemFromIssue(raw, issue)));
+    }
+    const value = parsed.data;
+    const role = value.role ?? defaultRole(self.stack);
+    if (role === undefined) {
+        throw new ConfigError([
+            {
+                key: `${configNamespace}:role`,
+                value: raw.role,
+                expected: `"primary" or "dr" (required because the stack name "${self.stack}" is neither)`,
+            },
+        ]);
+    }
+    const config: SiteConfig = {
+        region: value.awsRegion,
+        role,
+        peerStack: value.peerStack,
+        bucket: value.bucket,
+        network: value.network,
+        lustre: { ...value.lustre, enabled: value.lustre.enabled ?? role === "primary" },
+        clients: value.clients,
+        detached: value.recovery.detached,
+        alarms: value.alarms,
+    };
+    const problems = [...crossKeyProblems(config, raw, self), ...extraChecks(config)];
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return config;
+}
+
+function defaultRole(stack: string): SiteRole | undefined {
+    return (roles as readonly string[]).includes(stack) ? (stack as SiteRole) : undefined;
+}

@@ -1,0 +1,93 @@
+/**
+ * The replication handshake (design.md §5), decided from plain values before any resource is declared, so that
+ * `pulumi preview` shows exactly what `pulumi up` will do.
+ *
+ * Each side grants the peer's replication role as soon as it can see the peer, and configures its own
+ * replication only once the peer lists this side's role among the roles it accepts replicas from. Without that
+ * order S3 would refuse the replication configuration of a cross-account destination.
+ */
+import type { ReplicationDestination } from "../components/replicatedBucket";
+import { ConfigProblem } from "../components/problems";
+import type { ReplicationStatus } from "./outputs";
+
+/** The peer's stack outputs that the handshake reads (design.md §4). */
+export interface PeerOutputs {
+    readonly accountId: string;
+    readonly region: string;
+    readonly bucketName: string;
+    readonly bucketArn: string;
+    readonly kmsKeyArn?: string;
+    readonly replicationRoleArn: string;
+    readonly replicationGrantedTo: readonly string[];
+}
+
+export interface HandshakeInput {
+    /** `recovery.detached`: neither accept replicas from nor send to the peer. */
+    readonly detached: boolean;
+    /** `peerStack` as configured; absent when this side runs alone. */
+    readonly peerStack?: string;
+    /** The peer's outputs; absent when the peer stack has not been deployed yet. */
+    readonly peer?: PeerOutputs;
+    /** This side's replication role ARN, known before the role exists because its name is deterministic. */
+    readonly selfReplicationRoleArn: string;
+}
+
+export interface HandshakeDecision {
+    readonly status: ReplicationStatus;
+    /** Grant this role (the peer's) in the bucket and key policies. */
+    readonly acceptReplicasFrom?: string;
+    /** Configure replication to this destination. */
+    readonly replicateTo?: ReplicationDestination;
+}
+
+export function decideHandshake(input: HandshakeInput): HandshakeDecision {
+    if (input.detached) {
+        return { status: "detached" };
+    }
+    if (input.peerStack === undefined) {
+        return { status: "no-peer" };
+    }
+    const peer = input.peer;
+    if (peer === undefined) {
+        return { status: "awaiting-peer-grant" };
+    }
+    const acceptReplicasFrom = peer.replicationRoleArn;
+    if (!peer.replicationGrantedTo.includes(input.selfReplicationRoleArn)) {
+        return { status: "awaiting-peer-grant", acceptReplicasFrom };
+    }
+    return {
+        status: "active",
+        acceptReplicasFrom,
+        replicateTo: {
+            bucketArn: peer.bucketArn,
+            accountId: peer.accountId,
+            region: peer.region,
+            kmsKeyArn: peer.kmsKeyArn,
+        },
+    };
+}
+
+/** What makes a peer unusable as a replication partner for this side; reported as config problems. */
+export function peerProblems(
+    self: { readonly region: string; readonly encryption: "SSE_KMS" | "SSE_S3" },
+    peerStack: string,
+    peer: PeerOutputs,
+): ConfigProblem[] {
+    const key = "lustre-dr:peerStack";
+    const problems: ConfigProblem[] = [];
+    if (peer.region === self.region) {
+        problems.push({
+            key,
+            value: peerStack,
+            expected: `a peer in another region than this side's ${self.region} (the peer reports region ${peer.region}); a disaster-recovery copy in the same region does not survive a regional outage`,
+        });
+    }
+    if (self.encryption === "SSE_KMS" && peer.kmsKeyArn === undefined) {
+        problems.push({
+            key,
+            value: peerStack,
+            expected: "a peer whose bucket uses SSE_KMS too: SSE-KMS objects replicate only to a destination with a customer-managed key (set lustre-dr:bucket.encryption the same on both sides)",
+        });
+    }
+    return problems;
+}

@@ -1,0 +1,61 @@
+/**
+ * The lustre-dr Pulumi program: read and validate config, resolve the peer, decide the handshake, then declare
+ * one site. Everything that decides what to build happens before the first resource is registered.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../components/problems";
+import { configNamespace, parseSiteConfig, RawSiteConfig, StackIdentity } from "./config";
+import { decideHandshake, peerProblems } from "./handshake";
+import { readPeerOutputs } from "./peer";
+import { buildSite, DeploymentIdentity, roleArn, roleNames, SiteStackOutputs } from "./site";
+
+const stringKeys = ["role", "peerStack"] as const;
+const objectKeys = ["bucket", "network", "lustre", "clients", "recovery", "alarms"] as const;
+
+/** Reads the stack's config as raw values; they are validated by parseSiteConfig, not here. */
+export function readStackConfig(): RawSiteConfig {
+    const config = new pulumi.Config(configNamespace);
+    const raw: Record<string, unknown> = { awsRegion: new pulumi.Config("aws").get("region") };
+    for (const key of stringKeys) {
+        raw[key] = config.get(key);
+    }
+    for (const key of objectKeys) {
+        raw[key] = config.getObject<unknown>(key);
+    }
+    return raw;
+}
+
+export function currentStack(): StackIdentity {
+    return { organization: pulumi.getOrganization(), project: pulumi.getProject(), stack: pulumi.getStack() };
+}
+
+export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig()): Promise<SiteStackOutputs> {
+    const self = currentStack();
+    const config = parseSiteConfig(raw, self);
+
+    const caller = await aws.getCallerIdentity();
+    const identity: DeploymentIdentity = {
+        accountId: caller.accountId,
+        partition: caller.arn.split(":")[1],
+        project: self.project,
+        stack: self.stack,
+    };
+
+    // A detached side never reads the peer: during an incident its backend or account may be unreachable.
+    const peer = config.peerStack && !config.detached ? await readPeerOutputs(config.peerStack) : undefined;
+    if (peer && config.peerStack) {
+        const problems = peerProblems({ region: config.region, encryption: config.bucket.encryption }, config.peerStack, peer);
+        if (problems.length > 0) {
+            throw new ConfigError(problems);
+        }
+    }
+
+    const handshake = decideHandshake({
+        detached: config.detached,
+        peerStack: config.peerStack,
+        peer,
+        selfReplicationRoleArn: roleArn(identity, roleNames(identity).replication),
+    });
+    return buildSite(config, identity, handshake);
+}

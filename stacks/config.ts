@@ -106,6 +106,29 @@ export interface RawSiteConfig {
     readonly clients?: unknown;
     readonly recovery?: unknown;
     readonly alarms?: unknown;
+    /** Keys of the `lustre-dr` namespace this program does not know (typos), without the namespace. */
+    readonly unknownKeys?: readonly string[];
+}
+
+/** Every key of the `lustre-dr` namespace; `sshPrivateKey` is a secret read only by the clients. */
+export const knownNamespaceKeys = [
+    "role",
+    "peerStack",
+    "bucket",
+    "network",
+    "lustre",
+    "clients",
+    "recovery",
+    "alarms",
+    "sshPrivateKey",
+] as const;
+
+export function unknownNamespaceKeys(keys: Iterable<string>): string[] {
+    const prefix = `${configNamespace}:`;
+    return [...keys]
+        .filter((key) => key.startsWith(prefix))
+        .map((key) => key.slice(prefix.length))
+        .filter((key) => !(knownNamespaceKeys as readonly string[]).includes(key));
 }
 
 export type BucketSettings = z.infer<typeof bucketSchema>;
@@ -194,6 +217,14 @@ function problemFromIssue(raw: RawSiteConfig, issue: z.core.$ZodIssue): ConfigPr
     }
 }
 
+function unknownKeyProblems(raw: RawSiteConfig): ConfigProblem[] {
+    return (raw.unknownKeys ?? []).map((key) => ({
+        key: `${configNamespace}:${key}`,
+        value: "(set)",
+        expected: `no such key; the ${configNamespace} keys are ${knownNamespaceKeys.join(", ")}`,
+    }));
+}
+
 /** Checks that need more than one key, or the stack's own identity. */
 function crossKeyProblems(config: SiteConfig, raw: RawSiteConfig, self: StackIdentity): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
@@ -255,7 +286,10 @@ export function parseSiteConfig(
 ): SiteConfig {
     const parsed = siteSchema.safeParse(raw);
     if (!parsed.success) {
-        throw new ConfigError(parsed.error.issues.flatMap((issue) => problemFromIssue(raw, issue)));
+        throw new ConfigError([
+            ...unknownKeyProblems(raw),
+            ...parsed.error.issues.flatMap((issue) => problemFromIssue(raw, issue)),
+        ]);
     }
     const value = parsed.data;
     const role = value.role ?? defaultRole(self.stack);
@@ -279,7 +313,7 @@ export function parseSiteConfig(
         detached: value.recovery.detached,
         alarms: value.alarms,
     };
-    const problems = [...crossKeyProblems(config, raw, self), ...extraChecks(config)];
+    const problems = [...unknownKeyProblems(raw), ...crossKeyProblems(config, raw, self), ...extraChecks(config)];
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/problems";
-import { configNamespace, parseSiteConfig, RawSiteConfig, StackIdentity } from "./config";
+import { configNamespace, parseSiteConfig, RawSiteConfig, StackIdentity, unknownNamespaceKeys } from "./config";
 import { decideHandshake, peerProblems } from "./handshake";
 import { readPeerOutputs } from "./peer";
 import { buildSite, DeploymentIdentity, roleArn, roleNames, SiteStackOutputs } from "./site";
@@ -16,7 +16,10 @@ const objectKeys = ["bucket", "network", "lustre", "clients", "recovery", "alarm
 /** Reads the stack's config as raw values; they are validated by parseSiteConfig, not here. */
 export function readStackConfig(): RawSiteConfig {
     const config = new pulumi.Config(configNamespace);
-    const raw: Record<string, unknown> = { awsRegion: new pulumi.Config("aws").get("region") };
+    const raw: Record<string, unknown> = {
+        awsRegion: new pulumi.Config("aws").get("region"),
+        unknownKeys: unknownNamespaceKeys(Object.keys(pulumi.runtime.allConfig())),
+    };
     for (const key of stringKeys) {
         raw[key] = config.get(key);
     }

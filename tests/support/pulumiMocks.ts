@@ -144,5 +144,5 @@ export async function resolveAll<T extends object>(outputs: T): Promise<{ [K in 
     const entries = await Promise.all(
         Object.entries(outputs).map(async ([key, value]) => [key, await valueOf(value as pulumi.Input<unknown>)] as const),
     );
-    return Object.fromEntries(entries) as { [K in keyof T]: pulumi.Unwrap<T[K]> };
+    return Object.fromEntries(entries) as unknown as { [K in keyof T]: pulumi.Unwrap<T[K]> };
 }

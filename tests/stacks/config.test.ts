@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import { ConfigError, ConfigProblem } from "../../components/problems";
+import { bucketNameProblems } from "../../stacks/bucketName";
+import { parseSiteConfig, RawSiteConfig, StackIdentity } from "../../stacks/config";
+import { readStackConfigFile, stackConfigPath } from "../../stacks/stackConfigFile";
+
+const primary: StackIdentity = { organization: "organization", project: "lustre-dr", stack: "primary" };
+const minimal: RawSiteConfig = { awsRegion: "us-east-1", lustre: { enabled: false } };
+
+function problemsOf(raw: RawSiteConfig, self: StackIdentity = primary): ConfigProblem[] {
+    try {
+        parseSiteConfig(raw, self);
+    } catch (error) {
+        if (error instanceof ConfigError) {
+            return [...error.problems];
+        }
+        throw error;
+    }
+    throw new Error("expected the configuration to be rejected");
+}
+
+describe("config validation", () => {
+    it("accepts a minimal config and fills in the documented defaults", () => {
+        const config = parseSiteConfig({ awsRegion: "us-east-1", network: { create: true } }, primary);
+        expect(config.role).to.equal("primary");
+        expect(config.bucket).to.deep.equal({
+            encryption: "SSE_KMS",
+            replicationTimeControl: true,
+            noncurrentVersionRetentionDays: 90,
+            forceDestroy: false,
+        });
+        expect(config.lustre).to.include({
+            enabled: true,
+            deploymentType: "PERSISTENT_2",
+            storageType: "SSD",
+            storageCapacityGiB: 1200,
+            fileSystemPath: "/s3",
+            repositoryPrefix: "",
+            dataCompression: "LZ4",
+            logLevel: "WARN_ERROR",
+        });
+        expect(config.detached).to.equal(false);
+        expect(config.alarms.replicationLatencySeconds).to.equal(900);
+        expect(config.clients).to.deep.equal([]);
+    });
+
+    it("defaults Lustre to off on the dr side (pilot light)", () => {
+        const config = parseSiteConfig({ awsRegion: "us-west-2" }, { ...primary, stack: "dr" });
+        expect(config.role).to.equal("dr");
+        expect(config.lustre.enabled).to.equal(false);
+    });
+
+    it("rejects an unknown role, naming the key, the value and the valid ones", () => {
+        const [problem, ...rest] = problemsOf({ ...minimal, role: "secondary" });
+        expect(rest).to.be.empty;
+        expect(problem).to.deep.equal({ key: "lustre-dr:role", value: "secondary", expected: 'one of "primary", "dr"' });
+        expect(() => parseSiteConfig({ ...minimal, role: "secondary" }, primary)).to.throw(
+            'lustre-dr:role is "secondary": expected one of "primary", "dr"',
+        );
+    });
+
+    it("requires a role when the stack name does not imply one", () => {
+        const [problem] = problemsOf(minimal, { ...primary, stack: "prod-east" });
+        expect(problem.key).to.equal("lustre-dr:role");
+        expect(problem.expected).to.contain('"prod-east" is neither');
+    });
+
+    it("rejects a peerStack that points at the stack itself", () => {
+        const [problem] = problemsOf({ ...minimal, peerStack: "organization/lustre-dr/primary" });
+        expect(problem).to.include({ key: "lustre-dr:peerStack", value: "organization/lustre-dr/primary" });
+        expect(problem.expected).to.contain("not this stack");
+    });
+
+    it("rejects a peerStack that is not fully qualified", () => {
+        const [problem] = problemsOf({ ...minimal, peerStack: "dr" });
+        expect(problem).to.include({ key: "lustre-dr:peerStack", value: "dr" });
+        expect(problem.expected).to.contain("<organization>/<project>/<stack>");
+    });
+
+    it("rejects bad encryption and Object Lock values", () => {
+        const problems = problemsOf({ ...minimal, bucket: { encryption: "AES", objectLock: { mode: "STRICT", days: 0 } } });
+        expect(problems).to.deep.include({ key: "lustre-dr:bucket.encryption", value: "AES", expected: 'one of "SSE_KMS", "SSE_S3"' });
+        expect(problems).to.deep.include({
+            key: "lustre-dr:bucket.objectLock.mode",
+            value: "STRICT",
+            expected: 'one of "GOVERNANCE", "COMPLIANCE"',
+        });
+        expect(problems).to.deep.include({ key: "lustre-dr:bucket.objectLock.days", value: 0, expected: "a number >= 1" });
+    });
+
+    it("rejects retention days below 1", () => {
+        const [problem] = problemsOf({ ...minimal, bucket: { noncurrentVersionRetentionDays: 0 } });
+        expect(problem).to.deep.equal({ key: "lustre-dr:bucket.noncurrentVersionRetentionDays", value: 0, expected: "a number >= 1" });
+    });
+
+    it("rejects a bucket name S3 would reject, with every reason", () => {
+        const problems = problemsOf({ ...minimal, bucket: { name: "My_Bucket" } });
+        expect(problems.map((p) => p.key)).to.deep.equal(["lustre-dr:bucket.name", "lustre-dr:bucket.name"]);
+        expect(problems.map((p) => p.expected)).to.deep.equal([
+            "only lowercase letters, digits, dots and hyphens",
+            "a name that begins and ends with a lowercase letter or digit",
+        ]);
+    });
+
+    it("reports every problem at once", () => {
+        const problems = problemsOf({ awsRegion: "mars-1", role: "x", bucket: { encryption: "none", noncurrentVersionRetentionDays: -3 } });
+        expect(problems.map((p) => p.key)).to.have.members([
+            "aws:region",
+            "lustre-dr:role",
+            "lustre-dr:bucket.encryption",
+            "lustre-dr:bucket.noncurrentVersionRetentionDays",
+        ]);
+    });
+
+    it("rejects misspelt keys instead of ignoring them", () => {
+        const problems = problemsOf({ ...minimal, bucket: { encyption: "SSE_S3" }, unknownKeys: ["buckets"] });
+        expect(problems.map((p) => p.key)).to.have.members(["lustre-dr:bucket.encyption", "lustre-dr:buckets"]);
+        const topLevel = problemsOf({ ...minimal, unknownKeys: ["buckets"] });
+        expect(topLevel[0].key).to.equal("lustre-dr:buckets");
+    });
+
+    it("requires a network when Lustre is enabled, and no clients when it is not", () => {
+        expect(problemsOf({ awsRegion: "us-east-1" })[0].key).to.equal("lustre-dr:network");
+        const clients = problemsOf({ ...minimal, clients: [{ name: "c1", kind: "instance" }] });
+        expect(clients[0].key).to.equal("lustre-dr:clients");
+    });
+
+    it("rejects duplicate client names and bad client kinds", () => {
+        const network = { vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d", clientCidrs: ["10.0.0.0/16"] };
+        const duplicate = problemsOf({ awsRegion: "us-east-1", network, clients: [{ name: "c1", kind: "instance" }, { name: "c1", kind: "instance" }] });
+        expect(duplicate).to.deep.equal([{ key: "lustre-dr:clients[1].name", value: "c1", expected: "a name no other client uses" }]);
+        const kind = problemsOf({ awsRegion: "us-east-1", network, clients: [{ name: "c1", kind: "lambda" }] });
+        expect(kind[0].key).to.equal("lustre-dr:clients[0].kind");
+    });
+
+    it("accepts both example stack files as shipped", () => {
+        const primaryConfig = parseSiteConfig(readStackConfigFile(stackConfigPath("primary")), primary);
+        expect(primaryConfig).to.deep.include({ role: "primary", region: "us-east-1" });
+        expect(primaryConfig.lustre.enabled).to.equal(true);
+        const drConfig = parseSiteConfig(readStackConfigFile(stackConfigPath("dr")), { ...primary, stack: "dr" });
+        expect(drConfig).to.deep.include({ role: "dr", region: "us-west-2" });
+        expect(drConfig.lustre.enabled).to.equal(false);
+    });
+});
+
+describe("bucket names", () => {
+    for (const [name, expected] of [
+        ["ab", "3 to 63 characters (this name has 2)"],
+        ["a".repeat(64), "3 to 63 characters (this name has 64)"],
+        ["data..lake", "no two adjacent dots"],
+        ["192.168.5.4", "a name that is not formatted as an IP address"],
+        ["xn--data", 'a name that does not start with the reserved prefix "xn--"'],
+        ["data-s3alias", 'a name that does not end with the reserved suffix "-s3alias"'],
+        ["-data", "a name that begins and ends with a lowercase letter or digit"],
+    ] as const) {
+        it(`rejects ${name.length > 20 ? `${name.length} characters` : JSON.stringify(name)}`, () => {
+            expect(bucketNameProblems(name)).to.include(expected);
+        });
+    }
+
+    it("accepts ordinary names", () => {
+        expect(bucketNameProblems("acme-lustre-primary.data-1")).to.deep.equal([]);
+    });
+});

@@ -1,0 +1,14 @@
+/**
+ * lustre-dr's reusable components, for this program and for other Pulumi programs.
+ *
+ * ```ts
+ * import { ReplicatedBucket } from "lustre-dr/components";
+ * ```
+ */
+export { ReplicatedBucket } from "./replicatedBucket";
+export type { BucketEncryption, ObjectLockMode, ReplicatedBucketArgs, ReplicationDestination } from "./replicatedBucket";
+export { replicationRule, replicationRuleId, replicationTimeMinutes } from "./replicationRule";
+export type { ReplicationRuleArgs } from "./replicationRule";
+export * as policies from "./policyDocuments";
+export { ConfigError, describeProblem } from "./problems";
+export type { ConfigProblem } from "./problems";

@@ -1,0 +1,11 @@
+import { expect } from "chai";
+import * as components from "../../components";
+
+describe("components/index", () => {
+    it("exports the components and the pure builders other programs reuse", () => {
+        expect(components.ReplicatedBucket).to.be.a("function");
+        expect(components.replicationRule).to.be.a("function");
+        expect(components.policies.bucketPolicy).to.be.a("function");
+        expect(components.replicationRuleId).to.equal("lustre-dr-to-peer");
+    });
+});

@@ -36,6 +36,9 @@ export function replicationRule(args: ReplicationRuleArgs): aws.types.input.s3.B
     if (args.sourceUsesKms && args.destinationKeyArn !== undefined) {
         destination.encryptionConfiguration = { replicaKmsKeyId: args.destinationKeyArn };
     }
+    // Metrics are always on: the replication alarms and `lustre-dr status` read them. RTC requires them with
+    // the same 15-minute threshold.
+    destination.metrics = { status: "Enabled" };
     if (args.replicationTimeControl) {
         destination.replicationTime = { status: "Enabled", time: { minutes: replicationTimeMinutes } };
         destination.metrics = { status: "Enabled", eventThreshold: { minutes: replicationTimeMinutes } };

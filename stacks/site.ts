@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ReplicatedBucket } from "../components/replicatedBucket";
+import { ReplicationAlarms } from "../components/replicationAlarms";
 import type { SiteConfig } from "./config";
 import type { HandshakeDecision } from "./handshake";
 import type { SiteOutputs } from "./outputs";
@@ -31,6 +32,11 @@ export function siteTags(config: SiteConfig, identity: DeploymentIdentity): Reco
     return { "lustre-dr:stack": identity.stack, "lustre-dr:role": config.role };
 }
 
+/** `arn:aws:s3:::name` -> `name` (S3 bucket ARNs carry no region or account). */
+export function bucketNameFromArn(arn: string): string {
+    return arn.slice(arn.lastIndexOf(":") + 1);
+}
+
 export type SiteStackOutputs = { [K in keyof SiteOutputs]: pulumi.Input<SiteOutputs[K]> };
 
 export function buildSite(config: SiteConfig, identity: DeploymentIdentity, handshake: HandshakeDecision): SiteStackOutputs {
@@ -51,6 +57,17 @@ export function buildSite(config: SiteConfig, identity: DeploymentIdentity, hand
         acceptReplicasFrom: handshake.acceptReplicasFrom,
         replicateTo: handshake.replicateTo,
         replicationTimeControl: config.bucket.replicationTimeControl,
+        tags,
+    });
+
+    const replicateTo = handshake.replicateTo;
+    new ReplicationAlarms("alarms", {
+        replication: replicateTo && {
+            sourceBucketName: storage.bucketName,
+            destinationBucketName: bucketNameFromArn(replicateTo.bucketArn),
+        },
+        latencyThresholdSeconds: config.alarms.replicationLatencySeconds,
+        email: config.alarms.email,
         tags,
     });
 

@@ -210,10 +210,11 @@ describe("ReplicatedBucket", () => {
     });
 
     describe("replicating to a peer in the same account", () => {
-        it("omits account and owner override, and leaves RTC off when disabled", async () => {
+        it("omits account and owner override, and leaves RTC off (metrics on) when disabled", async () => {
             const { run } = await build({ replicateTo: { ...peerBucket, accountId: "111111111111" }, replicationTimeControl: false });
             const [rule] = run.single("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules;
-            expect(rule.destination).to.not.have.any.keys("account", "accessControlTranslation", "replicationTime", "metrics");
+            expect(rule.destination).to.not.have.any.keys("account", "accessControlTranslation", "replicationTime");
+            expect(rule.destination.metrics).to.deep.equal({ status: "Enabled" });
             const role = policyOf(run, "aws:iam/rolePolicy:RolePolicy", "data-replication-policy");
             expect(role.Statement.find((s) => s.Sid === "WriteReplicas")?.Action).to.not.include("s3:ObjectOwnerOverrideToBucketOwner");
         });

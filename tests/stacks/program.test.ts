@@ -78,6 +78,9 @@ describe("the program", () => {
         const toDr = third.run.single("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules[0].destination;
         expect(toDr).to.include({ bucket: second.outputs.bucketArn, account: accounts.dr });
         expect(toDr.encryptionConfiguration).to.deep.equal({ replicaKmsKeyId: second.outputs.kmsKeyArn });
+        const watched = third.run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.dimensions?.DestinationBucket);
+        expect(watched).to.include(second.outputs.bucketName);
+        expect(second.run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), "no alarms before replication exists").to.be.empty;
 
         const fourth = await up("dr", withPeer(drConfig, "primary"), backend);
         statuses.push(fourth.outputs.replicationStatus);

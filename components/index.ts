@@ -7,6 +7,8 @@
  */
 export { ReplicatedBucket } from "./replicatedBucket";
 export type { BucketEncryption, ObjectLockMode, ReplicatedBucketArgs, ReplicationDestination } from "./replicatedBucket";
+export { ReplicationAlarms } from "./replicationAlarms";
+export type { ReplicationAlarmsArgs, WatchedReplication } from "./replicationAlarms";
 export { replicationRule, replicationRuleId, replicationTimeMinutes } from "./replicationRule";
 export type { ReplicationRuleArgs } from "./replicationRule";
 export * as policies from "./policyDocuments";

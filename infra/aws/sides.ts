@@ -1,0 +1,91 @@
+/**
+ * Which bucket, region, credentials and endpoint each side of the pair is, for every command that talks to AWS
+ * (drill, restore, status, sync-existing, failback). A side is named either directly on the command line
+ * (`--primary-bucket`, `--primary-region`) or by its stack, whose outputs carry the bucket and region.
+ */
+import { Command, Option } from "commander";
+import type { SiteOutputs } from "../../stacks/outputs";
+import { UsageError } from "../output";
+import type { SideLocation } from "./clients";
+
+export type SideRole = "primary" | "dr";
+
+export const sideRoles: readonly SideRole[] = ["primary", "dr"];
+
+/** One side, resolved: where it is and which bucket is its data repository. */
+export interface Side extends SideLocation {
+    readonly role: SideRole;
+    readonly bucketName: string;
+    /** The side's stack outputs, when the side was found through its stack. */
+    readonly outputs?: SiteOutputs;
+}
+
+/** Reads a stack's outputs; the Automation-API implementation lives in infra/pulumi/. */
+export type StackOutputsReader = (stackName: string) => Promise<SiteOutputs>;
+
+/** Per-side options as commander parses them from `--<role>-bucket` and friends. */
+export interface SideOptions {
+    primaryStack?: string;
+    primaryBucket?: string;
+    primaryRegion?: string;
+    primaryProfile?: string;
+    primaryEndpoint?: string;
+    drStack?: string;
+    drBucket?: string;
+    drRegion?: string;
+    drProfile?: string;
+    drEndpoint?: string;
+}
+
+type SideField = "Stack" | "Bucket" | "Region" | "Profile" | "Endpoint";
+
+function option<R extends SideRole>(options: SideOptions, role: R, field: SideField): string | undefined {
+    return options[`${role}${field}` as keyof SideOptions];
+}
+
+/** Adds `--<role>-stack/-bucket/-region/-profile/-endpoint` for each given role. */
+export function addSideOptions(command: Command, roles: readonly SideRole[] = sideRoles): Command {
+    for (const role of roles) {
+        command
+            .addOption(new Option(`--${role}-stack <name>`, `stack of the ${role} side, read for its bucket and region`).default(role))
+            .addOption(new Option(`--${role}-bucket <name>`, `${role} bucket, instead of reading the stack`))
+            .addOption(new Option(`--${role}-region <region>`, `${role} region (required with --${role}-bucket)`))
+            .addOption(new Option(`--${role}-profile <profile>`, `AWS profile for the ${role} account`))
+            .addOption(
+                new Option(`--${role}-endpoint <url>`, `AWS endpoint override for the ${role} side (default: AWS_ENDPOINT_URL or AWS)`),
+            );
+    }
+    return command;
+}
+
+const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * Resolves one side from its options: an explicit bucket wins (and then needs its region); otherwise the
+ * side's stack outputs are read. Validates before anything talks to AWS.
+ */
+export async function resolveSide(role: SideRole, options: SideOptions, readOutputs?: StackOutputsReader): Promise<Side> {
+    const bucket = option(options, role, "Bucket");
+    const region = option(options, role, "Region");
+    const profile = option(options, role, "Profile");
+    const endpoint = option(options, role, "Endpoint");
+    if (region !== undefined && !regionPattern.test(region)) {
+        throw new UsageError(`--${role}-region is ${JSON.stringify(region)}: expected an AWS region such as us-east-1`);
+    }
+    if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+        throw new UsageError(`--${role}-endpoint is ${JSON.stringify(endpoint)}: expected a URL such as http://127.0.0.1:5000`);
+    }
+    const location = { ...(profile ? { profile } : {}), ...(endpoint ? { endpoint } : {}) };
+    if (bucket !== undefined) {
+        if (region === undefined) {
+            throw new UsageError(`--${role}-bucket is ${JSON.stringify(bucket)} but --${role}-region is missing: give the bucket's region`);
+        }
+        return { role, bucketName: bucket, region, ...location };
+    }
+    const stack = option(options, role, "Stack") ?? role;
+    if (!readOutputs) {
+        throw new UsageError(`the ${role} side is not named: give --${role}-bucket and --${role}-region`);
+    }
+    const outputs = await readOutputs(stack);
+    return { role, bucketName: outputs.bucketName, region: region ?? outputs.region, outputs, ...location };
+}

@@ -1,0 +1,224 @@
+/**
+ * The shell scripts that attach a host to an FSx for Lustre file system, shared by both LustreClient kinds: EC2
+ * user data (run once by cloud-init) and the `remote.Command` of an existing host over SSH.
+ *
+ * Pure functions from plain values to script text, so they are tested by running them (against stub commands and
+ * a temporary fstab) and by shellcheck, without Pulumi.
+ *
+ * Test hook: the scripts read `LUSTRE_DR_ROOT` (default: empty) and prefix it to every configuration file they
+ * edit (`/etc/fstab`, the apt key and source list on Ubuntu), the way `DESTDIR` works for `make install`. Nothing
+ * sets it on a real host; tests point it at a temporary directory so no test ever edits the machine's own files.
+ */
+
+/** Operating systems the install step knows; each installs the client the way the FSx guide documents it. */
+export type ClientOs = "al2023" | "al2" | "ubuntu2204";
+
+export const clientOperatingSystems: readonly ClientOs[] = ["al2023", "al2", "ubuntu2204"];
+
+/** Where a file system is mounted: the file system's DNS name and mount name, and the directory on the host. */
+export interface LustreMount {
+    /** The file system's DNS name. @example "fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com" */
+    readonly dnsName: string;
+    /** The file system's Lustre mount name (`fsx` on SCRATCH_1, generated otherwise). @example "abcdefgh" */
+    readonly mountName: string;
+    /** Absolute directory on the client. @example "/fsx" */
+    readonly mountPoint: string;
+}
+
+export interface ClientScriptArgs extends LustreMount {
+    readonly os: ClientOs;
+}
+
+/** Mount options for an interactive mount (design.md §7); fstab adds boot-time ordering on top. */
+export const mountOptions = "relatime,flock";
+export const fstabOptions = `defaults,${mountOptions},_netdev,x-systemd.automount,x-systemd.requires=network.service`;
+
+// Values end up inside shell words and fstab fields: fstab fields cannot hold whitespace, so refuse anything but
+// the characters AWS uses in these names, and absolute paths without spaces.
+const dnsNamePattern = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+const mountNamePattern = /^[A-Za-z0-9_]+$/;
+const mountPointPattern = /^\/[A-Za-z0-9._/-]*$/;
+
+/** Problems with a mount's values, as sentences; empty when it is usable. */
+export function lustreMountProblems(mount: LustreMount): string[] {
+    const problems: string[] = [];
+    if (!dnsNamePattern.test(mount.dnsName)) {
+        problems.push(`dnsName ${JSON.stringify(mount.dnsName)} is not a DNS name (letters, digits, dots and hyphens)`);
+    }
+    if (!mountNamePattern.test(mount.mountName)) {
+        problems.push(`mountName ${JSON.stringify(mount.mountName)} is not a Lustre mount name (letters, digits, underscores)`);
+    }
+    if (!mountPointPattern.test(mount.mountPoint) || mount.mountPoint.split("/").includes("..")) {
+        problems.push(`mountPoint ${JSON.stringify(mount.mountPoint)} is not an absolute path of letters, digits, ".", "_", "-" and "/"`);
+    }
+    if (mount.mountPoint === "/") {
+        problems.push(`mountPoint "/" would hide the host's root file system`);
+    }
+    return problems;
+}
+
+function checked(mount: LustreMount): LustreMount {
+    const problems = lustreMountProblems(mount);
+    if (problems.length > 0) {
+        throw new Error(`cannot generate a Lustre client script: ${problems.join("; ")}`);
+    }
+    return mount;
+}
+
+/** Quotes a value as one shell word. */
+export function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `<dns>@tcp:/<mountName>`, what mount and fstab call the device. */
+export function lustreSource(mount: Pick<LustreMount, "dnsName" | "mountName">): string {
+    return `${mount.dnsName}@tcp:/${mount.mountName}`;
+}
+
+/** The one line the client script keeps in fstab. */
+export function fstabLine(mount: LustreMount): string {
+    return `${lustreSource(mount)} ${mount.mountPoint} lustre ${fstabOptions} 0 0`;
+}
+
+/** The command a person runs to mount the file system by hand on a host with the client installed. */
+export function mountCommand(mount: LustreMount): string {
+    const { mountPoint } = checked(mount);
+    return `sudo mkdir -p ${mountPoint} && sudo mount -t lustre -o ${mountOptions} ${lustreSource(mount)} ${mountPoint}`;
+}
+
+const osNames: Record<ClientOs, string> = {
+    al2023: "Amazon Linux 2023",
+    al2: "Amazon Linux 2",
+    ubuntu2204: "Ubuntu 22.04",
+};
+
+// The FSx guide's Ubuntu steps ("Installing the Lustre client"): the repository's signing key, a source list
+// signed by it, then the client modules built for the running kernel.
+const ubuntuKeyUrl = "https://fsx-lustre-client-repo-public-keys.s3.amazonaws.com/fsx-ubuntu-public-key.asc";
+const ubuntuRepoUrl = "https://fsx-lustre-client-repo.s3.amazonaws.com/ubuntu";
+const ubuntuKeyring = "/usr/share/keyrings/fsx-ubuntu-public-key.gpg";
+const ubuntuSourceList = "/etc/apt/sources.list.d/fsxlustreclientrepo.list";
+
+function installSteps(os: ClientOs): string[] {
+    switch (os) {
+        case "al2023":
+            return ["dnf install -y lustre-client"];
+        case "al2":
+            return ["amazon-linux-extras install -y lustre"];
+        case "ubuntu2204":
+            return [
+                `mkdir -p "\${root}${ubuntuKeyring.slice(0, ubuntuKeyring.lastIndexOf("/"))}" "\${root}${ubuntuSourceList.slice(0, ubuntuSourceList.lastIndexOf("/"))}"`,
+                `curl -fsSL ${ubuntuKeyUrl} | gpg --dearmor --yes -o "\${root}${ubuntuKeyring}"`,
+                `echo "deb [signed-by=${ubuntuKeyring}] ${ubuntuRepoUrl} jammy main" > "\${root}${ubuntuSourceList}"`,
+                "export DEBIAN_FRONTEND=noninteractive",
+                "apt-get update",
+                // Only the running kernel's modules: installing linux-aws would need a reboot before modprobe works.
+                `apt-get install -y "lustre-client-modules-$(uname -r)"`,
+            ];
+    }
+}
+
+const header = [
+    "#!/bin/bash",
+    "# Generated by lustre-dr (components/clientScript.ts); edit the generator, not this copy.",
+    "set -euo pipefail",
+    `trap 'echo "lustre-dr: failed (exit $?) at: $BASH_COMMAND" >&2' ERR`,
+    "",
+    "# LUSTRE_DR_ROOT prefixes every configuration file this script edits; tests point it at a temporary",
+    "# directory. It is empty on real hosts.",
+    `root="\${LUSTRE_DR_ROOT:-}"`,
+    `fstab="\${root}/etc/fstab"`,
+];
+
+function mountVariables(mount: LustreMount): string[] {
+    return [
+        `device=${shellQuote(lustreSource(mount))}`,
+        `mount_point=${shellQuote(mount.mountPoint)}`,
+        `fstab_line=${shellQuote(fstabLine(mount))}`,
+    ];
+}
+
+/**
+ * Installs the Lustre client for `os`, checks the kernel can load it, keeps exactly one fstab line for the mount
+ * point and mounts unless a Lustre file system is already mounted there. Safe to run any number of times.
+ */
+export function installAndMountScript(args: ClientScriptArgs): string {
+    const mount = checked(args);
+    const lines = [
+        ...header,
+        ...mountVariables(mount),
+        "",
+        `echo "lustre-dr: installing the Lustre client for ${osNames[args.os]}"`,
+        ...installSteps(args.os),
+        "",
+        "if ! modprobe lustre; then",
+        `    echo "lustre-dr: the running kernel $(uname -r) has no Lustre client module, so ${lustreSource(mount)} cannot be mounted." >&2`,
+        `    echo "lustre-dr: install a kernel the FSx Lustre client supports for ${osNames[args.os]} (see the FSx guide, Installing the Lustre client), reboot, and run this again." >&2`,
+        "    exit 1",
+        "fi",
+        "",
+        `mkdir -p "$mount_point"`,
+        `if ! grep -qxF "$fstab_line" "$fstab"; then`,
+        "    # Drop any other Lustre entry for this mount point (a replaced file system), keep every other line.",
+        `    updated="$(mktemp)"`,
+        `    MOUNT_POINT="$mount_point" awk '!($2 == ENVIRON["MOUNT_POINT"] && $3 == "lustre")' "$fstab" > "$updated"`,
+        `    printf '%s\\n' "$fstab_line" >> "$updated"`,
+        `    cat "$updated" > "$fstab"`,
+        `    rm -f "$updated"`,
+        "    if command -v systemctl > /dev/null; then",
+        "        systemctl daemon-reload",
+        "    fi",
+        "fi",
+        "",
+        `if findmnt --mountpoint "$mount_point" --types lustre > /dev/null; then`,
+        `    echo "lustre-dr: $device is already mounted at $mount_point"`,
+        "else",
+        `    mount -t lustre -o ${mountOptions} "$device" "$mount_point"`,
+        `    echo "lustre-dr: mounted $device at $mount_point"`,
+        "fi",
+        "",
+    ];
+    return lines.join("\n");
+}
+
+/**
+ * Undoes the mount: stops the systemd automount, unmounts, and removes exactly the fstab line the install script
+ * added. Leaves the client package and the (empty) mount point directory. Safe to run any number of times.
+ */
+export function unmountScript(mount: LustreMount): string {
+    checked(mount);
+    const lines = [
+        ...header,
+        ...mountVariables(mount),
+        "",
+        "if command -v systemctl > /dev/null; then",
+        `    automount_unit="$(systemd-escape --path --suffix=automount "$mount_point")"`,
+        `    if systemctl is-active --quiet "$automount_unit"; then`,
+        `        systemctl stop "$automount_unit"`,
+        "    fi",
+        "fi",
+        `if findmnt --mountpoint "$mount_point" --types lustre > /dev/null; then`,
+        `    umount "$mount_point"`,
+        `    echo "lustre-dr: unmounted $device from $mount_point"`,
+        "fi",
+        `if grep -qxF "$fstab_line" "$fstab"; then`,
+        `    updated="$(mktemp)"`,
+        `    FSTAB_LINE="$fstab_line" awk '$0 != ENVIRON["FSTAB_LINE"]' "$fstab" > "$updated"`,
+        `    cat "$updated" > "$fstab"`,
+        `    rm -f "$updated"`,
+        "    if command -v systemctl > /dev/null; then",
+        "        systemctl daemon-reload",
+        "    fi",
+        "fi",
+        "",
+    ];
+    return lines.join("\n");
+}
+
+/**
+ * A one-line remote command that runs `script` with bash as root, whatever the login shell is: `sudo -n` fails
+ * at once instead of waiting for a password when the user may not sudo without one.
+ */
+export function asRootCommand(script: string, user: string): string {
+    return `${user === "root" ? "" : "sudo -n "}bash -c ${shellQuote(script)}`;
+}

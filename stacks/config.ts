@@ -3,6 +3,7 @@
  * registered. Every problem is reported at once, each naming its key, the value given and what is valid.
  */
 import { z } from "zod";
+import { checkLustreSettings, LustreFileSystemSettings } from "../components/lustreRules";
 import { ConfigError, ConfigProblem } from "../components/problems";
 import { bucketNameProblems } from "./bucketName";
 
@@ -133,7 +134,8 @@ export function unknownNamespaceKeys(keys: Iterable<string>): string[] {
 
 export type BucketSettings = z.infer<typeof bucketSchema>;
 export type NetworkSettings = z.infer<typeof networkSchema>;
-export type LustreSettings = Omit<z.infer<typeof lustreSchema>, "enabled"> & { enabled: boolean };
+/** The file system settings after the Lustre rules (components/lustreRules.ts), plus the on/off switch. */
+export type LustreSettings = LustreFileSystemSettings & { readonly enabled: boolean };
 export type ClientSettings = z.infer<typeof clientSchema>;
 export type AlarmSettings = z.infer<typeof alarmsSchema>;
 
@@ -226,7 +228,11 @@ function unknownKeyProblems(raw: RawSiteConfig): ConfigProblem[] {
 }
 
 /** Checks that need more than one key, or the stack's own identity. */
-function crossKeyProblems(config: SiteConfig, raw: RawSiteConfig, self: StackIdentity): ConfigProblem[] {
+function crossKeyProblems(
+    config: Omit<SiteConfig, "lustre"> & { readonly lustre: Pick<LustreSettings, "enabled"> },
+    raw: RawSiteConfig,
+    self: StackIdentity,
+): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     if (config.peerStack) {
         const [organization, project, stack] = config.peerStack.split("/");
@@ -286,9 +292,12 @@ export function parseSiteConfig(
 ): SiteConfig {
     const parsed = siteSchema.safeParse(raw);
     if (!parsed.success) {
+        // Report the Lustre sizing problems too when the lustre key itself parsed: one pass fixes everything.
+        const lustre = lustreSchema.safeParse(raw.lustre ?? {});
         throw new ConfigError([
             ...unknownKeyProblems(raw),
             ...parsed.error.issues.flatMap((issue) => problemFromIssue(raw, issue)),
+            ...(lustre.success ? checkLustreSettings(lustre.data).problems : []),
         ]);
     }
     const value = parsed.data;
@@ -302,17 +311,23 @@ export function parseSiteConfig(
             },
         ]);
     }
-    const config: SiteConfig = {
+    // Checked even while Lustre is off: a pilot-light dr side must not learn of a bad size during recovery.
+    const lustre = checkLustreSettings(value.lustre);
+    const common = {
         region: value.awsRegion,
         role,
         peerStack: value.peerStack,
         bucket: value.bucket,
         network: value.network,
-        lustre: { ...value.lustre, enabled: value.lustre.enabled ?? role === "primary" },
         clients: value.clients,
         detached: value.recovery.detached,
         alarms: value.alarms,
     };
+    const enabled = value.lustre.enabled ?? role === "primary";
+    if (!("settings" in lustre)) {
+        throw new ConfigError([...unknownKeyProblems(raw), ...crossKeyProblems({ ...common, lustre: { enabled } }, raw, self), ...lustre.problems]);
+    }
+    const config: SiteConfig = { ...common, lustre: { ...lustre.settings, enabled } };
     const problems = [...unknownKeyProblems(raw), ...crossKeyProblems(config, raw, self), ...extraChecks(config)];
     if (problems.length > 0) {
         throw new ConfigError(problems);

@@ -133,6 +133,39 @@ describe("config validation", () => {
         expect(kind[0].key).to.equal("lustre-dr:clients[0].kind");
     });
 
+    it("checks the Lustre settings by design.md §7, naming the config key", () => {
+        const network = { create: true };
+        const [problem, ...rest] = problemsOf({ awsRegion: "us-east-1", network, lustre: { storageCapacityGiB: 1000 } });
+        expect(rest).to.be.empty;
+        expect(problem).to.deep.equal({
+            key: "lustre-dr:lustre.storageCapacityGiB",
+            value: 1000,
+            expected: "1200, 2400 or a multiple of 2400 GiB for PERSISTENT_2 SSD (1200, 2400, 4800, 7200, ...)",
+        });
+        expect(() => parseSiteConfig({ awsRegion: "us-east-1", network, lustre: { perUnitStorageThroughput: 100 } }, primary)).to.throw(
+            "lustre-dr:lustre.perUnitStorageThroughput is 100: expected one of 125, 250, 500, 1000 MB/s/TiB for PERSISTENT_2 SSD",
+        );
+    });
+
+    it("checks the Lustre settings of a pilot-light side too, before they are needed in a recovery", () => {
+        const [problem] = problemsOf({ awsRegion: "us-west-2", lustre: { deploymentType: "SCRATCH_1" } }, { ...primary, stack: "dr" });
+        expect(problem.key).to.equal("lustre-dr:lustre.deploymentType");
+    });
+
+    it("reports Lustre problems together with the other keys' problems", () => {
+        const withSchemaProblem = problemsOf({ awsRegion: "us-east-1", role: "x", network: { create: true }, lustre: { fileSystemPath: "s3" } });
+        expect(withSchemaProblem.map((p) => p.key)).to.have.members(["lustre-dr:role", "lustre-dr:lustre.fileSystemPath"]);
+        const withCrossKeyProblem = problemsOf({ awsRegion: "us-east-1", lustre: { storageType: "HDD" } });
+        expect(withCrossKeyProblem.map((p) => p.key)).to.have.members(["lustre-dr:network", "lustre-dr:lustre.storageType"]);
+    });
+
+    it("fills in the throughput default of the deployment type", () => {
+        const network = { create: true };
+        expect(parseSiteConfig({ awsRegion: "us-east-1", network }, primary).lustre.perUnitStorageThroughput).to.equal(125);
+        const persistent1 = parseSiteConfig({ awsRegion: "us-east-1", network, lustre: { deploymentType: "PERSISTENT_1" } }, primary);
+        expect(persistent1.lustre.perUnitStorageThroughput).to.equal(50);
+    });
+
     it("accepts both example stack files as shipped", () => {
         const primaryConfig = parseSiteConfig(readStackConfigFile(stackConfigPath("primary")), primary);
         expect(primaryConfig).to.deep.include({ role: "primary", region: "us-east-1" });

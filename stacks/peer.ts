@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { PeerOutputs } from "./handshake";
 
-const peerOutputsSchema = z.object({
+/** The outputs a peer must export to be replicated with; infra/pulumi/stackOutputs.ts extends it to the whole contract. */
+export const peerOutputsSchema = z.object({
     accountId: z.string().regex(/^\d{12}$/),
     region: z.string().min(1),
     bucketName: z.string().min(1),

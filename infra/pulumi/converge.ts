@@ -1,0 +1,150 @@
+/**
+ * The replication handshake loop (design.md §5), shared by `deploy` and `failback`: update primary, dr, primary, dr,
+ * reading each side's `replicationStatus` after its update, until both sides report `active`.
+ *
+ * From nothing this takes four updates (each side must see the other's grant before it may configure replication);
+ * when already converged, two updates without changes. `peerStack` is set here, and only once the peer stack exists:
+ * a StackReference to a stack that does not exist fails the update.
+ */
+import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import type { ReplicationStatus } from "../../stacks/outputs";
+import type { SideRole } from "../aws/sides";
+import type { Output } from "../output";
+import { outputValues, parseSiteOutputs } from "./stackOutputs";
+import type { LustreDrWorkspace } from "./workspace";
+
+export const peerStackKey = "lustre-dr:peerStack";
+
+/** Updates never exceed this: enough to converge from nothing. */
+export const maxUpdates = 4;
+
+export const updateOrder: readonly SideRole[] = ["primary", "dr", "primary", "dr"];
+
+export type StackNames = Readonly<Record<SideRole, string>>;
+
+export type Verdict = "continue" | "converged" | "detached" | "exhausted";
+
+/**
+ * What to do after an update, from the statuses of the sides updated so far in this run. Converged means both
+ * sides were updated in this run and both report `active`; a detached side can never become active, so the loop
+ * stops instead of spending updates on it.
+ */
+export function convergenceVerdict(statuses: Partial<Record<SideRole, ReplicationStatus>>, updates: number): Verdict {
+    if (statuses.primary === "detached" || statuses.dr === "detached") {
+        return "detached";
+    }
+    if (statuses.primary === "active" && statuses.dr === "active") {
+        return "converged";
+    }
+    return updates >= maxUpdates ? "exhausted" : "continue";
+}
+
+/** One update as the loop ran it. */
+export interface UpdateRecord {
+    readonly step: number;
+    readonly role: SideRole;
+    readonly stack: string;
+    /** `peerStack` the update ran with; absent while the peer stack did not exist. */
+    readonly peerStack?: string;
+    readonly replicationStatus: ReplicationStatus;
+    /** Resource operation counts from the update summary, e.g. `{create: 12}` or `{same: 12}`. */
+    readonly changes: Record<string, number>;
+}
+
+export interface ConvergeResult {
+    readonly verdict: Exclude<Verdict, "continue">;
+    readonly updates: UpdateRecord[];
+}
+
+/** A failed update: names the stack and the step, and says that re-running continues. */
+export class UpdateFailedError extends Error {
+    constructor(
+        readonly step: number,
+        readonly stack: string,
+        detail: string,
+        readonly command = "lustre-dr deploy",
+    ) {
+        super(
+            `update ${step} of at most ${maxUpdates} (stack ${stack}) failed; the updates after it did not run.\n${detail}\n` +
+                `Fix the cause and run \`${command}\` again: it continues from the state the stacks are in now.`,
+        );
+        this.name = "UpdateFailedError";
+    }
+}
+
+/** The engine's own error lines from a failed CLI run, without the Automation API's wrapping. */
+export function engineErrorDetail(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    const stderr = /stderr: ([\s\S]*?)(?:\n err\?:|$)/.exec(message)?.[1] ?? message;
+    const lines = stderr.split("\n").map((line) => line.trimEnd()).filter((line) => line.trim() !== "");
+    return lines.slice(-12).join("\n");
+}
+
+export interface ConvergeOptions {
+    readonly output: Output;
+    /** Stream the engine's output (stdout of `pulumi up`) to stderr. */
+    readonly verbose?: boolean;
+    /** Command to name in the re-run hint of a failure. @default "lustre-dr deploy" */
+    readonly rerunCommand?: string;
+}
+
+/** Points the stack at its peer, or removes a pointer to a peer that does not exist yet. Returns what is set. */
+async function wirePeer(workspace: LustreDrWorkspace, stack: Stack, peerName: string): Promise<string | undefined> {
+    const config = await stack.getAllConfig();
+    const current = config[peerStackKey]?.value;
+    if (!(await workspace.stackExists(peerName))) {
+        if (current !== undefined) {
+            await stack.removeConfig(peerStackKey);
+        }
+        return undefined;
+    }
+    const peerStack = await workspace.fullyQualifiedName(peerName);
+    if (current !== peerStack) {
+        await stack.setConfig(peerStackKey, { value: peerStack });
+    }
+    return peerStack;
+}
+
+export async function converge(workspace: LustreDrWorkspace, names: StackNames, options: ConvergeOptions): Promise<ConvergeResult> {
+    const { output } = options;
+    const statuses: Partial<Record<SideRole, ReplicationStatus>> = {};
+    const updates: UpdateRecord[] = [];
+    for (const [index, role] of updateOrder.entries()) {
+        const step = index + 1;
+        const stackName = names[role];
+        const peerRole: SideRole = role === "primary" ? "dr" : "primary";
+        const stack = await workspace.createOrSelectStack(stackName);
+        const peerStack = await wirePeer(workspace, stack, names[peerRole]);
+        output.progress(`[${step}/${maxUpdates}] ${role} stack ${stackName}: updating (peerStack ${peerStack ?? "not set: the peer stack does not exist yet"})`);
+
+        let result: UpResult;
+        try {
+            result = await stack.up({
+                ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}),
+                ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+            });
+        } catch (error) {
+            throw new UpdateFailedError(step, stackName, engineErrorDetail(error), options.rerunCommand);
+        }
+        const outputs = parseSiteOutputs(stackName, outputValues(result.outputs));
+        const changes = { ...(result.summary?.resourceChanges ?? {}) } as Record<string, number>;
+        statuses[role] = outputs.replicationStatus;
+        updates.push({ step, role, stack: stackName, ...(peerStack ? { peerStack } : {}), replicationStatus: outputs.replicationStatus, changes });
+        output.progress(`[${step}/${maxUpdates}] ${role} stack ${stackName}: ${describeChanges(changes)}; replicationStatus ${outputs.replicationStatus}`);
+
+        const verdict = convergenceVerdict(statuses, step);
+        if (verdict !== "continue") {
+            return { verdict, updates };
+        }
+    }
+    return { verdict: "exhausted", updates };
+}
+
+/** `3 created, 1 updated` or `no changes`. */
+export function describeChanges(changes: Record<string, number>): string {
+    const words: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced" };
+    const parts = Object.entries(words)
+        .filter(([op]) => (changes[op] ?? 0) > 0)
+        .map(([op, word]) => `${changes[op]} ${word}`);
+    return parts.length > 0 ? parts.join(", ") : "no changes";
+}

@@ -1,0 +1,70 @@
+/**
+ * `lustre-dr deploy`: converge both stacks with the replication handshake (design.md §5).
+ */
+import { Command, Option } from "commander";
+import { createOutput, ExitCode, UsageError } from "../output";
+import { converge, ConvergeResult, describeChanges, StackNames } from "./converge";
+import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "./workspace";
+
+export interface StackSelectionOptions {
+    primary: string;
+    dr: string;
+}
+
+export interface DeployOptions extends StackSelectionOptions {
+    verbose?: boolean;
+    json?: boolean;
+}
+
+/** Adds `--primary <stack>` and `--dr <stack>`. */
+export function addStackOptions(command: Command): Command {
+    return command
+        .addOption(new Option("--primary <stack>", "stack of the primary side").default("primary"))
+        .addOption(new Option("--dr <stack>", "stack of the dr side").default("dr"));
+}
+
+export function stackNames(options: StackSelectionOptions): StackNames {
+    const names = { primary: validateStackName("--primary", options.primary), dr: validateStackName("--dr", options.dr) };
+    if (names.primary === names.dr) {
+        throw new UsageError(`--primary and --dr are both ${JSON.stringify(names.dr)}: expected two different stacks, one per side`);
+    }
+    return names;
+}
+
+export function convergenceSummary(result: ConvergeResult): string {
+    const lines = result.updates.map(
+        (update) => `  ${update.step}. ${update.role} (${update.stack}): ${describeChanges(update.changes)}, replicationStatus ${update.replicationStatus}`,
+    );
+    const verdicts: Record<ConvergeResult["verdict"], string> = {
+        converged: `Converged in ${result.updates.length} updates: both sides replicate to each other.`,
+        detached: "Stopped: a side is detached (lustre-dr:recovery.detached=true) and cannot replicate. Run `lustre-dr failback` to re-attach it.",
+        exhausted: "Not converged after 4 updates: check the replicationStatus of each side and the peerStack settings.",
+    };
+    return [...lines, verdicts[result.verdict]].join("\n");
+}
+
+export async function runDeploy(options: DeployOptions, workspaceOptions: WorkspaceOptions = {}): Promise<ConvergeResult> {
+    const output = createOutput(options);
+    const names = stackNames(options);
+    const workspace = await LustreDrWorkspace.open(workspaceOptions);
+    output.progress(`Deploying ${names.primary} and ${names.dr} (state: ${workspace.backend.url})`);
+    const result = await converge(workspace, names, { output, verbose: options.verbose });
+    output.result({ stacks: names, ...result }, () => convergenceSummary(result));
+    if (result.verdict !== "converged") {
+        process.exitCode = ExitCode.Failed;
+    }
+    return result;
+}
+
+export function registerDeployCommand(program: Command, workspaceOptions: WorkspaceOptions = {}): void {
+    addStackOptions(
+        program
+            .command("deploy")
+            .description("Create or update both stacks, running the replication handshake until both sides replicate (at most 4 updates)"),
+    )
+        .option("--verbose", "stream the Pulumi engine output to stderr")
+        .option("--json", "print the result as JSON")
+        .action(async (options: DeployOptions) => {
+            await runDeploy(options, workspaceOptions);
+        });
+}

@@ -1,0 +1,62 @@
+/**
+ * Reads a stack's outputs through the Automation API and checks them against the outputs contract
+ * (stacks/outputs.ts, design.md §4) before any command acts on them: a bucket name or role ARN taken from a stack
+ * that does not follow the contract could point an operation at the wrong bucket.
+ */
+import { z } from "zod";
+import type { OutputMap } from "@pulumi/pulumi/automation";
+import { peerOutputsSchema } from "../../stacks/peer";
+import { ReplicationStatus, replicationStatuses, SiteOutputs } from "../../stacks/outputs";
+import type { StackOutputsReader } from "../aws/sides";
+import { LustreDrWorkspace, WorkspaceOptions } from "./workspace";
+
+const optionalText = z.string().min(1).optional();
+
+/** The whole contract: what the peer reads (stacks/peer.ts) plus what operators and the CLI read. */
+export const siteOutputsSchema = peerOutputsSchema.extend({
+    role: z.enum(["primary", "dr"]),
+    batchReplicationRoleArn: z.string().startsWith("arn:"),
+    replicationStatus: z.enum(replicationStatuses as [ReplicationStatus, ...ReplicationStatus[]]),
+    fileSystemId: optionalText,
+    fileSystemDnsName: optionalText,
+    fileSystemMountName: optionalText,
+    dataRepositoryAssociationId: optionalText,
+    mountCommand: optionalText,
+});
+
+/** Plain values of an Automation API output map (secrets are already decrypted by `--show-secrets`). */
+export function outputValues(outputs: OutputMap): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.value]));
+}
+
+/** Validates one stack's outputs, naming the stack and every field that breaks the contract. */
+export function parseSiteOutputs(stackName: string, values: Record<string, unknown>): SiteOutputs {
+    if (Object.keys(values).length === 0) {
+        throw new Error(`stack ${stackName} has no outputs yet: deploy it with \`lustre-dr deploy\` first`);
+    }
+    const parsed = siteOutputsSchema.safeParse(values);
+    if (!parsed.success) {
+        const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")} (${issue.message})`).join(", ");
+        throw new Error(`stack ${stackName} exports outputs that do not follow the lustre-dr outputs contract: ${fields}`);
+    }
+    const outputs: SiteOutputs = parsed.data;
+    return outputs;
+}
+
+/** Outputs of an already selected stack in an open workspace. */
+export async function readOutputsOf(workspace: LustreDrWorkspace, stackName: string): Promise<SiteOutputs> {
+    const stack = await workspace.selectStack(stackName);
+    return parseSiteOutputs(stackName, outputValues(await stack.outputs()));
+}
+
+/** A StackOutputsReader bound to workspace options (tests inject a fake Pulumi CLI). The workspace opens once. */
+export function createStackOutputsReader(options: WorkspaceOptions = {}): StackOutputsReader {
+    let opened: Promise<LustreDrWorkspace> | undefined;
+    return async (stackName) => {
+        opened ??= LustreDrWorkspace.open(options);
+        return readOutputsOf(await opened, stackName);
+    };
+}
+
+/** Reads a stack's outputs from the configured backend with the Pulumi CLI on PATH. */
+export const readStackOutputs: StackOutputsReader = (stackName) => createStackOutputsReader()(stackName);

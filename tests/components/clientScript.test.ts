@@ -12,6 +12,7 @@ import {
     LustreMount,
     lustreMountProblems,
     mountCommand,
+    osReleaseIds,
     shellQuote,
     unmountScript,
 } from "../../components/clientScript";
@@ -74,9 +75,10 @@ describe("clientScript", () => {
         }
 
         const stubBodies: Record<string, string> = {
-            mount: `touch "$STUB_STATE/mounted"`,
+            // Like the kernel, reports the source by NID (an IP address) rather than by DNS name.
+            mount: `echo "10.0.1.23@tcp:/\${5##*:/}" > "$STUB_STATE/mounted"`,
             umount: `rm -f "$STUB_STATE/mounted"`,
-            findmnt: `[ -e "$STUB_STATE/mounted" ]`,
+            findmnt: `if [ -e "$STUB_STATE/mounted" ]; then cat "$STUB_STATE/mounted"; else exit 1; fi`,
             uname: `echo ${kernel}`,
             curl: `echo "-----BEGIN PGP PUBLIC KEY BLOCK-----"`,
             // Writes stdin to the file after -o, as gpg --dearmor does.
@@ -214,6 +216,32 @@ describe("clientScript", () => {
             );
         });
 
+        describe("detect (existing hosts over SSH)", () => {
+            for (const clientOs of clientOperatingSystems) {
+                it(`reads /etc/os-release and installs the ${clientOs} way`, () => {
+                    const host = fakeHost(existingFstab);
+                    const [id, version] = osReleaseIds[clientOs].split(":");
+                    fs.writeFileSync(path.join(host.dir, "root", "etc", "os-release"), `NAME="Some Linux"\nID=${id}\nVERSION_ID="${version}"\n`);
+                    const result = host.run(installAndMountScript({ ...host.mount, os: "detect" }));
+                    expect(result.status, result.stderr).to.equal(0);
+                    const installs = host.calls().filter((c) => /^(dnf|amazon-linux-extras|apt-get) /.test(c));
+                    expect(installs).to.deep.equal(installCalls[clientOs]);
+                    expect(fs.readFileSync(host.fstab, "utf8")).to.equal(`${existingFstab}${fstabLine(host.mount)}\n`);
+                });
+            }
+
+            it("refuses an OS it cannot install on, naming it and the supported ones, before touching anything", () => {
+                const host = fakeHost(existingFstab);
+                fs.writeFileSync(path.join(host.dir, "root", "etc", "os-release"), `ID=debian\nVERSION_ID="12"\n`);
+                const result = host.run(installAndMountScript({ ...host.mount, os: "detect" }));
+                expect(result.status).to.not.equal(0);
+                expect(result.stderr).to.include("this host runs debian:12");
+                expect(result.stderr).to.include("Amazon Linux 2023 (amzn:2023), Amazon Linux 2 (amzn:2), Ubuntu 22.04 (ubuntu:22.04)");
+                expect(host.calls()).to.deep.equal([]);
+                expect(fs.readFileSync(host.fstab, "utf8")).to.equal(existingFstab);
+            });
+        });
+
         it("replaces the entry of a previous file system at the same mount point, keeping other lines", () => {
             const host = fakeHost("");
             const old = fstabLine({ ...host.mount, dnsName: "fs-0ld.fsx.eu-west-1.amazonaws.com", mountName: "oldname" });
@@ -238,6 +266,23 @@ describe("clientScript", () => {
             expect(second.status, second.stderr).to.equal(0);
             expect(host.calls().filter((c) => c.startsWith("umount"))).to.have.length(1);
             expect(fs.readFileSync(host.fstab, "utf8")).to.equal(existingFstab);
+        });
+
+        it("refuses to stack a mount on another Lustre file system mounted at the mount point", () => {
+            const host = fakeHost(existingFstab);
+            fs.writeFileSync(path.join(host.dir, "state", "mounted"), "10.0.9.9@tcp:/othername\n");
+            const result = host.run(installAndMountScript({ ...host.mount, os: "al2023" }));
+            expect(result.status).to.not.equal(0);
+            expect(result.stderr).to.include(`already has 10.0.9.9@tcp:/othername mounted, not ${device}`);
+            expect(host.calls().some((c) => c.startsWith("mount "))).to.equal(false);
+        });
+
+        it("the unmount script leaves another file system mounted at the mount point alone", () => {
+            const host = fakeHost(existingFstab);
+            fs.writeFileSync(path.join(host.dir, "state", "mounted"), "10.0.9.9@tcp:/othername\n");
+            const result = host.run(unmountScript(host.mount));
+            expect(result.status, result.stderr).to.equal(0);
+            expect(host.calls().some((c) => c.startsWith("umount"))).to.equal(false);
         });
 
         it("the unmount script fails when the file system is busy, keeping the fstab line", () => {
@@ -265,6 +310,7 @@ describe("clientScript", () => {
 
         const scripts: [string, string][] = [
             ...clientOperatingSystems.map((clientOs): [string, string] => [`install and mount (${clientOs})`, installAndMountScript({ ...mount, os: clientOs })]),
+            ["install and mount (detect)", installAndMountScript({ ...mount, os: "detect" })],
             ["unmount", unmountScript(mount)],
         ];
         for (const [label, script] of scripts) {

@@ -7,6 +7,10 @@
  */
 export { ReplicatedBucket } from "./replicatedBucket";
 export type { BucketEncryption, ObjectLockMode, ReplicatedBucketArgs, ReplicationDestination } from "./replicatedBucket";
+export { LustreClient, amiParameterName, instanceArchitecture } from "./lustreClient";
+export type { InstanceClientArgs, LustreClientArgs, MountedFileSystem, SshClientArgs } from "./lustreClient";
+export { fstabLine, installAndMountScript, mountCommand, unmountScript } from "./clientScript";
+export type { ClientOs, LustreMount } from "./clientScript";
 export { ReplicationAlarms } from "./replicationAlarms";
 export type { ReplicationAlarmsArgs, WatchedReplication } from "./replicationAlarms";
 export { replicationRule, replicationRuleId, replicationTimeMinutes } from "./replicationRule";

@@ -39,8 +39,14 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             const bucket = (inputs.bucket as string | undefined) ?? `${name}-0123abc`;
             return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.amazonaws.com` };
         }
-        case "aws:iam/role:Role":
-            return { arn: `arn:aws:iam::${accountId}:role/${(inputs.name as string | undefined) ?? name}` };
+        case "aws:iam/role:Role": {
+            const roleName = (inputs.name as string | undefined) ?? name;
+            return { name: roleName, arn: `arn:aws:iam::${accountId}:role/${roleName}` };
+        }
+        case "aws:iam/instanceProfile:InstanceProfile": {
+            const profileName = (inputs.name as string | undefined) ?? name;
+            return { name: profileName, arn: `arn:aws:iam::${accountId}:instance-profile/${profileName}` };
+        }
         case "aws:kms/key:Key":
             return { arn: `arn:aws:kms:us-east-1:${accountId}:key/${name}-key-id`, keyId: `${name}-key-id` };
         case "aws:sns/topic:Topic":

@@ -2,6 +2,7 @@
  * The config contract (design.md §3): parse and validate everything a stack is given, before any resource is
  * registered. Every problem is reported at once, each naming its key, the value given and what is valid.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkLustreSettings, LustreFileSystemSettings } from "../components/lustreRules";
 import { ConfigError, ConfigProblem } from "../components/problems";
@@ -109,6 +110,11 @@ export interface RawSiteConfig {
     readonly alarms?: unknown;
     /** Keys of the `lustre-dr` namespace this program does not know (typos), without the namespace. */
     readonly unknownKeys?: readonly string[];
+    /**
+     * The secret `lustre-dr:sshPrivateKey`, as a secret Output. Validation only checks it is there; the value
+     * goes to the ssh clients untouched.
+     */
+    readonly sshPrivateKey?: pulumi.Input<string>;
 }
 
 /** Every key of the `lustre-dr` namespace; `sshPrivateKey` is a secret read only by the clients. */
@@ -278,6 +284,14 @@ function crossKeyProblems(
         }
         seen.add(client.name);
     });
+    const sshClients = config.clients.filter((client) => client.kind === "ssh").map((client) => client.name);
+    if (sshClients.length > 0 && raw.sshPrivateKey === undefined) {
+        problems.push({
+            key: `${configNamespace}:sshPrivateKey`,
+            value: undefined,
+            expected: `the private key the ssh clients (${sshClients.join(", ")}) log in with, set as a secret: pulumi config set --secret ${configNamespace}:sshPrivateKey < key.pem`,
+        });
+    }
     return problems;
 }
 

@@ -26,6 +26,7 @@ export function readStackConfig(): RawSiteConfig {
     for (const key of objectKeys) {
         raw[key] = config.getObject<unknown>(key);
     }
+    raw.sshPrivateKey = config.getSecret("sshPrivateKey");
     return raw;
 }
 

@@ -133,6 +133,19 @@ describe("config validation", () => {
         expect(kind[0].key).to.equal("lustre-dr:clients[0].kind");
     });
 
+    it("requires the secret sshPrivateKey when an ssh client exists, and only then", () => {
+        const network = { vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d", clientCidrs: ["10.0.0.0/16"] };
+        const ssh = { name: "login-1", kind: "ssh", host: "10.0.3.17", user: "ec2-user" };
+        const [problem, ...rest] = problemsOf({ awsRegion: "us-east-1", network, clients: [ssh] });
+        expect(rest).to.be.empty;
+        expect(problem.key).to.equal("lustre-dr:sshPrivateKey");
+        expect(problem.value).to.equal(undefined);
+        expect(problem.expected).to.include("(login-1)").and.include("pulumi config set --secret lustre-dr:sshPrivateKey");
+        const withKey = parseSiteConfig({ awsRegion: "us-east-1", network, clients: [ssh], sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }, primary);
+        expect(withKey.clients[0]).to.deep.equal({ ...ssh, mountPoint: "/fsx" });
+        expect(parseSiteConfig({ awsRegion: "us-east-1", network, clients: [{ name: "c1", kind: "instance" }] }, primary).clients).to.have.length(1);
+    });
+
     it("checks the Lustre settings by design.md §7, naming the config key", () => {
         const network = { create: true };
         const [problem, ...rest] = problemsOf({ awsRegion: "us-east-1", network, lustre: { storageCapacityGiB: 1000 } });

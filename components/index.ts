@@ -11,6 +11,24 @@ export { LustreClient, amiParameterName, instanceArchitecture } from "./lustreCl
 export type { InstanceClientArgs, LustreClientArgs, MountedFileSystem, SshClientArgs } from "./lustreClient";
 export { fstabLine, installAndMountScript, mountCommand, unmountScript } from "./clientScript";
 export type { ClientOs, LustreMount } from "./clientScript";
+export { LustreWithRepository, dataRepositoryAssociationTimeout, dataRepositoryEvents, lustrePortRanges } from "./lustreWithRepository";
+export type { LustreWithRepositoryArgs } from "./lustreWithRepository";
+export {
+    checkLustreSettings,
+    dataRepositoryPath,
+    defaultThroughput,
+    lustreDeploymentTypes,
+    lustreStorageTypes,
+} from "./lustreRules";
+export type {
+    LustreDataCompressionType,
+    LustreDeploymentType,
+    LustreDriveCacheType,
+    LustreFileSystemSettings,
+    LustreLogLevel,
+    LustreStorageType,
+    UncheckedLustreSettings,
+} from "./lustreRules";
 export { ReplicationAlarms } from "./replicationAlarms";
 export type { ReplicationAlarmsArgs, WatchedReplication } from "./replicationAlarms";
 export { replicationRule, replicationRuleId, replicationTimeMinutes } from "./replicationRule";

@@ -7,5 +7,7 @@ describe("components/index", () => {
         expect(components.replicationRule).to.be.a("function");
         expect(components.policies.bucketPolicy).to.be.a("function");
         expect(components.replicationRuleId).to.equal("lustre-dr-to-peer");
+        expect(components.LustreWithRepository).to.be.a("function");
+        expect(components.checkLustreSettings).to.be.a("function");
     });
 });

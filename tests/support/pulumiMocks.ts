@@ -49,6 +49,13 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
         }
         case "aws:kms/key:Key":
             return { arn: `arn:aws:kms:us-east-1:${accountId}:key/${name}-key-id`, keyId: `${name}-key-id` };
+        case "aws:fsx/lustreFileSystem:LustreFileSystem":
+            // The mock id of every resource is `${name}-id`; FSx derives the DNS name from the file system id.
+            return { dnsName: `${name}-id.fsx.us-east-1.amazonaws.com`, mountName: "abcdefgh" };
+        case "aws:cloudwatch/logGroup:LogGroup": {
+            const logGroupName = (inputs.name as string | undefined) ?? `${(inputs.namePrefix as string | undefined) ?? name}0123abc`;
+            return { name: logGroupName, arn: `arn:aws:logs:us-east-1:${accountId}:log-group:${logGroupName}` };
+        }
         case "aws:sns/topic:Topic":
             return { arn: `arn:aws:sns:us-east-1:${accountId}:${name}` };
         default:

@@ -3,6 +3,7 @@
  * and registers itself here; this file only assembles them.
  */
 import { Command, CommanderError } from "commander";
+import { registerCostCommand } from "./cost/command";
 import { ExitCode, UsageError } from "./output";
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
         .description("Operate the lustre-dr disaster-recovery pair: deploy, recover, drill, restore, status")
         .showHelpAfterError()
         .exitOverride();
+    registerCostCommand(program);
     return program;
 }
 

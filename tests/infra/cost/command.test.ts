@@ -1,0 +1,64 @@
+import { expect } from "chai";
+import { main } from "../../../infra/cli";
+import type { CostComparison } from "../../../infra/cost/estimate";
+
+/** Runs the CLI in-process and captures what it writes; restores the streams and exit code afterwards. */
+async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const writeOut = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+    const previous = process.exitCode;
+    process.exitCode = 0;
+    try {
+        await main(["node", "lustre-dr", ...args]);
+        return { stdout: out.join(""), stderr: err.join(""), exitCode: Number(process.exitCode ?? 0) };
+    } finally {
+        process.stdout.write = writeOut;
+        process.stderr.write = writeErr;
+        process.exitCode = previous;
+    }
+}
+
+describe("lustre-dr cost", () => {
+    it("estimates the example configs: pilot light configured, warm standby as the alternative, as JSON", async () => {
+        const { stdout, exitCode } = await run(["cost", "--data-gib", "1000", "--change-gib-per-month", "100", "--json"]);
+        expect(exitCode).to.equal(0);
+        const comparison = JSON.parse(stdout) as CostComparison;
+        expect(comparison.configured).to.equal("pilot-light");
+        expect(comparison.workload).to.deep.equal({ dataGiB: 1000, changeGiBPerMonth: 100, averageObjectMiB: 8 });
+        const pilot = comparison.postures["pilot-light"];
+        const warm = comparison.postures["warm-standby"];
+        expect(pilot.sides.primary.region).to.equal("us-east-1");
+        expect(pilot.sides.dr.region).to.equal("us-west-2");
+        // Pulumi.dr.yaml sizes its (disabled) file system like the primary's: 1200 GiB at 125 MB/s/TiB.
+        expect(warm.sides.dr.lines[0]).to.include({ item: "FSx for Lustre PERSISTENT_2 SSD 125 MB/s/TiB", quantity: 1200 });
+        expect(warm.monthlyUsd).to.be.greaterThan(pilot.monthlyUsd);
+        expect(pilot.rto.maxMinutes).to.be.greaterThan(warm.rto.maxMinutes);
+    });
+
+    it("prints a human report with both postures, their RTO and the assumptions", async () => {
+        const { stdout, exitCode } = await run(["cost", "--stack", "dr"]);
+        expect(exitCode).to.equal(0);
+        expect(stdout).to.match(/Prices as of \d{4}-\d{2}-\d{2}/);
+        expect(stdout).to.match(/pilot light \(configured\)\s+warm standby/);
+        expect(stdout).to.match(/^expected RTO\s+\d+-\d+ min\s+\d+-\d+ min$/m);
+        expect(stdout).to.include("pilot light: dr (us-west-2)");
+        expect(stdout).to.not.include("pilot light: primary (us-east-1)"); // --stack dr shows only the dr lines
+        expect(stdout).to.include("Assumptions:");
+    });
+
+    it("rejects a non-numeric size with exit code 2, naming the flag", async () => {
+        const { stderr, exitCode } = await run(["cost", "--data-gib", "lots"]);
+        expect(exitCode).to.equal(2);
+        expect(stderr).to.include('--data-gib is "lots": expected a number >= 0');
+    });
+
+    it("rejects an unknown --stack with exit code 2", async () => {
+        const { stderr, exitCode } = await run(["cost", "--stack", "both"]);
+        expect(exitCode).to.equal(2);
+        expect(stderr).to.match(/Allowed choices are primary, dr/);
+    });
+});

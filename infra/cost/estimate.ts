@@ -74,20 +74,6 @@ export interface CostComparison {
     readonly assumptions: string[];
 }
 
-/** The throughput a file system gets when the config leaves it out (design.md §3 default 125 for PERSISTENT_2). */
-export function effectiveThroughput(lustre: Pick<LustreSettings, "deploymentType" | "storageType" | "perUnitStorageThroughput">): number | undefined {
-    if (lustre.perUnitStorageThroughput !== undefined) {
-        return lustre.perUnitStorageThroughput;
-    }
-    if (lustre.deploymentType === "PERSISTENT_2") {
-        return 125;
-    }
-    if (lustre.deploymentType === "PERSISTENT_1") {
-        return lustre.storageType === "HDD" ? 12 : 50;
-    }
-    return undefined;
-}
-
 /** The posture a pair of configs describes: the dr side running Lustre is warm standby. */
 export function configuredPosture(dr: Pick<SiteConfig, "lustre">): PostureName {
     return dr.lustre.enabled ? "warm-standby" : "pilot-light";
@@ -130,7 +116,7 @@ function fileSystemLines(table: PriceTable, region: string, lustre: LustreSettin
     const shape = {
         deploymentType: lustre.deploymentType,
         storageType: lustre.storageType,
-        perUnitStorageThroughput: effectiveThroughput(lustre),
+        perUnitStorageThroughput: lustre.perUnitStorageThroughput,
     };
     const key = lustreTierKey(shape);
     const tier = shape.perUnitStorageThroughput && lustre.deploymentType !== "SCRATCH_2" ? ` ${shape.perUnitStorageThroughput} MB/s/TiB` : "";

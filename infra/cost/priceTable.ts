@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { perUnitThroughputs } from "../../components/lustreRules";
 import { UsageError } from "../output";
 
 /** A price in USD, or null where no figure could be verified (reported as unpriced, never as zero). */
@@ -67,10 +68,10 @@ export function regionPrices(table: PriceTable, region: string): RegionPrices {
     return prices;
 }
 
-/** Throughput tiers (MB/s/TiB) AWS offers per deployment and storage type (design.md §7). */
+/** The priced shapes: throughput tiers (MB/s/TiB) per deployment and storage type, as the Lustre rules allow them. */
 export const lustreThroughputTiers: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>> = {
-    PERSISTENT_2: { SSD: [125, 250, 500, 1000] },
-    PERSISTENT_1: { SSD: [50, 100, 200], HDD: [12, 40] },
+    PERSISTENT_2: { SSD: perUnitThroughputs.PERSISTENT_2 },
+    PERSISTENT_1: { SSD: perUnitThroughputs.PERSISTENT_1_SSD, HDD: perUnitThroughputs.PERSISTENT_1_HDD },
     SCRATCH_2: { SSD: [] },
 };
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { compareCosts, configuredPosture, postureCost, recoveryTime, Workload } from "../../../infra/cost/estimate";
-import { loadPriceTable, parsePriceTable, PriceTable, RegionPrices } from "../../../infra/cost/priceTable";
+import { loadPriceTable, lustrePricePerGbMonth, lustreThroughputTiers, parsePriceTable, PriceTable, RegionPrices } from "../../../infra/cost/priceTable";
 import { UsageError } from "../../../infra/output";
 import { parseSiteConfig, RawSiteConfig, SiteConfig } from "../../../stacks/config";
 
@@ -138,17 +138,32 @@ describe("infra/cost/estimate", () => {
         );
     });
 
-    it("fails on a throughput tier AWS does not offer, naming the key, the value and the valid tiers", () => {
-        const odd = site("primary", { lustre: { perUnitStorageThroughput: 300 } });
-        expect(() => postureCost(prices, "pilot-light", odd, drPilotLight, workload)).to.throw(
+    it("fails on a shape AWS does not offer, naming the key, the value and the valid choices", () => {
+        // The config rejects these before cost runs (components/lustreRules.ts); the table lookup still names them.
+        expect(() => lustrePricePerGbMonth(prices, "us-east-1", { deploymentType: "PERSISTENT_2", storageType: "SSD", perUnitStorageThroughput: 300 })).to.throw(
             UsageError,
             "lustre-dr:lustre.perUnitStorageThroughput is 300 for PERSISTENT_2 SSD: expected one of 125, 250, 500, 1000 (MB/s/TiB)",
         );
-        const hddOnP2 = site("primary", { lustre: { storageType: "HDD" } });
-        expect(() => postureCost(prices, "pilot-light", hddOnP2, drPilotLight, workload)).to.throw(
+        expect(() => lustrePricePerGbMonth(prices, "us-east-1", { deploymentType: "PERSISTENT_2", storageType: "HDD", perUnitStorageThroughput: 12 })).to.throw(
             UsageError,
             'lustre-dr:lustre.storageType is "HDD" with PERSISTENT_2: expected one of SSD',
         );
+        expect(() => lustrePricePerGbMonth(prices, "us-east-1", { deploymentType: "SCRATCH_1", storageType: "SSD" })).to.throw(
+            UsageError,
+            'lustre-dr:lustre.deploymentType is "SCRATCH_1": expected one of PERSISTENT_2, PERSISTENT_1, SCRATCH_2',
+        );
+    });
+
+    it("prices every tier the committed table lists in us-east-1 and fails on none the Lustre rules allow", () => {
+        const table = loadPriceTable();
+        for (const [deploymentType, storageTypes] of Object.entries(lustreThroughputTiers)) {
+            for (const [storageType, tiers] of Object.entries(storageTypes)) {
+                for (const perUnitStorageThroughput of tiers.length > 0 ? tiers : [undefined]) {
+                    const usd = lustrePricePerGbMonth(table, "us-east-1", { deploymentType, storageType, perUnitStorageThroughput });
+                    expect(usd, `${deploymentType} ${storageType} ${perUnitStorageThroughput}`).to.be.a("number").greaterThan(0);
+                }
+            }
+        }
     });
 
     it("sums the recovery steps: pilot light creates and imports, warm standby only detaches and mounts", () => {

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCostCommand } from "./cost/command";
 import { ExitCode, UsageError } from "./output";
+import { registerStatusCommand } from "./status/command";
 
 export function buildProgram(): Command {
     const program = new Command("lustre-dr")
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
         .showHelpAfterError()
         .exitOverride();
     registerCostCommand(program);
+    registerStatusCommand(program);
     return program;
 }
 

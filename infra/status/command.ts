@@ -1,0 +1,72 @@
+/**
+ * `lustre-dr status`: is the DR pair protecting the data right now? Reads both sides (each with its own
+ * credentials), judges, and answers with one word first: healthy (exit 0), degraded (1) or broken (2).
+ */
+import { Command, Option } from "commander";
+import { addSideOptions, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
+import { createOutput, Output, UsageError } from "../output";
+import { assessPair } from "./checks";
+import { collectPair, CollectOptions, locateSides } from "./collect";
+import { defaultThresholds, StatusThresholds } from "./model";
+import { renderHuman, StatusReport, statusReport } from "./report";
+import { exitCodeOf, verdictOf } from "./verdict";
+
+export interface StatusOptions extends SideOptions {
+    json?: boolean;
+    only?: SideRole;
+    latencyThreshold?: string;
+}
+
+/** Where status reads what it does not get from AWS; tests and other commands substitute their own. */
+export interface StatusSources {
+    readonly readOutputs?: StackOutputsReader;
+    readonly readLastDrill?: CollectOptions["readLastDrill"];
+    readonly now?: Date;
+}
+
+function thresholdsFrom(options: StatusOptions): StatusThresholds {
+    if (options.latencyThreshold === undefined) {
+        return defaultThresholds;
+    }
+    const seconds = Number(options.latencyThreshold);
+    if (!Number.isInteger(seconds) || seconds <= 0) {
+        throw new UsageError(
+            `--latency-threshold is ${JSON.stringify(options.latencyThreshold)}: expected a positive whole number of seconds, e.g. 900`,
+        );
+    }
+    return { ...defaultThresholds, replicationLatencySeconds: seconds };
+}
+
+/** Runs the whole status check and writes the report; returns the exit code. */
+export async function runStatus(options: StatusOptions, output: Output, sources: StatusSources = {}): Promise<{ exitCode: number; report: StatusReport }> {
+    const thresholds = thresholdsFrom(options);
+    const located = await locateSides(options, sources.readOutputs);
+    output.progress(`reading ${options.only ?? "both sides"}...`);
+    const pair = await collectPair(located, { only: options.only, now: sources.now, readLastDrill: sources.readLastDrill });
+    const findings = assessPair(pair, thresholds);
+    const assessment = verdictOf(findings);
+    const report = statusReport(pair, findings, assessment);
+    output.result(report, () => renderHuman(report, assessment));
+    return { exitCode: exitCodeOf(assessment.verdict), report };
+}
+
+export function registerStatusCommand(program: Command): void {
+    const command = program
+        .command("status")
+        .description(
+            "Report the DR pair's health: versioning, replication rule, bucket policy, data repository association, file " +
+                "system, last 24 h of replication metrics and the last drill. First line: healthy, degraded or broken " +
+                "(exit code 0, 1 or 2). Read-only.",
+        )
+        .option("--json", "print the report as JSON")
+        .addOption(new Option("--only <side>", "contact only this side (e.g. during an incident)").choices([...sideRoles]))
+        .option(
+            "--latency-threshold <seconds>",
+            `replication latency above this in the last 24 h degrades the pair (match alarms.replicationLatencySeconds)`,
+            String(defaultThresholds.replicationLatencySeconds),
+        );
+    addSideOptions(command).action(async (options: StatusOptions) => {
+        const { exitCode } = await runStatus(options, createOutput(options));
+        process.exitCode = exitCode;
+    });
+}

@@ -1,0 +1,301 @@
+/**
+ * `lustre-dr status` end to end: S3 against the moto emulator (one server per side, real HTTP), FSx and the
+ * CloudWatch replication metrics with aws-sdk-client-mock (moto has no data repository associations and S3 never
+ * publishes metrics into it).
+ */
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeDataRepositoryAssociationsCommand, DescribeFileSystemsCommand, FSxClient } from "@aws-sdk/client-fsx";
+import {
+    CreateBucketCommand,
+    DeleteBucketReplicationCommand,
+    GetBucketReplicationCommand,
+    PutBucketEncryptionCommand,
+    PutBucketPolicyCommand,
+    PutBucketReplicationCommand,
+    PutBucketVersioningCommand,
+    S3Client,
+} from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import * as net from "net";
+import type { SideRole } from "../../../infra/aws/sides";
+import { buildProgram } from "../../../infra/cli";
+import type { Output } from "../../../infra/output";
+import { UsageError } from "../../../infra/output";
+import { runStatus, StatusOptions } from "../../../infra/status/command";
+import type { StatusReport } from "../../../infra/status/report";
+import { EmulatorPair, emulatorCredentials, emulatorPair } from "../../emulator/moto";
+import { deployedPolicy, deployedReplication, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
+
+const now = new Date("2026-11-25T09:00:00Z");
+
+/** An Output that keeps what the command printed. */
+function capture(json = false): Output & { data?: StatusReport; text?: string; progressLines: string[] } {
+    const captured: Output & { data?: StatusReport; text?: string; progressLines: string[] } = {
+        json,
+        progressLines: [],
+        progress(message) {
+            captured.progressLines.push(message);
+        },
+        result(data, human) {
+            captured.data = data as StatusReport;
+            captured.text = json ? JSON.stringify(data) : human();
+        },
+    };
+    return captured;
+}
+
+function closedPort(): Promise<number> {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const address = server.address() as net.AddressInfo;
+            server.close(() => resolve(address.port));
+        });
+    });
+}
+
+describe("infra/status (emulator)", function () {
+    let emulators: EmulatorPair;
+    const savedEnv: Record<string, string | undefined> = {};
+    const fsx = mockClient(FSxClient);
+    const cloudWatch = mockClient(CloudWatchClient);
+    let associations: Record<string, typeof primaryAssociation[]>;
+
+    function s3(role: SideRole): S3Client {
+        return new S3Client({
+            region: outputs[role].region,
+            endpoint: emulators[role].endpoint,
+            forcePathStyle: true,
+            credentials: emulatorCredentials,
+        });
+    }
+
+    /** Deploys one side into its emulator the way the program does (bucket, versioning, encryption, policy, rule). */
+    async function deploy(role: SideRole): Promise<void> {
+        const client = s3(role);
+        const Bucket = outputs[role].bucketName;
+        const region = outputs[role].region;
+        await client.send(
+            new CreateBucketCommand({ Bucket, ...(region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: region as "us-west-2" } }) }),
+        );
+        await client.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }));
+        await client.send(
+            new PutBucketEncryptionCommand({
+                Bucket,
+                ServerSideEncryptionConfiguration: {
+                    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: outputs[role].kmsKeyArn }, BucketKeyEnabled: true }],
+                },
+            }),
+        );
+        await client.send(new PutBucketPolicyCommand({ Bucket, Policy: await deployedPolicy(role) }));
+        await client.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: deployedReplication(role) }));
+        client.destroy();
+    }
+
+    function options(extra: Partial<StatusOptions> = {}): StatusOptions {
+        return { primaryEndpoint: emulators.primary.endpoint, drEndpoint: emulators.dr.endpoint, ...extra };
+    }
+
+    const sources = { readOutputs: async (stack: string) => outputs[stack as SideRole], now };
+
+    before(async function () {
+        this.timeout(60_000);
+        emulators = await emulatorPair();
+        for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"]) {
+            savedEnv[name] = process.env[name];
+        }
+        process.env.AWS_ACCESS_KEY_ID = emulatorCredentials.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY = emulatorCredentials.secretAccessKey;
+        delete process.env.AWS_PROFILE;
+        delete process.env.AWS_ENDPOINT_URL;
+    });
+
+    after(() => {
+        for (const [name, value] of Object.entries(savedEnv)) {
+            if (value === undefined) {
+                delete process.env[name];
+            } else {
+                process.env[name] = value;
+            }
+        }
+        fsx.restore();
+        cloudWatch.restore();
+    });
+
+    beforeEach(async () => {
+        await Promise.all([emulators.primary.reset(), emulators.dr.reset()]);
+        await Promise.all([deploy("primary"), deploy("dr")]);
+        // us-east-1 holds the primary's association; us-west-2 only one of an unrelated bucket, which status must ignore.
+        associations = {
+            "us-east-1": [primaryAssociation],
+            "us-west-2": [{ ...primaryAssociation, AssociationId: "dra-0unrelated", DataRepositoryPath: "s3://someone-elses-bucket/" }],
+        };
+        fsx.reset();
+        fsx.on(DescribeDataRepositoryAssociationsCommand).callsFake(async (input, getClient) => {
+            const inRegion = associations[await getClient().config.region()] ?? [];
+            const ids: string[] | undefined = input.AssociationIds;
+            return { Associations: ids ? inRegion.filter((a) => ids.includes(a.AssociationId ?? "")) : inRegion };
+        });
+        fsx.on(DescribeFileSystemsCommand, { FileSystemIds: [primaryFileSystem.FileSystemId!] }).resolves({ FileSystems: [primaryFileSystem] });
+        cloudWatch.reset();
+        cloudWatch.on(GetMetricStatisticsCommand).callsFake((input) => {
+            const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
+            switch (input.MetricName) {
+                case "ReplicationLatency":
+                    return { Datapoints: [{ Timestamp: at(60), Maximum: 14 }, { Timestamp: at(5), Maximum: 3 }] };
+                case "OperationsPendingReplication":
+                    return { Datapoints: [{ Timestamp: at(5), Maximum: 1 }, { Timestamp: at(60), Maximum: 6 }] };
+                default:
+                    return { Datapoints: [{ Timestamp: at(5), Sum: 0 }] };
+            }
+        });
+    });
+
+    /**
+     * moto 5.2.5 answers GetBucketReplication with `DeleteMarkerReplication: Disabled`, `Filter: {Prefix: ""}` and no
+     * `SourceSelectionCriteria`, whatever was put (moto/s3/responses.py get_bucket_replication). Where a test needs S3's
+     * faithful answer, this returns what was put; every other S3 call still goes to moto.
+     */
+    function answerReplicationAsS3Would(): () => void {
+        const s3Stub = mockClient(S3Client);
+        s3Stub.send.callThrough();
+        s3Stub.on(GetBucketReplicationCommand).callsFake(async (input: { Bucket: string }) => {
+            const role = (Object.keys(outputs) as SideRole[]).find((r) => outputs[r].bucketName === input.Bucket)!;
+            return { ReplicationConfiguration: deployedReplication(role) };
+        });
+        return () => s3Stub.restore();
+    }
+
+    it("reports a converged pair as healthy, with every facet read from both sides (exit 0)", async () => {
+        const restore = answerReplicationAsS3Would();
+        try {
+            const output = capture();
+            const { exitCode, report } = await runStatus(options(), output, sources);
+            expect(output.text?.split("\n")[0]).to.equal("healthy");
+            expect(exitCode).to.equal(0);
+            expect(report.reasons).to.deep.equal([]);
+            const line = (side: string, area: string) => report.findings.find((f) => f.side === side && f.area === area)?.message;
+            expect(line("primary", "versioning")).to.equal("Enabled");
+            expect(line("primary", "replication")).to.equal(
+                "lustre-dr-to-peer -> arn:aws:s3:::lustre-dr-dr-data: Enabled, RTC 15 min, delete markers, replica modifications",
+            );
+            expect(line("dr", "bucket-policy")).to.equal(`TLS required; accepts replicas from ${outputs.primary.replicationRoleArn}`);
+            expect(line("primary", "data-repository")).to.match(/dra-0123456789abcdef0 .*AVAILABLE/);
+            expect(line("dr", "data-repository")).to.equal("no file system linked to this bucket (pilot light)");
+            expect(line("primary", "file-system")).to.equal("fs-0123456789abcdef0 AVAILABLE");
+            expect(line("primary", "metrics")).to.equal("last 24 h: latency max 14 s, pending operations 1 now (max 6), failed 0");
+            // Metrics are read in the source side's region with the dimensions S3 publishes.
+            const metricCalls = cloudWatch.commandCalls(GetMetricStatisticsCommand);
+            expect(metricCalls).to.have.length(6);
+            const fromPrimary = metricCalls.filter((c) => c.args[0].input.Dimensions?.[0]?.Value === "lustre-dr-primary-data");
+            expect(fromPrimary.map((c) => c.args[0].input.MetricName)).to.have.members([
+                "ReplicationLatency",
+                "OperationsPendingReplication",
+                "OperationsFailedReplication",
+            ]);
+            expect(fromPrimary[0].args[0].input.Dimensions).to.deep.equal([
+                { Name: "SourceBucket", Value: "lustre-dr-primary-data" },
+                { Name: "DestinationBucket", Value: "lustre-dr-dr-data" },
+                { Name: "RuleId", Value: "lustre-dr-to-peer" },
+            ]);
+            expect(await (fromPrimary[0].thisValue as CloudWatchClient).config.region()).to.equal("us-east-1");
+            expect(fsx.commandCalls(DescribeDataRepositoryAssociationsCommand).map((c) => c.args[0].input.AssociationIds)).to.deep.include([
+                "dra-0123456789abcdef0",
+            ]);
+        } finally {
+            restore();
+        }
+    });
+
+    it("reports a MISCONFIGURED association as broken with AWS's failure message (exit 2)", async () => {
+        associations["us-east-1"] = [
+            {
+                ...primaryAssociation,
+                Lifecycle: "MISCONFIGURED",
+                FailureDetails: { Message: "Amazon FSx does not have permission to access the S3 bucket." },
+            },
+        ];
+        const restore = answerReplicationAsS3Would();
+        try {
+            const output = capture(true);
+            const { exitCode, report } = await runStatus(options({ json: true }), output, sources);
+            expect(exitCode).to.equal(2);
+            expect(report.verdict).to.equal("broken");
+            expect(report.reasons).to.deep.equal([
+                "primary: dra-0123456789abcdef0 /s3 <-> s3://lustre-dr-primary-data/: MISCONFIGURED: Amazon FSx does not have " +
+                    "permission to access the S3 bucket.; files written on the file system do not reach the bucket",
+            ]);
+            expect(JSON.parse(output.text ?? "{}").verdict).to.equal("broken");
+        } finally {
+            restore();
+        }
+    });
+
+    it("reports a missing replication rule as broken, from moto's real answer (exit 2)", async () => {
+        const client = s3("dr");
+        await client.send(new DeleteBucketReplicationCommand({ Bucket: outputs.dr.bucketName }));
+        client.destroy();
+        const output = capture();
+        const { exitCode, report } = await runStatus(options(), output, sources);
+        expect(exitCode).to.equal(2);
+        expect(report.reasons).to.include("dr: no replication rule lustre-dr-to-peer: writes to this bucket do not reach lustre-dr-primary-data");
+        expect(output.text?.split("\n")[0]).to.match(/^broken: dr: no replication rule lustre-dr-to-peer/);
+    });
+
+    it("flags the fields moto drops as S3 would flag a rule without delete markers or replica modifications", async () => {
+        const { report } = await runStatus(options(), capture(), sources);
+        expect(report.verdict).to.equal("degraded");
+        expect(report.reasons).to.include.members([
+            "primary: rule lustre-dr-to-peer: DeleteMarkerReplication.Status is Disabled (expected Enabled)",
+            "primary: rule lustre-dr-to-peer: SourceSelectionCriteria.ReplicaModifications.Status is not set (expected Enabled)",
+        ]);
+    });
+
+    it("reports a side it cannot reach and still reports the other one in full (exit 2)", async () => {
+        const restore = answerReplicationAsS3Would();
+        try {
+            const output = capture();
+            const port = await closedPort();
+            const { exitCode, report } = await runStatus(options({ primaryEndpoint: `http://127.0.0.1:${port}` }), output, sources);
+            expect(exitCode).to.equal(2);
+            expect(report.reasons).to.have.length(1);
+            expect(report.reasons[0]).to.match(new RegExp(`^primary: unreachable: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+            const drFindings = report.findings.filter((f) => f.side === "dr");
+            expect(drFindings.map((f) => f.area)).to.include.members(["versioning", "replication", "bucket-policy", "data-repository", "metrics"]);
+            expect(drFindings.every((f) => f.severity === "ok" || f.severity === "note")).to.equal(true);
+            expect(output.text).to.include("\nprimary  s3://lustre-dr-primary-data (us-east-1)\n  side            BROKEN    unreachable:");
+        } finally {
+            restore();
+        }
+    });
+
+    it("contacts only the side given with --only", async () => {
+        const restore = answerReplicationAsS3Would();
+        try {
+            const { report } = await runStatus(options({ only: "dr", primaryEndpoint: "http://127.0.0.1:9" }), capture(), sources);
+            expect(report.verdict).to.equal("healthy");
+            expect(report.findings.filter((f) => f.side === "primary")).to.deep.equal([]);
+            expect(report.sides.find((s) => s.role === "primary")?.skipped).to.equal(true);
+        } finally {
+            restore();
+        }
+    });
+
+    it("refuses a bad --latency-threshold before calling anything", async () => {
+        fsx.resetHistory();
+        const error = await runStatus(options({ latencyThreshold: "15m" }), capture(), sources).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(UsageError);
+        expect((error as Error).message).to.equal('--latency-threshold is "15m": expected a positive whole number of seconds, e.g. 900');
+        expect(fsx.calls()).to.have.length(0);
+    });
+
+    it("is registered on the CLI with --json, --only and the side options", () => {
+        const status = buildProgram().commands.find((c) => c.name() === "status");
+        const flags = status?.options.map((o) => o.long);
+        expect(flags).to.include.members(["--json", "--only", "--latency-threshold", "--primary-endpoint", "--dr-profile", "--dr-stack"]);
+    });
+});

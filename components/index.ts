@@ -11,6 +11,8 @@ export { LustreClient, amiParameterName, instanceArchitecture } from "./lustreCl
 export type { InstanceClientArgs, LustreClientArgs, MountedFileSystem, SshClientArgs } from "./lustreClient";
 export { fstabLine, installAndMountScript, mountCommand, unmountScript } from "./clientScript";
 export type { ClientOs, LustreMount } from "./clientScript";
+export { LustreNetwork, createdNetworkCidrProblems, privateSubnetCidr, ssmEndpointServices } from "./lustreNetwork";
+export type { CreatedNetworkArgs, ExistingNetworkArgs, LustreNetworkArgs } from "./lustreNetwork";
 export { LustreWithRepository, dataRepositoryAssociationTimeout, dataRepositoryEvents, lustrePortRanges } from "./lustreWithRepository";
 export type { LustreWithRepositoryArgs } from "./lustreWithRepository";
 export {

@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkLustreSettings, LustreFileSystemSettings } from "../components/lustreRules";
+import { createdNetworkCidrProblems } from "../components/lustreNetwork";
 import { ConfigError, ConfigProblem } from "../components/problems";
 import { bucketNameProblems } from "./bucketName";
 
@@ -258,6 +259,9 @@ function crossKeyProblems(
                 expected,
             })),
         );
+    }
+    if (config.network !== undefined && "create" in config.network) {
+        problems.push(...createdNetworkCidrProblems(config.network.cidr, `${configNamespace}:network.cidr`));
     }
     if (config.lustre.enabled && config.network === undefined) {
         problems.push({

@@ -9,5 +9,6 @@ describe("components/index", () => {
         expect(components.replicationRuleId).to.equal("lustre-dr-to-peer");
         expect(components.LustreWithRepository).to.be.a("function");
         expect(components.checkLustreSettings).to.be.a("function");
+        expect(components.LustreNetwork).to.be.a("function");
     });
 });

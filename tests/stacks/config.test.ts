@@ -172,6 +172,13 @@ describe("config validation", () => {
         expect(withCrossKeyProblem.map((p) => p.key)).to.have.members(["lustre-dr:network", "lustre-dr:lustre.storageType"]);
     });
 
+    it("refuses a created network range AWS would refuse", () => {
+        const [problem, ...rest] = problemsOf({ awsRegion: "us-east-1", network: { create: true, cidr: "10.0.0.0/8" } });
+        expect(rest).to.be.empty;
+        expect(problem).to.deep.include({ key: "lustre-dr:network.cidr", value: "10.0.0.0/8" });
+        expect(problem.expected).to.contain("/16 to /28");
+    });
+
     it("fills in the throughput default of the deployment type", () => {
         const network = { create: true };
         expect(parseSiteConfig({ awsRegion: "us-east-1", network }, primary).lustre.perUnitStorageThroughput).to.equal(125);

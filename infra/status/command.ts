@@ -5,6 +5,7 @@
 import { Command, Option } from "commander";
 import { addSideOptions, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
 import { createOutput, Output, UsageError } from "../output";
+import { createStackOutputsReader } from "../pulumi/stackOutputs";
 import { assessPair } from "./checks";
 import { collectPair, CollectOptions, locateSides } from "./collect";
 import { defaultThresholds, StatusThresholds } from "./model";
@@ -66,7 +67,8 @@ export function registerStatusCommand(program: Command): void {
             String(defaultThresholds.replicationLatencySeconds),
         );
     addSideOptions(command).action(async (options: StatusOptions) => {
-        const { exitCode } = await runStatus(options, createOutput(options));
+        // Stack outputs are only read for a side not named with --<side>-bucket.
+        const { exitCode } = await runStatus(options, createOutput(options), { readOutputs: createStackOutputsReader() });
         process.exitCode = exitCode;
     });
 }

@@ -3,9 +3,12 @@
  * defaults (Lustre on for primary, off for a pilot-light dr side).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LustreNetwork, LustreNetworkArgs } from "../components/lustreNetwork";
+import { isPersistent } from "../components/lustreRules";
+import { LustreWithRepository } from "../components/lustreWithRepository";
 import { ReplicatedBucket } from "../components/replicatedBucket";
 import { ReplicationAlarms } from "../components/replicationAlarms";
-import type { SiteConfig } from "./config";
+import type { NetworkSettings, SiteConfig } from "./config";
 import type { HandshakeDecision } from "./handshake";
 import type { SiteOutputs } from "./outputs";
 
@@ -60,6 +63,8 @@ export function buildSite(config: SiteConfig, identity: DeploymentIdentity, hand
         tags,
     });
 
+    const lustre = config.lustre.enabled ? buildFileSystem(config, storage, tags) : undefined;
+
     const replicateTo = handshake.replicateTo;
     new ReplicationAlarms("alarms", {
         replication: replicateTo && {
@@ -68,6 +73,7 @@ export function buildSite(config: SiteConfig, identity: DeploymentIdentity, hand
         },
         latencyThresholdSeconds: config.alarms.replicationLatencySeconds,
         email: config.alarms.email,
+        fileSystem: lustre && { id: lustre.fileSystem.fileSystemId, storageCapacityGiB: lustre.fileSystem.storageCapacityGiB },
         tags,
     });
 
@@ -82,5 +88,63 @@ export function buildSite(config: SiteConfig, identity: DeploymentIdentity, hand
         batchReplicationRoleArn: storage.batchReplicationRole.arn,
         replicationGrantedTo: handshake.acceptReplicasFrom ? [handshake.acceptReplicasFrom] : [],
         replicationStatus: handshake.status,
+        ...(lustre
+            ? {
+                  fileSystemId: lustre.fileSystem.fileSystemId,
+                  fileSystemDnsName: lustre.fileSystem.dnsName,
+                  fileSystemMountName: lustre.fileSystem.mountName,
+                  dataRepositoryAssociationId: lustre.fileSystem.dataRepositoryAssociationId,
+                  mountCommand: lustre.fileSystem.mountCommand,
+              }
+            : {}),
     };
+}
+
+/** The config's network as component args: an existing VPC, or a minimal private one in this region. */
+export function networkArgs(network: NetworkSettings, region: string, tags: Record<string, string>): LustreNetworkArgs {
+    return "create" in network
+        ? { kind: "create", region, cidr: network.cidr, clientCidrs: network.clientCidrs, tags }
+        : { kind: "existing", vpcId: network.vpcId, subnetId: network.subnetId, clientCidrs: network.clientCidrs };
+}
+
+/**
+ * The file system on this side's bucket, in its network. Only when Lustre is enabled: a pilot-light side pays
+ * for neither the file system nor the network endpoints until a recovery switches it on.
+ */
+function buildFileSystem(
+    config: SiteConfig,
+    storage: ReplicatedBucket,
+    tags: Record<string, string>,
+): { network: LustreNetwork; fileSystem: LustreWithRepository } {
+    if (config.network === undefined) {
+        // parseSiteConfig refuses lustre.enabled without a network; this only guards other callers.
+        throw new Error("lustre-dr:network is required when Lustre is enabled");
+    }
+    const settings = config.lustre;
+    const network = new LustreNetwork("network", networkArgs(config.network, config.region, tags));
+    const fileSystem = new LustreWithRepository(
+        "lustre",
+        {
+            vpcId: network.vpcId,
+            subnetId: network.subnetId,
+            clientCidrs: network.clientCidrs,
+            bucketName: storage.bucketName,
+            repositoryPrefix: settings.repositoryPrefix,
+            fileSystemPath: settings.fileSystemPath,
+            deploymentType: settings.deploymentType,
+            storageType: settings.storageType,
+            storageCapacityGiB: settings.storageCapacityGiB,
+            perUnitStorageThroughput: settings.perUnitStorageThroughput,
+            driveCacheType: settings.driveCacheType,
+            dataCompression: settings.dataCompression,
+            // With SSE-KMS the file system uses the bucket's key too (scratch types cannot take one).
+            kmsKeyId: storage.kmsKey && isPersistent(settings.deploymentType) ? storage.kmsKey.arn : undefined,
+            weeklyMaintenanceStartTime: settings.weeklyMaintenanceStartTime,
+            logLevel: settings.logLevel,
+            tags,
+        },
+        // The association needs the bucket, its policy and its key policy (which admits the FSx role) in place.
+        { dependsOn: [storage] },
+    );
+    return { network, fileSystem };
 }

@@ -200,6 +200,9 @@ export class ReplicationCopier {
     private async scan(): Promise<void> {
         for (const from of ["primary", "dr"] as const) {
             const versions = await this.list(from);
+            if (!this.running) {
+                return; // stopped while listing
+            }
             // oldest first, so that a version and the delete marker after it replicate in that order; moto's
             // LastModified has whole seconds, so ties go by the latest flag and the newest-first listing order
             versions.sort((a, b) => a.lastModified - b.lastModified || Number(a.isLatest) - Number(b.isLatest) || b.index - a.index);
@@ -220,6 +223,9 @@ export class ReplicationCopier {
                 const seenAt = Date.now();
                 const timer = setTimeout(() => {
                     this.timers.delete(timer);
+                    if (!this.running) {
+                        return;
+                    }
                     this.enqueue(from, version, seenAt);
                 }, this.options.delayMs);
                 this.timers.add(timer);

@@ -11,7 +11,7 @@ import {
     LustreLogLevel,
     LustreStorageType,
 } from "./lustreRules";
-import { mountCommand } from "./clientScript";
+import { lustreMountProblems, mountCommand } from "./clientScript";
 import { ConfigError } from "./problems";
 
 /** Lustre network ports (design.md §7): LNet on 988, and 1018-1023 for the remaining Lustre traffic. */
@@ -130,8 +130,15 @@ function validatedSettings(args: LustreWithRepositoryArgs): LustreFileSystemSett
         },
         (field) => `LustreWithRepositoryArgs.${field}`,
     );
-    if (!("settings" in checked)) {
-        throw new ConfigError(checked.problems);
+    // The mount point only shapes the mountCommand output; checked here so that output cannot fail later.
+    const mountPoint = args.mountPoint ?? "/fsx";
+    const mountPointProblems = lustreMountProblems({ dnsName: "fs.example", mountName: "fsx", mountPoint }).map((expected) => ({
+        key: "LustreWithRepositoryArgs.mountPoint",
+        value: mountPoint,
+        expected: `an absolute path for the clients (${expected})`,
+    }));
+    if (!("settings" in checked) || mountPointProblems.length > 0) {
+        throw new ConfigError([...checked.problems, ...mountPointProblems]);
     }
     return checked.settings;
 }

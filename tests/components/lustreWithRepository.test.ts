@@ -244,5 +244,21 @@ describe("LustreWithRepository", () => {
             expect(problems.map((p) => p.key)).to.have.members(["LustreWithRepositoryArgs.storageCapacityGiB", "LustreWithRepositoryArgs.kmsKeyId"]);
             expect((run.result as ConfigError).message).to.contain('LustreWithRepositoryArgs.kmsKeyId is "(set)": expected no KMS key on SCRATCH_2');
         });
+
+        it("refuses a mount point the client script would refuse", async () => {
+            const run = await runWithMocks(
+                () => {
+                    try {
+                        new LustreWithRepository("lustre", { ...baseArgs, mountPoint: "fsx" });
+                    } catch (error) {
+                        return error;
+                    }
+                    return undefined;
+                },
+                { stack: "primary" },
+            );
+            expect(run.resources).to.deep.equal([]);
+            expect((run.result as ConfigError).problems.map((p) => p.key)).to.deep.equal(["LustreWithRepositoryArgs.mountPoint"]);
+        });
     });
 });

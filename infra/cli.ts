@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { registerCostCommand } from "./cost/command";
 import { ExitCode, UsageError } from "./output";
 import { registerStatusCommand } from "./status/command";
+import { registerStackCommands } from "./pulumi/commands";
 
 export function buildProgram(): Command {
     const program = new Command("lustre-dr")
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
         .exitOverride();
     registerCostCommand(program);
     registerStatusCommand(program);
+    registerStackCommands(program);
     return program;
 }
 

@@ -2,7 +2,7 @@
  * `lustre-dr deploy`: converge both stacks with the replication handshake (design.md §5).
  */
 import { Command, Option } from "commander";
-import { createOutput, ExitCode, UsageError } from "../output";
+import { createOutput, Output, UsageError } from "../output";
 import { converge, ConvergeResult, describeChanges, StackNames } from "./converge";
 import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "./workspace";
 
@@ -16,11 +16,18 @@ export interface DeployOptions extends StackSelectionOptions {
     json?: boolean;
 }
 
+/** What every stack command runs with; tests inject a fake Pulumi CLI and a recording output. */
+export interface CommandContext {
+    readonly output: Output;
+    readonly workspace?: WorkspaceOptions;
+}
+
 /** Adds `--primary <stack>` and `--dr <stack>`. */
-export function addStackOptions(command: Command): Command {
-    return command
-        .addOption(new Option("--primary <stack>", "stack of the primary side").default("primary"))
-        .addOption(new Option("--dr <stack>", "stack of the dr side").default("dr"));
+export function addStackOptions(command: Command, roles: readonly ("primary" | "dr")[] = ["primary", "dr"]): Command {
+    for (const role of roles) {
+        command.addOption(new Option(`--${role} <stack>`, `stack of the ${role} side`).default(role));
+    }
+    return command;
 }
 
 export function stackNames(options: StackSelectionOptions): StackNames {
@@ -43,20 +50,25 @@ export function convergenceSummary(result: ConvergeResult): string {
     return [...lines, verdicts[result.verdict]].join("\n");
 }
 
-export async function runDeploy(options: DeployOptions, workspaceOptions: WorkspaceOptions = {}): Promise<ConvergeResult> {
-    const output = createOutput(options);
+/** Raised after the result is printed when the stacks did not converge (exit code 1). */
+export class NotConvergedError extends Error {
+    constructor(result: ConvergeResult) {
+        super(`the stacks did not converge (${result.verdict}) after ${result.updates.length} updates`);
+        this.name = "NotConvergedError";
+    }
+}
+
+export async function runDeploy(options: DeployOptions, context: CommandContext): Promise<ConvergeResult> {
+    const { output } = context;
     const names = stackNames(options);
-    const workspace = await LustreDrWorkspace.open(workspaceOptions);
+    const workspace = await LustreDrWorkspace.open(context.workspace);
     output.progress(`Deploying ${names.primary} and ${names.dr} (state: ${workspace.backend.url})`);
     const result = await converge(workspace, names, { output, verbose: options.verbose });
     output.result({ stacks: names, ...result }, () => convergenceSummary(result));
-    if (result.verdict !== "converged") {
-        process.exitCode = ExitCode.Failed;
-    }
     return result;
 }
 
-export function registerDeployCommand(program: Command, workspaceOptions: WorkspaceOptions = {}): void {
+export function registerDeployCommand(program: Command): void {
     addStackOptions(
         program
             .command("deploy")
@@ -65,6 +77,9 @@ export function registerDeployCommand(program: Command, workspaceOptions: Worksp
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")
         .action(async (options: DeployOptions) => {
-            await runDeploy(options, workspaceOptions);
+            const result = await runDeploy(options, { output: createOutput(options) });
+            if (result.verdict !== "converged") {
+                throw new NotConvergedError(result);
+            }
         });
 }

@@ -42,7 +42,7 @@ export interface Backend {
 
 /**
  * The state backend: PULUMI_BACKEND_URL when set, otherwise a file backend under `.lustre-dr/state` in the
- * project (created here), which needs no account. The embedded backend encrypts secrets with a passphrase, so it
+ * project (created by LustreDrWorkspace.open once the CLI is found), which needs no account. The embedded backend encrypts secrets with a passphrase, so it
  * refuses to start without one rather than letting Pulumi prompt (and hang) in CI.
  */
 export function resolveBackend(projectDir: string, env: NodeJS.ProcessEnv): Backend {
@@ -61,9 +61,7 @@ export function resolveBackend(projectDir: string, env: NodeJS.ProcessEnv): Back
     if (env.PULUMI_CONFIG_PASSPHRASE === undefined && passphraseFile && !fs.existsSync(passphraseFile)) {
         throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE is ${JSON.stringify(passphraseFile)}: expected a readable file holding the passphrase`);
     }
-    const stateDir = path.join(projectDir, localStateDir);
-    fs.mkdirSync(stateDir, { recursive: true });
-    return { url: `file://${stateDir}`, embedded: true, diy: true };
+    return { url: `file://${path.join(projectDir, localStateDir)}`, embedded: true, diy: true };
 }
 
 /** The Pulumi CLI on PATH, or a UsageError that says how to install it. */
@@ -111,6 +109,9 @@ export class LustreDrWorkspace {
         const env = options.env ?? process.env;
         const backend = resolveBackend(projectDir, env);
         const pulumiCommand = options.pulumiCommand ?? (await findPulumiCommand());
+        if (backend.embedded) {
+            fs.mkdirSync(path.join(projectDir, localStateDir), { recursive: true });
+        }
         const workspace = await LocalWorkspace.create({
             workDir: projectDir,
             pulumiCommand,

@@ -11,6 +11,7 @@ import {
     CreateJobRequest,
     DescribeJobCommand,
     JobStatus,
+    ReplicationStatus,
     S3ControlClient,
 } from "@aws-sdk/client-s3-control";
 import { batchReportPrefix } from "../../components/policyDocuments";
@@ -26,6 +27,11 @@ export interface BatchReplicationRequest {
     readonly roleArn: string;
     /** Only objects created after this time, e.g. when the side was detached. @default every eligible object */
     readonly createdAfter?: Date;
+    /**
+     * Only objects whose replication status is one of these, e.g. `["NONE", "FAILED"]` to skip replicas received
+     * from the peer and objects already replicated. @default every eligible object, whatever its status
+     */
+    readonly replicationStatuses?: readonly ReplicationStatus[];
     /** Shown in the S3 console's Batch Operations list. @default "lustre-dr batch replication of <bucket>" */
     readonly description?: string;
     /** Job priority among the account's jobs; higher runs first. @default 10 */
@@ -105,6 +111,7 @@ export function createJobRequest(request: BatchReplicationRequest): CreateJobReq
                 Filter: {
                     EligibleForReplication: true,
                     ...(request.createdAfter ? { CreatedAfter: request.createdAfter } : {}),
+                    ...(request.replicationStatuses ? { ObjectReplicationStatuses: [...request.replicationStatuses] } : {}),
                 },
             },
         },

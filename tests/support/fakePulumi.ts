@@ -35,7 +35,14 @@ interface FakeStack {
     outputs: Record<string, unknown>;
     updates: number;
     lastChanges?: Record<string, number>;
-    destroyed: boolean;
+    /** The state's resources, as `stack export` shows them. */
+    resources: FakeResource[];
+}
+
+export interface FakeResource {
+    urn: string;
+    type: string;
+    protect: boolean;
 }
 
 /** A failure to inject: the n-th invocation matching `when` fails with `stderr`. */
@@ -81,7 +88,7 @@ export class FakePulumiCommand {
 
     /** Pre-creates a stack, as if it had been deployed before. */
     addStack(name: string, config: Record<string, unknown> = {}): void {
-        this.stacks.set(name, { config: { ...(this.initialConfig[name] ?? {}), ...config }, outputs: {}, updates: 0, destroyed: false });
+        this.stacks.set(name, { config: { ...(this.initialConfig[name] ?? {}), ...config }, outputs: {}, updates: 0, resources: [] });
     }
 
     asPulumiCommand(): PulumiCommand {
@@ -96,6 +103,34 @@ export class FakePulumiCommand {
     /** `up` invocations as the stack each ran on. */
     updatedStacks(): string[] {
         return this.calls("up").map((args) => argAfter(args, "--stack") ?? "?");
+    }
+
+    /**
+     * The invocations that change something, one line each: `stack init dr`, `config set dr lustre-dr:peerStack=...`,
+     * `config set-all --path dr lustre-dr:lustre.enabled=true ...`, `config rm dr key`, `up dr`, `destroy dr`, ...
+     */
+    changes(): string[] {
+        const lines: string[] = [];
+        for (const args of this.invocations) {
+            const stack = argAfter(args, "--stack") ?? "";
+            const flags = (names: string[]) => names.filter((flag) => args.includes(flag)).map((flag) => ` ${flag}`).join("");
+            if (args[0] === "stack" && (args[1] === "init" || args[1] === "rm")) {
+                lines.push(`stack ${args[1]} ${args[2]}`);
+            } else if (args[0] === "stack" && args[1] === "import") {
+                lines.push(`stack import ${stack}`);
+            } else if (args[0] === "config" && args[1] === "set") {
+                lines.push(`config set ${stack} ${args[2]}=${args[args.length - 1]}`);
+            } else if (args[0] === "config" && args[1] === "set-all") {
+                const assignments = args.filter((_, i) => args[i - 1] === "--plaintext" || args[i - 1] === "--secret");
+                lines.push(`config set-all${flags(["--path"])} ${stack} ${assignments.join(" ")}`);
+            } else if (args[0] === "config" && args[1] === "rm") {
+                lines.push(`config rm ${stack} ${args[2]}`);
+            } else if (args[0] === "up" || args[0] === "destroy") {
+                const packs = args.filter((_, i) => args[i - 1] === "--policy-pack").map((pack) => ` --policy-pack ${pack}`).join("");
+                lines.push(`${args[0]}${flags(["--exclude-protected"])}${packs} ${stack}`);
+            }
+        }
+        return lines;
     }
 
     /** Every stack any invocation named with `--stack` (or selected, initialised, ...). */
@@ -137,7 +172,8 @@ export class FakePulumiCommand {
     }
 
     private stack(args: readonly string[]): [string, FakeStack] {
-        const name = argAfter(args, "--stack");
+        // `dr`, `organization/dr` and `organization/lustre-dr/dr` name the same stack on a DIY backend.
+        const name = argAfter(args, "--stack")?.split("/").pop();
         const stack = name === undefined ? undefined : this.stacks.get(name);
         if (name === undefined || stack === undefined) {
             throw this.error(`error: no stack named '${name}' found`);
@@ -155,10 +191,11 @@ export class FakePulumiCommand {
             return "";
         }
         if (first === "stack" && second === "init") {
-            if (this.stacks.has(args[2])) {
+            const name = args[2].split("/").pop()!;
+            if (this.stacks.has(name)) {
                 throw this.error(`error: stack '${args[2]}' already exists`);
             }
-            this.addStack(args[2]);
+            this.addStack(name);
             return "";
         }
         if (first === "stack" && second === "output") {
@@ -180,9 +217,23 @@ export class FakePulumiCommand {
         if (first === "preview") {
             return this.preview(args);
         }
-        if (first === "destroy") {
+        if (first === "stack" && second === "export") {
             const [, stack] = this.stack(args);
-            stack.destroyed = true;
+            return JSON.stringify({ version: 3, deployment: { manifest: {}, resources: stack.resources } });
+        }
+        if (first === "stack" && second === "import") {
+            const [, stack] = this.stack(args);
+            const state = JSON.parse(fs.readFileSync(argAfter(args, "--file")!, "utf8")) as { deployment: { resources: FakeResource[] } };
+            stack.resources = state.deployment.resources;
+            return "";
+        }
+        if (first === "destroy") {
+            const [name, stack] = this.stack(args);
+            const protectedOnes = stack.resources.filter((resource) => resource.protect);
+            if (!args.includes("--exclude-protected") && protectedOnes.length > 0) {
+                throw this.error(`error: ${name}: resource "${protectedOnes[0].urn}" cannot be deleted because it is protected`);
+            }
+            stack.resources = protectedOnes;
             stack.outputs = {};
             return "";
         }
@@ -305,6 +356,13 @@ export class FakePulumiCommand {
         stack.lastChanges = stack.updates === 0 ? { create: 12 } : changed ? { update: 2, same: 10 } : { same: 12 };
         stack.outputs = outputs;
         stack.updates += 1;
+        const urn = (type: string, resource: string) => `urn:pulumi:${name}::${project}::${type}::${resource}`;
+        stack.resources = [
+            { urn: urn("pulumi:pulumi:Stack", `${project}-${name}`), type: "pulumi:pulumi:Stack", protect: false },
+            { urn: urn("aws:s3/bucket:Bucket", "data-bucket"), type: "aws:s3/bucket:Bucket", protect: true },
+            { urn: urn("aws:kms/key:Key", "data-key"), type: "aws:kms/key:Key", protect: true },
+            { urn: urn("aws:iam/role:Role", "data-replication-role"), type: "aws:iam/role:Role", protect: false },
+        ];
         const text = `Updating (${name})\n${changed ? "~ 2 to update" : "12 unchanged"}\n`;
         onOutput?.(text);
         return text;

@@ -25,10 +25,12 @@ describe("infra/pulumi/workspace", () => {
     afterEach(() => project.remove());
 
     describe("backend", () => {
-        it("defaults to a file backend under .lustre-dr/state in the project, creating the directory", () => {
+        it("defaults to a file backend under .lustre-dr/state in the project, created once the CLI is found", async () => {
             const backend = resolveBackend(project.dir, testEnv());
             const stateDir = path.join(project.dir, ".lustre-dr", "state");
             expect(backend).to.deep.equal({ url: `file://${stateDir}`, embedded: true, diy: true });
+            expect(fs.existsSync(stateDir)).to.equal(false);
+            await LustreDrWorkspace.open({ projectDir: project.dir, env: testEnv(), pulumiCommand: new FakePulumiCommand({}).asPulumiCommand() });
             expect(fs.statSync(stateDir).isDirectory()).to.equal(true);
         });
 

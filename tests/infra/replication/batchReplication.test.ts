@@ -28,7 +28,11 @@ describe("infra/replication/batchReplication", () => {
     it("creates a job that replicates every eligible object, reporting under the prefix the batch role may write", async () => {
         s3control.on(CreateJobCommand).resolves({ JobId: "job-1" });
 
-        const jobId = await startBatchReplication(client, { ...request, createdAfter: new Date("2026-01-31T12:00:00Z") });
+        const jobId = await startBatchReplication(client, {
+            ...request,
+            createdAfter: new Date("2026-01-31T12:00:00Z"),
+            replicationStatuses: ["NONE", "FAILED"],
+        });
 
         expect(jobId).to.equal("job-1");
         const calls = s3control.commandCalls(CreateJobCommand);
@@ -42,7 +46,11 @@ describe("infra/replication/batchReplication", () => {
                     ExpectedBucketOwner: "222222222222",
                     SourceBucket: "arn:aws:s3:::acme-dr-data",
                     EnableManifestOutput: false,
-                    Filter: { EligibleForReplication: true, CreatedAfter: new Date("2026-01-31T12:00:00Z") },
+                    Filter: {
+                        EligibleForReplication: true,
+                        CreatedAfter: new Date("2026-01-31T12:00:00Z"),
+                        ObjectReplicationStatuses: ["NONE", "FAILED"],
+                    },
                 },
             },
             Report: {

@@ -1,0 +1,175 @@
+/**
+ * `lustre-dr destroy`: tear down the pair without losing data by accident.
+ *
+ * Buckets and their KMS keys (and anything else the program marks `protect`) hold the data, so by default only the
+ * unprotected resources are destroyed (`pulumi destroy --exclude-protected`) and the command lists what it kept and
+ * how to delete it. `--include-data` deletes everything, after the operator types the stack names: it sets
+ * `lustre-dr:bucket.forceDestroy=true` and updates once (so the provider may delete non-empty, versioned buckets),
+ * removes the protection in the stack's state, then destroys.
+ */
+import * as readline from "readline";
+import { Command, Option } from "commander";
+import type { Deployment, Stack } from "@pulumi/pulumi/automation";
+import type { SideRole } from "../aws/sides";
+import { createOutput, UsageError } from "../output";
+import { engineErrorDetail } from "./converge";
+import { addStackOptions, CommandContext, stackNames, StackSelectionOptions } from "./deploy";
+import { LustreDrWorkspace } from "./workspace";
+
+export interface DestroyCommandOptions extends StackSelectionOptions {
+    only?: SideRole;
+    includeData?: boolean;
+    /** The typed confirmation, for non-interactive use. */
+    confirm?: string;
+    verbose?: boolean;
+    json?: boolean;
+}
+
+export interface DestroyContext extends CommandContext {
+    /** Asks the operator a question on the terminal; tests answer it. @default a readline prompt on stdin/stderr */
+    readonly prompt?: (question: string) => Promise<string>;
+}
+
+export interface StackDestroyResult {
+    readonly stack: string;
+    /** False when the stack did not exist. */
+    readonly existed: boolean;
+    readonly includedData: boolean;
+    /** Resources kept because they are protected: `type name`. */
+    readonly kept: string[];
+}
+
+interface StateResource {
+    urn?: string;
+    type?: string;
+    protect?: boolean;
+}
+
+function resourcesOf(state: Deployment): StateResource[] {
+    const deployment = state.deployment as { resources?: StateResource[] } | undefined;
+    return deployment?.resources ?? [];
+}
+
+/** `aws:s3/bucket:Bucket data-bucket` for each protected resource in a state export. */
+export function protectedResources(state: Deployment): string[] {
+    return resourcesOf(state)
+        .filter((resource) => resource.protect === true)
+        .map((resource) => `${resource.type ?? "?"} ${resource.urn?.split("::").pop() ?? "?"}`);
+}
+
+/** The same state with every resource's protection removed (what `pulumi state unprotect --all` does). */
+export function withoutProtection(state: Deployment): Deployment {
+    const deployment = state.deployment as { resources?: StateResource[] } & Record<string, unknown>;
+    return {
+        ...state,
+        deployment: { ...deployment, resources: resourcesOf(state).map((resource) => ({ ...resource, protect: false })) },
+    };
+}
+
+function terminalPrompt(question: string): Promise<string> {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    return new Promise((resolve) =>
+        rl.question(question, (answer) => {
+            rl.close();
+            resolve(answer);
+        }),
+    );
+}
+
+async function destroyOne(stack: Stack, workspace: LustreDrWorkspace, includeData: boolean, verbose: boolean | undefined): Promise<string[]> {
+    const onOutput = verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {};
+    if (includeData) {
+        await stack.setAllConfig({ "lustre-dr:bucket.forceDestroy": { value: "true" } }, true);
+        await stack.up({ ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}), ...onOutput });
+        await stack.importStack(withoutProtection(await stack.exportStack()));
+        await stack.destroy(onOutput);
+        return [];
+    }
+    await stack.destroy({ excludeProtected: true, ...onOutput });
+    return protectedResources(await stack.exportStack());
+}
+
+export async function runDestroy(options: DestroyCommandOptions, context: DestroyContext): Promise<StackDestroyResult[]> {
+    const { output } = context;
+    const names = stackNames(options);
+    if (options.only !== undefined && options.only !== "primary" && options.only !== "dr") {
+        throw new UsageError(`--only is ${JSON.stringify(options.only)}: expected primary or dr`);
+    }
+    // The dr side first: it is the copy, and the primary's next update must not find half a peer.
+    const roles: SideRole[] = options.only ? [options.only] : ["dr", "primary"];
+    const targets = roles.map((role) => names[role]);
+    const includeData = options.includeData === true;
+
+    if (includeData) {
+        const expected = targets.join(" ");
+        const answer =
+            options.confirm ??
+            (await (context.prompt ?? terminalPrompt)(
+                `This deletes the buckets of ${targets.join(" and ")} with every object version in them, and their KMS keys. ` +
+                    `Type "${expected}" to confirm: `,
+            ));
+        if (answer.trim() !== expected) {
+            throw new UsageError(`confirmation was ${JSON.stringify(answer.trim())}, expected ${JSON.stringify(expected)}: nothing was destroyed`);
+        }
+    } else {
+        output.progress(
+            "Buckets and their KMS keys are protected and are kept: they hold the data and its replicas. " +
+                "Everything else is destroyed. To delete the data too: `lustre-dr destroy --include-data`.",
+        );
+    }
+
+    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const results: StackDestroyResult[] = [];
+    for (const name of targets) {
+        if (!(await workspace.stackExists(name))) {
+            output.progress(`${name}: no such stack, nothing to destroy`);
+            results.push({ stack: name, existed: false, includedData: includeData, kept: [] });
+            continue;
+        }
+        output.progress(`${name}: destroying${includeData ? " everything, data included" : " all but protected resources"}`);
+        const stack = await workspace.selectStack(name);
+        let kept: string[];
+        try {
+            kept = await destroyOne(stack, workspace, includeData, options.verbose);
+        } catch (error) {
+            throw new Error(`destroying stack ${name} failed; run the command again to continue.\n${engineErrorDetail(error)}`);
+        }
+        results.push({ stack: name, existed: true, includedData: includeData, kept });
+    }
+
+    output.result({ stacks: results }, () =>
+        results
+            .map((r) => {
+                if (!r.existed) {
+                    return `${r.stack}: did not exist`;
+                }
+                if (r.kept.length === 0) {
+                    return `${r.stack}: destroyed`;
+                }
+                return [`${r.stack}: destroyed, kept ${r.kept.length} protected:`, ...r.kept.map((k) => `  ${k}`)].join("\n");
+            })
+            .concat(
+                results.some((r) => r.kept.length > 0)
+                    ? ["The kept buckets still cost storage. Delete them with `lustre-dr destroy --include-data`, or keep them as the data of record."]
+                    : [],
+            )
+            .join("\n"),
+    );
+    return results;
+}
+
+export function registerDestroyCommand(program: Command): void {
+    addStackOptions(
+        program
+            .command("destroy")
+            .description("Destroy the stacks but keep the protected buckets and keys (the data); --include-data deletes those too"),
+    )
+        .addOption(new Option("--only <side>", "destroy only this side").choices(["primary", "dr"]))
+        .option("--include-data", "also delete the buckets with every object version and their KMS keys (asks for a typed confirmation)")
+        .option("--confirm <stacks>", "the typed confirmation for --include-data, for non-interactive runs: the stack names separated by a space")
+        .option("--verbose", "stream the Pulumi engine output to stderr")
+        .option("--json", "print the result as JSON")
+        .action(async (options: DestroyCommandOptions) => {
+            await runDestroy(options, { output: createOutput(options) });
+        });
+}

@@ -1,0 +1,133 @@
+/**
+ * `lustre-dr failback`: after an incident, re-attach both sides, converge the handshake, then copy to the primary
+ * what was written on the dr side while it was detached (design.md §6). Live replication only carries writes made
+ * after its configuration exists, so those objects go through S3 Batch Replication.
+ */
+import { Command } from "commander";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { sideClientConfig, SideLocation } from "../aws/clients";
+import { createOutput, UsageError } from "../output";
+import { BatchJobProgress, describeProgress, startBatchReplication, waitForBatchJob } from "../replication/batchReplication";
+import { converge, ConvergeResult } from "./converge";
+import { addStackOptions, CommandContext, convergenceSummary, NotConvergedError, stackNames, StackSelectionOptions } from "./deploy";
+import { readOutputsOf } from "./stackOutputs";
+import { LustreDrWorkspace } from "./workspace";
+
+export interface FailbackOptions extends StackSelectionOptions {
+    /** ISO 8601 time: only objects created after it (e.g. when `recover` ran). */
+    since?: string;
+    /** Wait for the batch job to finish, printing progress. */
+    wait?: boolean;
+    drProfile?: string;
+    drEndpoint?: string;
+    verbose?: boolean;
+    json?: boolean;
+}
+
+export interface FailbackContext extends CommandContext {
+    /** Creates the S3 Control client for the dr side; tests use a mocked client. */
+    readonly s3control?: (location: SideLocation) => S3ControlClient;
+    /** Seconds between job status polls with --wait. @default 30 */
+    readonly pollSeconds?: number;
+}
+
+export interface FailbackResult {
+    readonly reattached: string[];
+    readonly convergence: ConvergeResult;
+    readonly jobId: string;
+    readonly job?: BatchJobProgress;
+}
+
+const detachedKey = "lustre-dr:recovery.detached";
+
+export function parseSince(since: string | undefined, now: Date = new Date()): Date | undefined {
+    if (since === undefined) {
+        return undefined;
+    }
+    const time = new Date(since);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(since) || Number.isNaN(time.getTime()) || time.getTime() > now.getTime()) {
+        throw new UsageError(`--since is ${JSON.stringify(since)}: expected an ISO 8601 time in the past such as 2026-01-31T12:00:00Z`);
+    }
+    return time;
+}
+
+export async function runFailback(options: FailbackOptions, context: FailbackContext): Promise<FailbackResult> {
+    const { output } = context;
+    const names = stackNames(options);
+    const createdAfter = parseSince(options.since);
+    const workspace = await LustreDrWorkspace.open(context.workspace);
+
+    const reattached: string[] = [];
+    for (const name of [names.dr, names.primary]) {
+        const stack = await workspace.selectStack(name);
+        const recovery = (await stack.getAllConfig())["lustre-dr:recovery"]?.value;
+        if (recovery !== undefined && (JSON.parse(recovery) as { detached?: boolean }).detached === true) {
+            output.progress(`Re-attaching ${name}: recovery.detached=false`);
+            await stack.setAllConfig({ [detachedKey]: { value: "false" } }, true);
+            reattached.push(name);
+        }
+    }
+
+    const convergence = await converge(workspace, names, { output, verbose: options.verbose, rerunCommand: "lustre-dr failback" });
+    if (convergence.verdict !== "converged") {
+        output.result({ reattached, convergence }, () => convergenceSummary(convergence));
+        throw new NotConvergedError(convergence);
+    }
+
+    const dr = await readOutputsOf(workspace, names.dr);
+    const location: SideLocation = {
+        region: dr.region,
+        ...(options.drProfile ? { profile: options.drProfile } : {}),
+        ...(options.drEndpoint ? { endpoint: options.drEndpoint } : {}),
+    };
+    const client = (context.s3control ?? ((side: SideLocation) => new S3ControlClient(sideClientConfig(side))))(location);
+    output.progress(`Starting S3 Batch Replication from ${dr.bucketName} to the primary bucket`);
+    const jobId = await startBatchReplication(client, {
+        accountId: dr.accountId,
+        sourceBucketArn: dr.bucketArn,
+        roleArn: dr.batchReplicationRoleArn,
+        ...(createdAfter ? { createdAfter } : {}),
+        // Objects written while detached were never replicated; replicas that came from the primary are skipped.
+        replicationStatuses: ["NONE", "FAILED"],
+        description: `lustre-dr failback: ${dr.bucketName} to the primary`,
+    });
+    output.progress(`Batch replication job ${jobId} started`);
+
+    let job: BatchJobProgress | undefined;
+    if (options.wait) {
+        job = await waitForBatchJob(client, dr.accountId, jobId, {
+            pollSeconds: context.pollSeconds,
+            onProgress: (progress) => output.progress(describeProgress(progress)),
+        });
+    }
+    const result: FailbackResult = { reattached, convergence, jobId, ...(job ? { job } : {}) };
+    output.result(result, () =>
+        [
+            reattached.length > 0 ? `Re-attached: ${reattached.join(", ")}.` : "Both sides were already attached.",
+            convergenceSummary(convergence),
+            `Batch replication job ${jobId} copies what changed on ${dr.bucketName} during the outage to the primary.`,
+            job ? describeProgress(job) : `Follow it with: aws s3control describe-job --account-id ${dr.accountId} --job-id ${jobId} --region ${dr.region}`,
+        ].join("\n"),
+    );
+    if (job && (job.status !== "Complete" || job.failedTasks > 0)) {
+        throw new Error(`batch replication ${describeProgress(job)}; see the report${job.reportLocation ? ` at ${job.reportLocation}` : ""}`);
+    }
+    return result;
+}
+
+export function registerFailbackCommand(program: Command): void {
+    addStackOptions(
+        program
+            .command("failback")
+            .description("Re-attach both sides, converge replication, then batch-replicate what was written on the dr side during the outage"),
+    )
+        .option("--since <time>", "only objects created after this ISO 8601 time (e.g. when recover ran)")
+        .option("--wait", "wait for the batch replication job to finish, printing progress")
+        .option("--dr-profile <profile>", "AWS profile for the dr account (S3 Control runs there)")
+        .option("--dr-endpoint <url>", "S3 Control endpoint override for the dr side")
+        .option("--verbose", "stream the Pulumi engine output to stderr")
+        .option("--json", "print the result as JSON")
+        .action(async (options: FailbackOptions) => {
+            await runFailback(options, { output: createOutput(options) });
+        });
+}

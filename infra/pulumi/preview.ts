@@ -1,0 +1,63 @@
+/**
+ * `lustre-dr preview`: what the next update of each stack would change, without changing anything.
+ */
+import { Command } from "commander";
+import { createOutput } from "../output";
+import { describeChanges, engineErrorDetail } from "./converge";
+import { addStackOptions, CommandContext, stackNames, StackSelectionOptions } from "./deploy";
+import { LustreDrWorkspace } from "./workspace";
+
+export interface PreviewOptions extends StackSelectionOptions {
+    verbose?: boolean;
+    json?: boolean;
+}
+
+export interface StackPreview {
+    readonly role: "primary" | "dr";
+    readonly stack: string;
+    /** False when the stack does not exist yet: `deploy` would create it. */
+    readonly exists: boolean;
+    readonly changes?: Record<string, number>;
+}
+
+export async function runPreview(options: PreviewOptions, context: CommandContext): Promise<StackPreview[]> {
+    const { output } = context;
+    const names = stackNames(options);
+    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const previews: StackPreview[] = [];
+    for (const role of ["primary", "dr"] as const) {
+        const name = names[role];
+        // Previewing a stack that does not exist would create it; deploy is the command that creates stacks.
+        if (!(await workspace.stackExists(name))) {
+            output.progress(`${role} stack ${name}: does not exist yet; \`lustre-dr deploy\` creates it`);
+            previews.push({ role, stack: name, exists: false });
+            continue;
+        }
+        output.progress(`${role} stack ${name}: previewing`);
+        const stack = await workspace.selectStack(name);
+        try {
+            const result = await stack.preview({
+                ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}),
+                ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+            });
+            previews.push({ role, stack: name, exists: true, changes: { ...result.changeSummary } as Record<string, number> });
+        } catch (error) {
+            throw new Error(`the preview of stack ${name} failed:\n${engineErrorDetail(error)}`);
+        }
+    }
+    output.result({ stacks: previews }, () =>
+        previews
+            .map((p) => `${p.role} (${p.stack}): ${p.exists ? describeChanges(p.changes ?? {}) : "would be created by deploy"}`)
+            .join("\n"),
+    );
+    return previews;
+}
+
+export function registerPreviewCommand(program: Command): void {
+    addStackOptions(program.command("preview").description("Show what the next update of each stack would change; changes nothing"))
+        .option("--verbose", "stream the Pulumi engine output (the full diff) to stderr")
+        .option("--json", "print the result as JSON")
+        .action(async (options: PreviewOptions) => {
+            await runPreview(options, { output: createOutput(options) });
+        });
+}

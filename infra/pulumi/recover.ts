@@ -1,0 +1,122 @@
+/**
+ * `lustre-dr recover`: bring the file system up on the dr side during an incident (design.md §6).
+ *
+ * Touches only the dr stack: the primary account may be unreachable or compromised, so this neither reads nor
+ * writes the primary stack. With `recovery.detached=true` the program does not read the peer either, and drops the
+ * inbound grant to the primary's role and the outbound replication to it.
+ */
+import { Command } from "commander";
+import { mountCommand } from "../../components/clientScript";
+import type { SiteOutputs } from "../../stacks/outputs";
+import { createOutput, UsageError } from "../output";
+import { describeChanges, engineErrorDetail } from "./converge";
+import { addStackOptions, CommandContext } from "./deploy";
+import { outputValues, parseSiteOutputs } from "./stackOutputs";
+import { LustreDrWorkspace, validateStackName } from "./workspace";
+
+export interface RecoverOptions {
+    dr: string;
+    restoreTo?: string;
+    /** False with `--no-detach`. */
+    detach: boolean;
+    verbose?: boolean;
+    json?: boolean;
+}
+
+export interface ClientMount {
+    readonly client: string;
+    readonly command: string;
+}
+
+export interface RecoverResult {
+    readonly stack: string;
+    readonly detached: boolean;
+    readonly changes: Record<string, number>;
+    readonly outputs: SiteOutputs;
+    readonly mounts: ClientMount[];
+}
+
+/** Config the recovery sets, as `config set-all --path` keys. */
+export function recoveryConfig(detach: boolean): Record<string, { value: string }> {
+    return {
+        "lustre-dr:lustre.enabled": { value: "true" },
+        ...(detach ? { "lustre-dr:recovery.detached": { value: "true" } } : {}),
+    };
+}
+
+interface ConfiguredClient {
+    readonly name: string;
+    readonly mountPoint?: string;
+}
+
+/** The mount command per configured client (or one for `/fsx` when none is configured). */
+export function clientMounts(outputs: SiteOutputs, clientsJson: string | undefined): ClientMount[] {
+    if (!outputs.fileSystemDnsName || !outputs.fileSystemMountName) {
+        return [];
+    }
+    const parsed: unknown = clientsJson ? JSON.parse(clientsJson) : [];
+    const clients = (Array.isArray(parsed) ? parsed : []) as ConfiguredClient[];
+    const targets = clients.length > 0 ? clients : [{ name: "any client", mountPoint: "/fsx" }];
+    return targets.map((client) => ({
+        client: client.name,
+        command: mountCommand({ dnsName: outputs.fileSystemDnsName!, mountName: outputs.fileSystemMountName!, mountPoint: client.mountPoint ?? "/fsx" }),
+    }));
+}
+
+export async function runRecover(options: RecoverOptions, context: CommandContext): Promise<RecoverResult> {
+    const { output } = context;
+    const stackName = validateStackName("--dr", options.dr);
+    if (options.restoreTo !== undefined) {
+        throw new UsageError(
+            `--restore-to is ${JSON.stringify(options.restoreTo)}, but point-in-time restore is not available in this version of lustre-dr: ` +
+                "run `lustre-dr recover` without it, or restore the dr bucket first as docs/runbook.md describes",
+        );
+    }
+    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const stack = await workspace.selectStack(stackName);
+    output.progress(
+        `Recovering on ${stackName}: lustre.enabled=true${options.detach ? ", recovery.detached=true (stops replication with the primary)" : ""}`,
+    );
+    await stack.setAllConfig(recoveryConfig(options.detach), true);
+    output.progress(`Updating ${stackName} (creating the file system can take 20 minutes or more)`);
+    let result;
+    try {
+        result = await stack.up({
+            ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}),
+            ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+        });
+    } catch (error) {
+        throw new Error(
+            `the update of stack ${stackName} failed; the config change is saved, so \`lustre-dr recover\` can be run again.\n${engineErrorDetail(error)}`,
+        );
+    }
+    const outputs = parseSiteOutputs(stackName, outputValues(result.outputs));
+    const config = await stack.getAllConfig();
+    const mounts = clientMounts(outputs, config["lustre-dr:clients"]?.value);
+    const changes = { ...(result.summary?.resourceChanges ?? {}) } as Record<string, number>;
+    const recovered: RecoverResult = { stack: stackName, detached: options.detach, changes, outputs, mounts };
+    output.result(recovered, () =>
+        [
+            `Recovered on ${stackName} (${outputs.region}, account ${outputs.accountId}): ${describeChanges(changes)}; replicationStatus ${outputs.replicationStatus}.`,
+            outputs.fileSystemId ? `File system ${outputs.fileSystemId}. Mount it on each client:` : "No file system in the outputs: check lustre-dr:lustre in the dr stack config.",
+            ...mounts.map((mount) => `  ${mount.client}: ${mount.command}`),
+        ].join("\n"),
+    );
+    return recovered;
+}
+
+export function registerRecoverCommand(program: Command): void {
+    addStackOptions(
+        program
+            .command("recover")
+            .description("Bring up the file system on the dr side from its replicated bucket; touches only the dr stack"),
+        ["dr"],
+    )
+        .option("--restore-to <time>", "first restore the dr bucket to this ISO 8601 time (needs point-in-time restore)")
+        .option("--no-detach", "keep replicating with the primary (default: detach the dr side from it)")
+        .option("--verbose", "stream the Pulumi engine output to stderr")
+        .option("--json", "print the result as JSON")
+        .action(async (options: RecoverOptions) => {
+            await runRecover(options, { output: createOutput(options) });
+        });
+}

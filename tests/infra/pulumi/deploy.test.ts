@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import { convergenceVerdict, UpdateFailedError } from "../../../infra/pulumi/converge";
+import { runDeploy } from "../../../infra/pulumi/deploy";
+import { UsageError } from "../../../infra/output";
+import { FakePulumiCommand } from "../../support/fakePulumi";
+import { tempProject, TempProject, testEnv } from "../../support/project";
+import { recordingOutput } from "../../support/recordingOutput";
+
+export const sites = {
+    primary: { accountId: "111111111111", region: "us-east-1" },
+    dr: { accountId: "222222222222", region: "us-west-2" },
+};
+
+const primaryFqn = "organization/lustre-dr/primary";
+const drFqn = "organization/lustre-dr/dr";
+
+describe("infra/pulumi/deploy", () => {
+    let project: TempProject;
+    let fake: FakePulumiCommand;
+    beforeEach(() => {
+        project = tempProject();
+        fake = new FakePulumiCommand(sites);
+    });
+    afterEach(() => project.remove());
+
+    function deploy(options: { primary?: string; dr?: string; verbose?: boolean } = {}, output = recordingOutput()) {
+        return runDeploy(
+            { primary: options.primary ?? "primary", dr: options.dr ?? "dr", verbose: options.verbose },
+            { output, workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
+        );
+    }
+
+    it("converges from nothing in four updates, setting peerStack only once the peer stack exists", async () => {
+        const output = recordingOutput();
+        const result = await deploy({}, output);
+
+        expect(fake.changes()).to.deep.equal([
+            "stack init primary",
+            "up primary",
+            "stack init dr",
+            `config set dr lustre-dr:peerStack=${primaryFqn}`,
+            "up dr",
+            `config set primary lustre-dr:peerStack=${drFqn}`,
+            "up primary",
+            "up dr",
+        ]);
+        expect(result.verdict).to.equal("converged");
+        expect(result.updates.map((u) => [u.stack, u.peerStack ?? null, u.replicationStatus])).to.deep.equal([
+            ["primary", null, "no-peer"],
+            ["dr", primaryFqn, "awaiting-peer-grant"],
+            ["primary", drFqn, "active"],
+            ["dr", primaryFqn, "active"],
+        ]);
+        expect(output.progressLines).to.include("[3/4] primary stack primary: 2 updated; replicationStatus active");
+        expect(output.texts[0]).to.match(/Converged in 4 updates/);
+    });
+
+    it("runs exactly two updates without changes when already converged, with these CLI invocations", async () => {
+        await deploy();
+        fake.invocations.length = 0;
+
+        const result = await deploy();
+
+        expect(result.verdict).to.equal("converged");
+        expect(result.updates.map((u) => u.changes)).to.deep.equal([{ same: 12 }, { same: 12 }]);
+        const forStack = (stack: string) => [
+            ["stack", "select", "--stack", stack],
+            ["config", "--show-secrets", "--json", "--stack", stack],
+            ...(stack === "primary" ? [["stack", "ls", "--json"]] : []),
+            ["up", "--yes", "--skip-preview", "--exec-kind", "auto.local", "--stack", stack],
+            ["stack", "output", "--json", "--stack", stack],
+            ["stack", "output", "--json", "--show-secrets", "--stack", stack],
+            ["stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack", stack],
+        ];
+        expect(fake.invocations).to.deep.equal([...forStack("primary"), ...forStack("dr")]);
+    });
+
+    it("stops at a failed third update, naming the stack and step; a re-run continues and converges", async () => {
+        fake.failures.push({
+            when: (args) => args[0] === "up" && fake.calls("up").length === 3,
+            stderr: "error: update failed\n  aws:s3:BucketPolicy data-policy: AccessDenied: not authorized to perform s3:PutBucketPolicy",
+        });
+
+        const error = await deploy().then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+
+        expect(error).to.be.instanceOf(UpdateFailedError);
+        const message = (error as Error).message;
+        expect(message).to.match(/^update 3 of at most 4 \(stack primary\) failed; the updates after it did not run\./);
+        expect(message).to.include("AccessDenied: not authorized to perform s3:PutBucketPolicy");
+        expect(message).to.match(/run `lustre-dr deploy` again: it continues/);
+        expect(fake.updatedStacks()).to.deep.equal(["primary", "dr", "primary"]);
+
+        fake.invocations.length = 0;
+        const rerun = await deploy();
+
+        expect(rerun.verdict).to.equal("converged");
+        expect(fake.changes()).to.deep.equal(["up primary", "up dr"]);
+        expect(rerun.updates.map((u) => u.replicationStatus)).to.deep.equal(["active", "active"]);
+    });
+
+    it("removes a peerStack that names a stack which does not exist yet, instead of failing the first update", async () => {
+        fake.addStack("primary", { "lustre-dr:peerStack": drFqn });
+
+        await deploy();
+
+        expect(fake.changes().slice(0, 2)).to.deep.equal(["config rm primary lustre-dr:peerStack", "up primary"]);
+    });
+
+    it("stops without spending updates when a side is detached, pointing at failback", async () => {
+        await deploy();
+        fake.stacks.get("dr")!.config["lustre-dr:recovery"] = { detached: true };
+        fake.invocations.length = 0;
+
+        const result = await deploy();
+
+        expect(result.verdict).to.equal("detached");
+        expect(fake.updatedStacks()).to.deep.equal(["primary", "dr"]);
+    });
+
+    it("passes the policy pack to every update once it exists", async () => {
+        const withPolicy = tempProject({ "infra/policy/PulumiPolicy.yaml": "runtime: nodejs\n" });
+        try {
+            await runDeploy(
+                { primary: "primary", dr: "dr" },
+                { output: recordingOutput(), workspace: { projectDir: withPolicy.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
+            );
+            const ups = fake.changes().filter((line) => line.startsWith("up"));
+            expect(ups).to.have.length(4);
+            for (const up of ups) {
+                expect(up).to.include(`--policy-pack ${withPolicy.dir}/infra/policy`);
+            }
+        } finally {
+            withPolicy.remove();
+        }
+    });
+
+    it("uses fully qualified names as given and the project name for <org>/<stack>", async () => {
+        fake = new FakePulumiCommand(
+            { "prod-east": sites.primary, "prod-west": sites.dr },
+            { "prod-east": { "lustre-dr:role": "primary" }, "prod-west": { "lustre-dr:role": "dr" } },
+        );
+        const result = await deploy({ primary: "prod-east", dr: "organization/prod-west" });
+        expect(result.verdict).to.equal("converged");
+        expect(fake.changes()).to.include("config set organization/prod-west lustre-dr:peerStack=organization/lustre-dr/prod-east");
+        expect(fake.changes()).to.include("config set prod-east lustre-dr:peerStack=organization/lustre-dr/prod-west");
+    });
+
+    it("refuses the same stack for both sides before running anything", async () => {
+        const error = await deploy({ primary: "dr", dr: "dr" }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(UsageError);
+        expect((error as Error).message).to.match(/--primary and --dr are both "dr"/);
+        expect(fake.invocations).to.deep.equal([]);
+    });
+
+    it("missing passphrase: exit-code-2 error before any CLI invocation", async () => {
+        const error = await runDeploy(
+            { primary: "primary", dr: "dr" },
+            { output: recordingOutput(), workspace: { projectDir: project.dir, env: {}, pulumiCommand: fake.asPulumiCommand() } },
+        ).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(UsageError);
+        expect((error as Error).message).to.match(/PULUMI_CONFIG_PASSPHRASE is not set/);
+        expect(fake.invocations).to.deep.equal([]);
+    });
+
+    describe("convergence verdict", () => {
+        it("continues until both sides report active, at most four updates", () => {
+            expect(convergenceVerdict({ primary: "no-peer" }, 1)).to.equal("continue");
+            expect(convergenceVerdict({ primary: "active" }, 1)).to.equal("continue");
+            expect(convergenceVerdict({ primary: "active", dr: "active" }, 2)).to.equal("converged");
+            expect(convergenceVerdict({ primary: "active", dr: "awaiting-peer-grant" }, 4)).to.equal("exhausted");
+            expect(convergenceVerdict({ primary: "awaiting-peer-grant", dr: "detached" }, 2)).to.equal("detached");
+        });
+    });
+});

@@ -18,7 +18,11 @@ export const peerStackKey = "lustre-dr:peerStack";
 /** Updates never exceed this: enough to converge from nothing. */
 export const maxUpdates = 4;
 
-export const updateOrder: readonly SideRole[] = ["primary", "dr", "primary", "dr"];
+/** primary, dr, primary, dr: or starting with the dr side, when that is the side that changed (failback). */
+export function updateOrder(first: SideRole = "primary"): SideRole[] {
+    const second: SideRole = first === "primary" ? "dr" : "primary";
+    return [first, second, first, second];
+}
 
 export type StackNames = Readonly<Record<SideRole, string>>;
 
@@ -86,6 +90,8 @@ export interface ConvergeOptions {
     readonly verbose?: boolean;
     /** Command to name in the re-run hint of a failure. @default "lustre-dr deploy" */
     readonly rerunCommand?: string;
+    /** The side to update first. @default "primary" */
+    readonly first?: SideRole;
 }
 
 /** Points the stack at its peer, or removes a pointer to a peer that does not exist yet. Returns what is set. */
@@ -109,10 +115,11 @@ export async function converge(workspace: LustreDrWorkspace, names: StackNames, 
     const { output } = options;
     const statuses: Partial<Record<SideRole, ReplicationStatus>> = {};
     const updates: UpdateRecord[] = [];
-    for (const [index, role] of updateOrder.entries()) {
+    for (const [index, role] of updateOrder(options.first).entries()) {
         const step = index + 1;
         const stackName = names[role];
         const peerRole: SideRole = role === "primary" ? "dr" : "primary";
+        workspace.actAs(role);
         const stack = await workspace.createOrSelectStack(stackName);
         const peerStack = await wirePeer(workspace, stack, names[peerRole]);
         output.progress(`[${step}/${maxUpdates}] ${role} stack ${stackName}: updating (peerStack ${peerStack ?? "not set: the peer stack does not exist yet"})`);

@@ -2,6 +2,7 @@
  * `lustre-dr deploy`: converge both stacks with the replication handshake (design.md §5).
  */
 import { Command, Option } from "commander";
+import type { SideRole } from "../aws/sides";
 import { createOutput, Output, UsageError } from "../output";
 import { converge, ConvergeResult, describeChanges, StackNames } from "./converge";
 import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "./workspace";
@@ -9,6 +10,8 @@ import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "./worksp
 export interface StackSelectionOptions {
     primary: string;
     dr: string;
+    primaryProfile?: string;
+    drProfile?: string;
 }
 
 export interface DeployOptions extends StackSelectionOptions {
@@ -22,12 +25,27 @@ export interface CommandContext {
     readonly workspace?: WorkspaceOptions;
 }
 
-/** Adds `--primary <stack>` and `--dr <stack>`. */
-export function addStackOptions(command: Command, roles: readonly ("primary" | "dr")[] = ["primary", "dr"]): Command {
+/** Adds `--primary <stack>`, `--dr <stack>`, `--primary-profile <profile>` and `--dr-profile <profile>`. */
+export function addStackOptions(command: Command, roles: readonly SideRole[] = ["primary", "dr"]): Command {
     for (const role of roles) {
         command.addOption(new Option(`--${role} <stack>`, `stack of the ${role} side`).default(role));
     }
+    for (const role of roles) {
+        command.addOption(
+            new Option(`--${role}-profile <profile>`, `AWS profile of the ${role} account, for its stack operations (default: the environment's credentials)`),
+        );
+    }
     return command;
+}
+
+/** Opens the workspace with the profile of each side given on the command line. */
+export async function openWorkspace(options: Partial<StackSelectionOptions>, context: CommandContext): Promise<LustreDrWorkspace> {
+    const workspace = await LustreDrWorkspace.open(context.workspace);
+    workspace.setProfiles({
+        ...(options.primaryProfile ? { primary: options.primaryProfile } : {}),
+        ...(options.drProfile ? { dr: options.drProfile } : {}),
+    });
+    return workspace;
 }
 
 export function stackNames(options: StackSelectionOptions): StackNames {
@@ -61,7 +79,7 @@ export class NotConvergedError extends Error {
 export async function runDeploy(options: DeployOptions, context: CommandContext): Promise<ConvergeResult> {
     const { output } = context;
     const names = stackNames(options);
-    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const workspace = await openWorkspace(options, context);
     output.progress(`Deploying ${names.primary} and ${names.dr} (state: ${workspace.backend.url})`);
     const result = await converge(workspace, names, { output, verbose: options.verbose });
     output.result({ stacks: names, ...result }, () => convergenceSummary(result));

@@ -13,7 +13,7 @@ import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 import type { SideRole } from "../aws/sides";
 import { createOutput, UsageError } from "../output";
 import { engineErrorDetail } from "./converge";
-import { addStackOptions, CommandContext, stackNames, StackSelectionOptions } from "./deploy";
+import { addStackOptions, CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { LustreDrWorkspace } from "./workspace";
 
 export interface DestroyCommandOptions extends StackSelectionOptions {
@@ -118,9 +118,11 @@ export async function runDestroy(options: DestroyCommandOptions, context: Destro
         );
     }
 
-    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const workspace = await openWorkspace(options, context);
     const results: StackDestroyResult[] = [];
-    for (const name of targets) {
+    for (const role of roles) {
+        const name = names[role];
+        workspace.actAs(role);
         if (!(await workspace.stackExists(name))) {
             output.progress(`${name}: no such stack, nothing to destroy`);
             results.push({ stack: name, existed: false, includedData: includeData, kept: [] });

@@ -9,16 +9,14 @@ import { sideClientConfig, SideLocation } from "../aws/clients";
 import { createOutput, UsageError } from "../output";
 import { BatchJobProgress, describeProgress, startBatchReplication, waitForBatchJob } from "../replication/batchReplication";
 import { converge, ConvergeResult } from "./converge";
-import { addStackOptions, CommandContext, convergenceSummary, NotConvergedError, stackNames, StackSelectionOptions } from "./deploy";
+import { addStackOptions, CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { readOutputsOf } from "./stackOutputs";
-import { LustreDrWorkspace } from "./workspace";
 
 export interface FailbackOptions extends StackSelectionOptions {
     /** ISO 8601 time: only objects created after it (e.g. when `recover` ran). */
     since?: string;
     /** Wait for the batch job to finish, printing progress. */
     wait?: boolean;
-    drProfile?: string;
     drEndpoint?: string;
     verbose?: boolean;
     json?: boolean;
@@ -55,10 +53,12 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
     const { output } = context;
     const names = stackNames(options);
     const createdAfter = parseSince(options.since);
-    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const workspace = await openWorkspace(options, context);
 
     const reattached: string[] = [];
-    for (const name of [names.dr, names.primary]) {
+    for (const role of ["dr", "primary"] as const) {
+        const name = names[role];
+        workspace.actAs(role);
         const stack = await workspace.selectStack(name);
         const recovery = (await stack.getAllConfig())["lustre-dr:recovery"]?.value;
         if (recovery !== undefined && (JSON.parse(recovery) as { detached?: boolean }).detached === true) {
@@ -68,12 +68,15 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         }
     }
 
-    const convergence = await converge(workspace, names, { output, verbose: options.verbose, rerunCommand: "lustre-dr failback" });
+    // The dr side first: the primary never stopped granting it, so the re-attached dr side can replicate at once,
+    // and the primary follows in the next update (two updates instead of three).
+    const convergence = await converge(workspace, names, { output, verbose: options.verbose, rerunCommand: "lustre-dr failback", first: "dr" });
     if (convergence.verdict !== "converged") {
         output.result({ reattached, convergence }, () => convergenceSummary(convergence));
         throw new NotConvergedError(convergence);
     }
 
+    workspace.actAs("dr");
     const dr = await readOutputsOf(workspace, names.dr);
     const location: SideLocation = {
         region: dr.region,
@@ -123,8 +126,7 @@ export function registerFailbackCommand(program: Command): void {
     )
         .option("--since <time>", "only objects created after this ISO 8601 time (e.g. when recover ran)")
         .option("--wait", "wait for the batch replication job to finish, printing progress")
-        .option("--dr-profile <profile>", "AWS profile for the dr account (S3 Control runs there)")
-        .option("--dr-endpoint <url>", "S3 Control endpoint override for the dr side")
+        .option("--dr-endpoint <url>", "S3 Control endpoint override for the dr side (the job runs in the dr account, with --dr-profile)")
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")
         .action(async (options: FailbackOptions) => {

@@ -4,8 +4,7 @@
 import { Command } from "commander";
 import { createOutput } from "../output";
 import { describeChanges, engineErrorDetail } from "./converge";
-import { addStackOptions, CommandContext, stackNames, StackSelectionOptions } from "./deploy";
-import { LustreDrWorkspace } from "./workspace";
+import { addStackOptions, CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 
 export interface PreviewOptions extends StackSelectionOptions {
     verbose?: boolean;
@@ -23,10 +22,11 @@ export interface StackPreview {
 export async function runPreview(options: PreviewOptions, context: CommandContext): Promise<StackPreview[]> {
     const { output } = context;
     const names = stackNames(options);
-    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const workspace = await openWorkspace(options, context);
     const previews: StackPreview[] = [];
     for (const role of ["primary", "dr"] as const) {
         const name = names[role];
+        workspace.actAs(role);
         // Previewing a stack that does not exist would create it; deploy is the command that creates stacks.
         if (!(await workspace.stackExists(name))) {
             output.progress(`${role} stack ${name}: does not exist yet; \`lustre-dr deploy\` creates it`);

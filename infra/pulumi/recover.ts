@@ -10,12 +10,13 @@ import { mountCommand } from "../../components/clientScript";
 import type { SiteOutputs } from "../../stacks/outputs";
 import { createOutput, UsageError } from "../output";
 import { describeChanges, engineErrorDetail } from "./converge";
-import { addStackOptions, CommandContext } from "./deploy";
+import { addStackOptions, CommandContext, openWorkspace } from "./deploy";
 import { outputValues, parseSiteOutputs } from "./stackOutputs";
-import { LustreDrWorkspace, validateStackName } from "./workspace";
+import { validateStackName } from "./workspace";
 
 export interface RecoverOptions {
     dr: string;
+    drProfile?: string;
     restoreTo?: string;
     /** False with `--no-detach`. */
     detach: boolean;
@@ -72,7 +73,8 @@ export async function runRecover(options: RecoverOptions, context: CommandContex
                 "run `lustre-dr recover` without it, or restore the dr bucket first as docs/runbook.md describes",
         );
     }
-    const workspace = await LustreDrWorkspace.open(context.workspace);
+    const workspace = await openWorkspace(options, context);
+    workspace.actAs("dr");
     const stack = await workspace.selectStack(stackName);
     output.progress(
         `Recovering on ${stackName}: lustre.enabled=true${options.detach ? ", recovery.detached=true (stops replication with the primary)" : ""}`,

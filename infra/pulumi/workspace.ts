@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import type { SideRole } from "../aws/sides";
 import { UsageError } from "../output";
 
 /** The lustre-dr project: where Pulumi.yaml is. */
@@ -95,6 +96,7 @@ export function validateStackName(flag: string, name: string): string {
 /** The workspace, opened and checked. One per command run. */
 export class LustreDrWorkspace {
     private knownStacks?: Set<string>;
+    private profiles: Partial<Record<SideRole, string>> = {};
 
     private constructor(
         readonly workspace: LocalWorkspace,
@@ -121,6 +123,24 @@ export class LustreDrWorkspace {
         const policyPack = path.join(projectDir, policyPackDir);
         const policyPacks = fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml")) ? [policyPack] : [];
         return new LustreDrWorkspace(workspace, backend, project.name, policyPacks);
+    }
+
+    /**
+     * AWS profiles per side (`--primary-profile`, `--dr-profile`): each side usually lives in its own account, and
+     * the program's AWS provider takes its credentials from the environment the CLI runs in.
+     */
+    setProfiles(profiles: Partial<Record<SideRole, string>>): void {
+        this.profiles = { ...profiles };
+    }
+
+    /** Runs the next CLI invocations with this side's profile (AWS_PROFILE), when one was given. */
+    actAs(role: SideRole): void {
+        const profile = this.profiles[role];
+        if (profile !== undefined) {
+            this.workspace.envVars.AWS_PROFILE = profile;
+        } else {
+            delete this.workspace.envVars.AWS_PROFILE;
+        }
     }
 
     /**

@@ -29,6 +29,12 @@ export interface FakeSite {
     readonly region: string;
 }
 
+/** The usual pair: primary and dr in two accounts and regions. */
+export const twoSites: Record<"primary" | "dr", FakeSite> = {
+    primary: { accountId: "111111111111", region: "us-east-1" },
+    dr: { accountId: "222222222222", region: "us-west-2" },
+};
+
 interface FakeStack {
     /** Top-level config keys; objects are nested as `--path` writes them. */
     config: Record<string, unknown>;
@@ -78,6 +84,8 @@ export class FakePulumiCommand {
     readonly failures: InjectedFailure[] = [];
     /** Environment of the last invocation. */
     lastEnv: Record<string, string> = {};
+    /** AWS_PROFILE each invocation ran with, in order (undefined: inherited from the caller). */
+    readonly profiles: (string | undefined)[] = [];
 
     constructor(
         /** Account and region of each stack the fake knows how to deploy. */
@@ -154,6 +162,7 @@ export class FakePulumiCommand {
         const recorded = args.filter((arg) => arg !== "--non-interactive");
         this.invocations.push(recorded);
         this.lastEnv = env;
+        this.profiles.push(env.AWS_PROFILE);
         const failure = this.failures.find((f) => (f.times ?? 1) > 0 && f.when(recorded));
         if (failure) {
             failure.times = (failure.times ?? 1) - 1;

@@ -2,14 +2,11 @@ import { expect } from "chai";
 import { convergenceVerdict, UpdateFailedError } from "../../../infra/pulumi/converge";
 import { runDeploy } from "../../../infra/pulumi/deploy";
 import { UsageError } from "../../../infra/output";
-import { FakePulumiCommand } from "../../support/fakePulumi";
+import { FakePulumiCommand, twoSites } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
 import { recordingOutput } from "../../support/recordingOutput";
 
-export const sites = {
-    primary: { accountId: "111111111111", region: "us-east-1" },
-    dr: { accountId: "222222222222", region: "us-west-2" },
-};
+const sites = twoSites;
 
 const primaryFqn = "organization/lustre-dr/primary";
 const drFqn = "organization/lustre-dr/dr";
@@ -23,9 +20,9 @@ describe("infra/pulumi/deploy", () => {
     });
     afterEach(() => project.remove());
 
-    function deploy(options: { primary?: string; dr?: string; verbose?: boolean } = {}, output = recordingOutput()) {
+    function deploy(options: { primary?: string; dr?: string; primaryProfile?: string; drProfile?: string } = {}, output = recordingOutput()) {
         return runDeploy(
-            { primary: options.primary ?? "primary", dr: options.dr ?? "dr", verbose: options.verbose },
+            { ...options, primary: options.primary ?? "primary", dr: options.dr ?? "dr" },
             { output, workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
         );
     }
@@ -99,6 +96,17 @@ describe("infra/pulumi/deploy", () => {
         expect(rerun.verdict).to.equal("converged");
         expect(fake.changes()).to.deep.equal(["up primary", "up dr"]);
         expect(rerun.updates.map((u) => u.replicationStatus)).to.deep.equal(["active", "active"]);
+    });
+
+    it("runs each stack's CLI invocations with that side's AWS profile", async () => {
+        await deploy({ primaryProfile: "account-a", drProfile: "account-b" });
+
+        const stackOf = (args: string[]) => (args.includes("--stack") ? args[args.indexOf("--stack") + 1] : args[0] === "stack" && args[1] === "init" ? args[2] : undefined);
+        const pairs = fake.invocations.map((args, i) => [stackOf(args), fake.profiles[i]]).filter(([stack]) => stack !== undefined);
+        expect(pairs.length).to.be.greaterThan(20);
+        for (const [stack, profile] of pairs) {
+            expect(profile, `${stack}`).to.equal(stack === "primary" ? "account-a" : "account-b");
+        }
     });
 
     it("removes a peerStack that names a stack which does not exist yet, instead of failing the first update", async () => {

@@ -6,7 +6,8 @@ import type { DataRepositoryAssociation, EventType } from "@aws-sdk/client-fsx";
 import { replicationRuleId } from "../../components/replicationRule";
 import type { ReplicationStatus } from "../../stacks/outputs";
 import type { SideRole } from "../aws/sides";
-import type { DrillSummary, Fact, Finding, PairFacts, Severity, SideFacts, StatusThresholds } from "./model";
+import type { DrillResult } from "../drill/result";
+import type { Fact, Finding, PairFacts, Severity, SideFacts, StatusThresholds } from "./model";
 import {
     coveredActions,
     historyDestroyingActions,
@@ -404,7 +405,27 @@ export function assessSide(side: SideFacts, peer: SideFacts, thresholds: StatusT
     return findings;
 }
 
-export function assessDrill(lastDrill: Fact<DrillSummary | undefined> | undefined, now: Date, thresholds: StatusThresholds): Finding[] {
+/** One line about a drill: its slowest leg against the objective, or why it failed. */
+export function describeDrill(drill: DrillResult): string {
+    if (!drill.passed) {
+        return drill.failures.join("; ") || "failed";
+    }
+    const slowest = [...drill.legs].filter((leg) => leg.stats).sort((a, b) => (b.stats?.maxSeconds ?? 0) - (a.stats?.maxSeconds ?? 0))[0];
+    return slowest?.stats
+        ? `slowest leg ${slowest.name} ${slowest.stats.maxSeconds} s (objective ${drill.objectiveSeconds} s)`
+        : `objective ${drill.objectiveSeconds} s`;
+}
+
+/**
+ * The last drill must have passed, recently, on this pair's buckets (a history file can outlive a pair, or be
+ * copied from another checkout).
+ */
+export function assessDrill(
+    lastDrill: Fact<DrillResult | undefined> | undefined,
+    buckets: Partial<Record<SideRole, string>>,
+    now: Date,
+    thresholds: StatusThresholds,
+): Finding[] {
     const finding = (severity: Severity, message: string): Finding[] => [{ side: "pair", area: "drill", severity, message }];
     if (lastDrill === undefined) {
         return finding("note", "drill history not read");
@@ -416,15 +437,22 @@ export function assessDrill(lastDrill: Fact<DrillSummary | undefined> | undefine
     if (!drill) {
         return finding("degraded", "no drill on record: run lustre-dr drill");
     }
+    const otherPair = (["primary", "dr"] as const).some((role) => buckets[role] !== undefined && drill[role].bucket !== buckets[role]);
+    if (otherPair) {
+        return finding(
+            "degraded",
+            `the last drill on record was of s3://${drill.primary.bucket} and s3://${drill.dr.bucket}, not this pair: run lustre-dr drill`,
+        );
+    }
     const ageDays = (now.getTime() - Date.parse(drill.finishedAt)) / 86_400_000;
     const when = `${drill.finishedAt} (${ageDays < 2 ? `${Math.round(ageDays * 24)} h` : `${Math.floor(ageDays)} days`} ago)`;
     if (!drill.passed) {
-        return finding("degraded", `last drill failed at ${when}: ${drill.summary}`);
+        return finding("degraded", `last drill failed at ${when}: ${describeDrill(drill)}`);
     }
     if (!(ageDays <= thresholds.drillMaxAgeDays)) {
         return finding("degraded", `last drill passed at ${when}, older than ${thresholds.drillMaxAgeDays} days: run lustre-dr drill`);
     }
-    return finding("ok", `passed at ${when}: ${drill.summary}`);
+    return finding("ok", `passed at ${when}: ${describeDrill(drill)}`);
 }
 
 /** All findings for the pair, side by side (primary first), then the drill. */
@@ -435,6 +463,7 @@ export function assessPair(pair: PairFacts, thresholds: StatusThresholds): Findi
         const peer = byRole.get(otherRole[side.role]) ?? { role: otherRole[side.role], skipped: true };
         findings.push(...assessSide(side, peer, thresholds));
     }
-    findings.push(...assessDrill(pair.lastDrill, pair.now, thresholds));
+    const buckets = Object.fromEntries(pair.sides.flatMap((side) => (side.location ? [[side.role, side.location.bucketName]] : [])));
+    findings.push(...assessDrill(pair.lastDrill, buckets, pair.now, thresholds));
     return findings;
 }

@@ -23,7 +23,8 @@ import { sideClientConfig } from "../aws/clients";
 import { resolveSide, Side, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
 import { UsageError } from "../output";
 import { replicationMode } from "./checks";
-import type { DrillSummary, Fact, PairFacts, ReplicationMetrics, SideFacts } from "./model";
+import type { DrillResult } from "../drill/result";
+import type { Fact, PairFacts, ReplicationMetrics, SideFacts } from "./model";
 
 /** A side's location, or why it could not be located. */
 export type Located = { readonly role: SideRole; readonly side: Side } | { readonly role: SideRole; readonly error: string };
@@ -222,7 +223,7 @@ export interface CollectOptions {
     readonly only?: SideRole;
     readonly now?: Date;
     /** The last drill from the drill history; absent: the history is not read. */
-    readonly readLastDrill?: (sides: readonly Side[]) => Promise<DrillSummary | undefined>;
+    readonly readLastDrill?: () => Promise<DrillResult | undefined>;
 }
 
 /** Reads both sides in parallel, then the drill history. */
@@ -242,6 +243,5 @@ export async function collectPair(located: readonly Located[], options: CollectO
     if (!readLastDrill) {
         return { sides, now };
     }
-    const answered = sides.flatMap((s) => (s.location && s.unreachable === undefined && !s.skipped ? [s.location] : []));
-    return { sides, now, lastDrill: await read(() => readLastDrill(answered)) };
+    return { sides, now, lastDrill: await read(readLastDrill) };
 }

@@ -4,10 +4,11 @@
  */
 import { Command, Option } from "commander";
 import { addSideOptions, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
+import { defaultDrillHistoryPath, readLastDrill, resolveDrillHistoryFile } from "../drill/history";
 import { createOutput, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/stackOutputs";
 import { assessPair } from "./checks";
-import { collectPair, CollectOptions, locateSides } from "./collect";
+import { collectPair, locateSides } from "./collect";
 import { defaultThresholds, StatusThresholds } from "./model";
 import { renderHuman, StatusReport, statusReport } from "./report";
 import { exitCodeOf, verdictOf } from "./verdict";
@@ -16,12 +17,12 @@ export interface StatusOptions extends SideOptions {
     json?: boolean;
     only?: SideRole;
     latencyThreshold?: string;
+    drillHistory?: string;
 }
 
 /** Where status reads what it does not get from AWS; tests and other commands substitute their own. */
 export interface StatusSources {
     readonly readOutputs?: StackOutputsReader;
-    readonly readLastDrill?: CollectOptions["readLastDrill"];
     readonly now?: Date;
 }
 
@@ -43,7 +44,8 @@ export async function runStatus(options: StatusOptions, output: Output, sources:
     const thresholds = thresholdsFrom(options);
     const located = await locateSides(options, sources.readOutputs);
     output.progress(`reading ${options.only ?? "both sides"}...`);
-    const pair = await collectPair(located, { only: options.only, now: sources.now, readLastDrill: sources.readLastDrill });
+    const historyFile = resolveDrillHistoryFile(options.drillHistory);
+    const pair = await collectPair(located, { only: options.only, now: sources.now, readLastDrill: () => readLastDrill(historyFile) });
     const findings = assessPair(pair, thresholds);
     const assessment = verdictOf(findings);
     const report = statusReport(pair, findings, assessment);
@@ -56,7 +58,7 @@ export function registerStatusCommand(program: Command): void {
         .command("status")
         .description(
             "Report the DR pair's health: versioning, replication rule, bucket policy, data repository association, file " +
-                "system, last 24 h of replication metrics and the last drill. First line: healthy, degraded or broken " +
+                "system, last 24 h of replication metrics and the last drill (from the drill history). First line: healthy, degraded or broken " +
                 "(exit code 0, 1 or 2). Read-only.",
         )
         .option("--json", "print the report as JSON")
@@ -65,7 +67,8 @@ export function registerStatusCommand(program: Command): void {
             "--latency-threshold <seconds>",
             `replication latency above this in the last 24 h degrades the pair (match alarms.replicationLatencySeconds)`,
             String(defaultThresholds.replicationLatencySeconds),
-        );
+        )
+        .option("--drill-history <file>", "the drill history lustre-dr drill appends to", defaultDrillHistoryPath);
     addSideOptions(command).action(async (options: StatusOptions) => {
         // Stack outputs are only read for a side not named with --<side>-bucket.
         const { exitCode } = await runStatus(options, createOutput(options), { readOutputs: createStackOutputsReader() });

@@ -5,6 +5,7 @@
 import type { DataRepositoryAssociation, FileSystem } from "@aws-sdk/client-fsx";
 import type { ReplicationConfiguration } from "@aws-sdk/client-s3";
 import type { Side, SideRole } from "../aws/sides";
+import type { DrillResult } from "../drill/result";
 
 /**
  * How much a finding matters. `note` is information that does not change the verdict; `degraded` means the pair
@@ -75,14 +76,6 @@ export interface SideFacts {
     readonly metrics?: Fact<ReplicationMetrics>;
 }
 
-/** The last drill, as the drill history records it. */
-export interface DrillSummary {
-    readonly finishedAt: string;
-    readonly passed: boolean;
-    /** One line: what failed, or the measured lag. */
-    readonly summary: string;
-}
-
 /** What the checks need besides the facts: thresholds the operator can set. */
 export interface StatusThresholds {
     /** Replication latency above this in the last 24 h degrades the pair (`alarms.replicationLatencySeconds`). */
@@ -96,7 +89,7 @@ export const defaultThresholds: StatusThresholds = { replicationLatencySeconds: 
 /** Everything one status run read: both sides (primary first) and the drill history. */
 export interface PairFacts {
     readonly sides: readonly SideFacts[];
-    /** Undefined when the drill history was not read. */
-    readonly lastDrill?: Fact<DrillSummary | undefined>;
+    /** The last entry of the drill history; undefined when the history was not read. */
+    readonly lastDrill?: Fact<DrillResult | undefined>;
     readonly now: Date;
 }

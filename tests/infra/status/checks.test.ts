@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { assessDrill, assessPair, assessSide } from "../../../infra/status/checks";
 import { defaultThresholds, Finding, SideFacts } from "../../../infra/status/model";
 import { verdictOf } from "../../../infra/status/verdict";
-import { deployedRule, healthyFacts, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
+import type { DrillResult } from "../../../infra/drill/result";
+import { deployedRule, drillResult, healthyFacts, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
 
 const now = new Date("2026-11-25T09:00:00Z");
 
@@ -143,33 +144,46 @@ describe("infra/status/checks", () => {
     });
 
     describe("the last drill", () => {
-        const drill = (finishedAt: string, passed = true) => ({ ok: true as const, value: { finishedAt, passed, summary: "5 canaries, lag max 14 s" } });
+        const buckets = { primary: outputs.primary.bucketName, dr: outputs.dr.bucketName };
+        const fact = (value: DrillResult | undefined) => ({ ok: true as const, value });
 
-        it("is fine when it passed within the last 8 days", () => {
-            expect(assessDrill(drill("2026-11-24T03:00:00Z"), now, defaultThresholds)).to.deep.equal([
-                { side: "pair", area: "drill", severity: "ok", message: "passed at 2026-11-24T03:00:00Z (30 h ago): 5 canaries, lag max 14 s" },
+        it("is fine when it passed within the last 8 days on this pair, naming its slowest leg", () => {
+            expect(assessDrill(fact(drillResult("2026-11-24T03:00:00Z")), buckets, now, defaultThresholds)).to.deep.equal([
+                {
+                    side: "pair",
+                    area: "drill",
+                    severity: "ok",
+                    message: "passed at 2026-11-24T03:00:00Z (30 h ago): slowest leg s3-object primary->dr 14.2 s (objective 900 s)",
+                },
             ]);
         });
 
-        it("degrades when it failed, is older than 8 days, is missing or unreadable", () => {
-            const severities = [
-                drill("2026-11-24T03:00:00Z", false),
-                drill("2026-11-10T03:00:00Z"),
-                { ok: true as const, value: undefined },
-                { ok: false as const, error: "AccessDenied" },
-            ].map((fact) => assessDrill(fact, now, defaultThresholds)[0]);
-            expect(severities.map((f) => f.severity)).to.deep.equal(["degraded", "degraded", "degraded", "degraded"]);
-            expect(severities.map((f) => f.message)).to.deep.equal([
-                "last drill failed at 2026-11-24T03:00:00Z (30 h ago): 5 canaries, lag max 14 s",
+        it("degrades when it failed, is older than 8 days, was of other buckets, is missing or unreadable", () => {
+            const otherPair = { ...drillResult("2026-11-24T03:00:00Z"), dr: { bucket: "old-dr-bucket", region: "us-west-2" } };
+            const findings = [
+                fact(drillResult("2026-11-24T03:00:00Z", false)),
+                fact(drillResult("2026-11-10T03:00:00Z")),
+                fact(otherPair),
+                fact(undefined),
+                { ok: false as const, error: "EACCES: permission denied" },
+            ].map((drill) => assessDrill(drill, buckets, now, defaultThresholds)[0]);
+            expect(findings.map((f) => f.severity)).to.deep.equal(["degraded", "degraded", "degraded", "degraded", "degraded"]);
+            expect(findings.map((f) => f.message)).to.deep.equal([
+                "last drill failed at 2026-11-24T03:00:00Z (30 h ago): s3-object dr->primary: 2 of 5 canaries missed the 900 s objective",
                 "last drill passed at 2026-11-10T03:00:00Z (15 days ago), older than 8 days: run lustre-dr drill",
+                "the last drill on record was of s3://lustre-dr-primary-data and s3://old-dr-bucket, not this pair: run lustre-dr drill",
                 "no drill on record: run lustre-dr drill",
-                "cannot read the drill history: AccessDenied",
+                "cannot read the drill history: EACCES: permission denied",
             ]);
+        });
+
+        it("is only a note when the history was not read", () => {
+            expect(assessDrill(undefined, buckets, now, defaultThresholds)[0]).to.include({ severity: "note" });
         });
     });
 
     it("judges a whole pair: healthy pair plus a passed drill is healthy", async () => {
-        const pair = { sides: [await healthyFacts("primary"), await healthyFacts("dr")], now, lastDrill: { ok: true as const, value: { finishedAt: "2026-11-24T03:00:00Z", passed: true, summary: "ok" } } };
+        const pair = { sides: [await healthyFacts("primary"), await healthyFacts("dr")], now, lastDrill: { ok: true as const, value: drillResult("2026-11-24T03:00:00Z") } };
         expect(verdictOf(assessPair(pair, defaultThresholds))).to.deep.equal({ verdict: "healthy", reasons: [] });
     });
 });

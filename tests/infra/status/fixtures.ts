@@ -6,6 +6,7 @@ import type { DataRepositoryAssociation, FileSystem } from "@aws-sdk/client-fsx"
 import type { ReplicationConfiguration, ReplicationRule } from "@aws-sdk/client-s3";
 import { bucketPolicy } from "../../../components/policyDocuments";
 import type { Side, SideRole } from "../../../infra/aws/sides";
+import { DrillResult, legResult } from "../../../infra/drill/result";
 import type { SideFacts } from "../../../infra/status/model";
 import type { SiteOutputs } from "../../../stacks/outputs";
 import { valueOf } from "../../support/pulumiMocks";
@@ -109,5 +110,28 @@ export async function healthyFacts(role: SideRole): Promise<SideFacts> {
         dataRepositories: { ok: true, value: role === "primary" ? [primaryAssociation] : [] },
         ...(role === "primary" ? { fileSystem: { ok: true, value: primaryFileSystem } } : {}),
         metrics: { ok: true, value: { latencyMaxSeconds: 12, pendingLatest: 0, pendingMax: 4, failedTotal: 0, datapoints: 864 } },
+    };
+}
+
+/** A drill of this pair as the drill history records it: 5 canaries each way, all within the objective. */
+export function drillResult(finishedAt: string, passed = true): DrillResult {
+    const legs = [
+        legResult({ kind: "s3-object", from: "primary", to: "dr" }, 5, [4_000, 5_000, 6_000, 9_000, 14_200], 900),
+        legResult({ kind: "s3-object", from: "dr", to: "primary" }, 5, [3_000, 4_000, 4_000, 5_000, 8_000], 900),
+    ];
+    return {
+        schema: 1,
+        runId: "drill-20261124-0300",
+        startedAt: finishedAt,
+        finishedAt,
+        objectiveSeconds: 900,
+        primary: { bucket: outputs.primary.bucketName, region: outputs.primary.region },
+        dr: { bucket: outputs.dr.bucketName, region: outputs.dr.region },
+        legs,
+        checks: [{ name: "loop", status: "passed", detail: "version counts stable" }],
+        interrupted: false,
+        cleanup: { deletedVersions: 20, leftover: [] },
+        failures: passed ? [] : ["s3-object dr->primary: 2 of 5 canaries missed the 900 s objective"],
+        passed,
     };
 }

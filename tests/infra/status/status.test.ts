@@ -17,15 +17,19 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
+import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
+import * as path from "path";
 import type { SideRole } from "../../../infra/aws/sides";
 import { buildProgram } from "../../../infra/cli";
+import { appendDrillHistory } from "../../../infra/drill/history";
 import type { Output } from "../../../infra/output";
 import { UsageError } from "../../../infra/output";
 import { runStatus, StatusOptions } from "../../../infra/status/command";
 import type { StatusReport } from "../../../infra/status/report";
 import { EmulatorPair, emulatorCredentials, emulatorPair } from "../../emulator/moto";
-import { deployedPolicy, deployedReplication, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
+import { deployedPolicy, deployedReplication, drillResult, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
 
 const now = new Date("2026-11-25T09:00:00Z");
 
@@ -93,8 +97,14 @@ describe("infra/status (emulator)", function () {
         client.destroy();
     }
 
+    let historyDir: string;
     function options(extra: Partial<StatusOptions> = {}): StatusOptions {
-        return { primaryEndpoint: emulators.primary.endpoint, drEndpoint: emulators.dr.endpoint, ...extra };
+        return {
+            primaryEndpoint: emulators.primary.endpoint,
+            drEndpoint: emulators.dr.endpoint,
+            drillHistory: path.join(historyDir, "drill-history.jsonl"),
+            ...extra,
+        };
     }
 
     const sources = { readOutputs: async (stack: string) => outputs[stack as SideRole], now };
@@ -111,6 +121,8 @@ describe("infra/status (emulator)", function () {
         delete process.env.AWS_ENDPOINT_URL;
     });
 
+    afterEach(() => fs.rmSync(historyDir, { recursive: true, force: true }));
+
     after(() => {
         for (const [name, value] of Object.entries(savedEnv)) {
             if (value === undefined) {
@@ -124,6 +136,8 @@ describe("infra/status (emulator)", function () {
     });
 
     beforeEach(async () => {
+        historyDir = fs.mkdtempSync(path.join(os.tmpdir(), "lustre-dr-status-"));
+        await appendDrillHistory(path.join(historyDir, "drill-history.jsonl"), drillResult("2026-11-24T03:00:00Z"));
         await Promise.all([emulators.primary.reset(), emulators.dr.reset()]);
         await Promise.all([deploy("primary"), deploy("dr")]);
         // us-east-1 holds the primary's association; us-west-2 only one of an unrelated bucket, which status must ignore.
@@ -185,6 +199,7 @@ describe("infra/status (emulator)", function () {
             expect(line("dr", "data-repository")).to.equal("no file system linked to this bucket (pilot light)");
             expect(line("primary", "file-system")).to.equal("fs-0123456789abcdef0 AVAILABLE");
             expect(line("primary", "metrics")).to.equal("last 24 h: latency max 14 s, pending operations 1 now (max 6), failed 0");
+            expect(line("pair", "drill")).to.equal("passed at 2026-11-24T03:00:00Z (30 h ago): slowest leg s3-object primary->dr 14.2 s (objective 900 s)");
             // Metrics are read in the source side's region with the dimensions S3 publishes.
             const metricCalls = cloudWatch.commandCalls(GetMetricStatisticsCommand);
             expect(metricCalls).to.have.length(6);
@@ -282,6 +297,17 @@ describe("infra/status (emulator)", function () {
         }
     });
 
+    it("reads the last drill from --drill-history: none on record degrades the pair (exit 1)", async () => {
+        const restore = answerReplicationAsS3Would();
+        try {
+            const { exitCode, report } = await runStatus(options({ drillHistory: path.join(historyDir, "none.jsonl") }), capture(), sources);
+            expect(exitCode).to.equal(1);
+            expect(report.reasons).to.deep.equal(["pair: no drill on record: run lustre-dr drill"]);
+        } finally {
+            restore();
+        }
+    });
+
     it("refuses a bad --latency-threshold before calling anything", async () => {
         fsx.resetHistory();
         const error = await runStatus(options({ latencyThreshold: "15m" }), capture(), sources).then(
@@ -296,6 +322,6 @@ describe("infra/status (emulator)", function () {
     it("is registered on the CLI with --json, --only and the side options", () => {
         const status = buildProgram().commands.find((c) => c.name() === "status");
         const flags = status?.options.map((o) => o.long);
-        expect(flags).to.include.members(["--json", "--only", "--latency-threshold", "--primary-endpoint", "--dr-profile", "--dr-stack"]);
+        expect(flags).to.include.members(["--json", "--only", "--latency-threshold", "--drill-history", "--primary-endpoint", "--dr-profile", "--dr-stack"]);
     });
 });

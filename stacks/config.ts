@@ -40,6 +40,7 @@ const createdNetworkSchema = z.strictObject({
     create: z.literal(true),
     cidr: cidr.default("10.80.0.0/16"),
     clientCidrs: z.array(cidr).default([]),
+    availabilityZone: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "an availability zone such as us-west-2a").optional(),
 });
 
 const networkSchema = z.union([existingNetworkSchema, createdNetworkSchema], {
@@ -262,6 +263,10 @@ function crossKeyProblems(
     }
     if (config.network !== undefined && "create" in config.network) {
         problems.push(...createdNetworkCidrProblems(config.network.cidr, `${configNamespace}:network.cidr`));
+        const zone = config.network.availabilityZone;
+        if (zone !== undefined && !zone.startsWith(config.region)) {
+            problems.push({ key: `${configNamespace}:network.availabilityZone`, value: zone, expected: `an availability zone of ${config.region}, such as ${config.region}a` });
+        }
     }
     if (config.lustre.enabled && config.network === undefined) {
         problems.push({

@@ -103,7 +103,7 @@ export function buildSite(config: SiteConfig, identity: DeploymentIdentity, hand
 /** The config's network as component args: an existing VPC, or a minimal private one in this region. */
 export function networkArgs(network: NetworkSettings, region: string, tags: Record<string, string>): LustreNetworkArgs {
     return "create" in network
-        ? { kind: "create", region, cidr: network.cidr, clientCidrs: network.clientCidrs, tags }
+        ? { kind: "create", region, cidr: network.cidr, clientCidrs: network.clientCidrs, availabilityZone: network.availabilityZone, tags }
         : { kind: "existing", vpcId: network.vpcId, subnetId: network.subnetId, clientCidrs: network.clientCidrs };
 }
 

@@ -179,6 +179,15 @@ describe("config validation", () => {
         expect(problem.expected).to.contain("/16 to /28");
     });
 
+    it("accepts an availability zone for a created network only in the stack's region", () => {
+        const network = { create: true, availabilityZone: "us-east-1b" };
+        expect(parseSiteConfig({ awsRegion: "us-east-1", network }, primary).network).to.deep.include({ availabilityZone: "us-east-1b" });
+        expect(problemsOf({ awsRegion: "us-west-2", network })).to.deep.equal([
+            { key: "lustre-dr:network.availabilityZone", value: "us-east-1b", expected: "an availability zone of us-west-2, such as us-west-2a" },
+        ]);
+        expect(problemsOf({ awsRegion: "us-east-1", network: { create: true, availabilityZone: "east" } })[0]).to.deep.include({ key: "lustre-dr:network.availabilityZone", value: "east" });
+    });
+
     it("fills in the throughput default of the deployment type", () => {
         const network = { create: true };
         expect(parseSiteConfig({ awsRegion: "us-east-1", network }, primary).lustre.perUnitStorageThroughput).to.equal(125);

@@ -110,6 +110,17 @@ describe("the site's file system", () => {
             expect(lustreRules.map((r) => r.inputs.cidrIpv4).filter(Boolean)).to.deep.equal(["10.80.0.0/16", "10.80.0.0/16"]);
         });
 
+        it("places the subnet in the configured availability zone", async () => {
+            const raw = readStackConfigFile(stackConfigPath("dr"));
+            const { run: zoned } = await deploy("dr", {
+                ...raw,
+                network: { create: true, availabilityZone: "us-west-2b" },
+                lustre: { ...(raw.lustre as object), enabled: true },
+            });
+            expect(zoned.single("aws:ec2/subnet:Subnet").inputs.availabilityZone).to.equal("us-west-2b");
+            expect(run.single("aws:ec2/subnet:Subnet").inputs).not.to.have.property("availabilityZone");
+        });
+
         it("imports what replication already brought into the dr bucket", () => {
             expect(run.single(associationType).inputs).to.deep.include({ dataRepositoryPath: "s3://data-bucket-0123abc/", batchImportMetaDataOnCreate: true });
         });

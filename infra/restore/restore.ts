@@ -51,6 +51,8 @@ export interface RestoreOptions {
     readonly client?: S3Client;
     /** The clock, for tests. @default () => new Date() */
     readonly now?: () => Date;
+    /** Entries per list request (S3's maximum is 1,000); smaller pages are for tests. @default 1000 */
+    readonly pageSize?: number;
     /** Passed to the writer (multipart threshold and part size). */
     readonly apply?: Pick<ApplyOptions, "multipartThresholdBytes" | "partSizeBytes">;
 }
@@ -194,7 +196,7 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
     const bucket = target.bucketName;
     const prefix = options.prefix ?? "";
     const client = options.client ?? new S3Client(sideClientConfig(target));
-    const listOptions = { prefix, ...(options.signal ? { signal: options.signal } : {}) };
+    const listOptions = { prefix, ...(options.pageSize ? { pageSize: options.pageSize } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     const firstKeysLimit = options.firstKeys ?? 10;
 
     const progress = {

@@ -7,6 +7,7 @@ import { registerCostCommand } from "./cost/command";
 import { ExitCode, UsageError } from "./output";
 import { registerStatusCommand } from "./status/command";
 import { registerStackCommands } from "./pulumi/commands";
+import { registerRestoreCommand } from "./restore/command";
 
 export function buildProgram(): Command {
     const program = new Command("lustre-dr")
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     registerCostCommand(program);
     registerStatusCommand(program);
     registerStackCommands(program);
+    registerRestoreCommand(program);
     return program;
 }
 

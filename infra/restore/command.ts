@@ -1,0 +1,210 @@
+/**
+ * `lustre-dr restore`: returns a bucket (or a prefix) to a point in time. A thin wrapper over
+ * {@link restoreToPointInTime}: parse and validate flags, resolve the side, show progress, print the result.
+ */
+import { Command, Option } from "commander";
+import { resolveSide, SideOptions, StackOutputsReader } from "../aws/sides";
+import { createOutput, ExitCode, Output, UsageError } from "../output";
+import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import { RestoreProgress, RestoreResult, restoreToPointInTime } from "./restore";
+
+interface RestoreCommandOptions {
+    stack?: string;
+    bucket?: string;
+    region?: string;
+    profile?: string;
+    endpoint?: string;
+    to: string;
+    prefix?: string;
+    dryRun?: boolean;
+    planFile?: string;
+    concurrency: string;
+    json?: boolean;
+}
+
+/** An ISO 8601 time with an explicit zone: during an incident, "08:00" in whose time zone must not be a guess. */
+const isoTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseRestoreTime(value: string): Date {
+    const time = new Date(value);
+    if (!isoTimePattern.test(value) || Number.isNaN(time.getTime())) {
+        throw new UsageError(`--to is ${JSON.stringify(value)}: expected an ISO 8601 time with a zone, such as 2026-11-25T08:00:00Z`);
+    }
+    return time;
+}
+
+export function parseConcurrency(value: string): number {
+    const concurrency = Number(value);
+    if (!/^\d+$/.test(value) || concurrency < 1 || concurrency > 1000) {
+        throw new UsageError(`--concurrency is ${JSON.stringify(value)}: expected a whole number from 1 to 1000`);
+    }
+    return concurrency;
+}
+
+/**
+ * The restore names one bucket with `--stack` or `--bucket/--region`; sides.ts resolves it as the `dr` role (the
+ * usual target) and its messages are rewritten to name this command's flags.
+ */
+async function resolveTarget(options: RestoreCommandOptions, readOutputs: StackOutputsReader) {
+    if (options.stack !== undefined && options.bucket !== undefined) {
+        throw new UsageError(`--stack ${options.stack} and --bucket ${options.bucket} both name the bucket: give one of them`);
+    }
+    if (options.stack === undefined && options.bucket === undefined) {
+        throw new UsageError(`no bucket named: give --stack (e.g. --stack dr) or --bucket with --region`);
+    }
+    const sideOptions: SideOptions = {
+        ...(options.stack !== undefined ? { drStack: options.stack } : {}),
+        ...(options.bucket !== undefined ? { drBucket: options.bucket } : {}),
+        ...(options.region !== undefined ? { drRegion: options.region } : {}),
+        ...(options.profile !== undefined ? { drProfile: options.profile } : {}),
+        ...(options.endpoint !== undefined ? { drEndpoint: options.endpoint } : {}),
+    };
+    try {
+        return await resolveSide("dr", sideOptions, readOutputs);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            throw new UsageError(error.message.replace(/--dr-/g, "--"));
+        }
+        throw error;
+    }
+}
+
+const number = (value: number) => value.toLocaleString("en-US");
+
+export function formatBytes(bytes: number): string {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A one-line progress bar, redrawn in place on a terminal and printed every few seconds otherwise. */
+export function progressReporter(output: Output, stream: NodeJS.WriteStream = process.stderr): (progress: RestoreProgress) => void {
+    if (output.json) {
+        return () => undefined;
+    }
+    let lastDrawn = 0;
+    return (progress) => {
+        const now = Date.now();
+        if (now - lastDrawn < (stream.isTTY ? 100 : 5000) && progress.actionsDone !== progress.actionsPlanned) {
+            return;
+        }
+        lastDrawn = now;
+        if (progress.phase === "checking") {
+            return;
+        }
+        const width = 24;
+        const ratio = progress.actionsPlanned === 0 ? 0 : progress.actionsDone / progress.actionsPlanned;
+        const filled = Math.round(ratio * width);
+        const line =
+            `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${number(progress.actionsDone)}/${number(progress.actionsPlanned)} ` +
+            `actions planned so far, ${formatBytes(progress.bytesCopied)} copied, ${number(progress.versionsListed)} versions listed` +
+            (progress.failures ? `, ${number(progress.failures)} failed` : "");
+        if (stream.isTTY) {
+            stream.write(`\r${line}\x1b[K`);
+        } else {
+            output.progress(line);
+        }
+    };
+}
+
+export function describeResult(result: RestoreResult): string {
+    const where = `s3://${result.bucket}/${result.prefix}`;
+    const examples = (keys: string[]) => (keys.length ? `   e.g. ${keys.slice(0, 3).map((key) => JSON.stringify(key)).join(", ")}` : "");
+    const lines = [
+        `${result.dryRun ? "Plan (dry run, nothing written)" : "Restored"}: ${where} to ${result.to}`,
+        `  listed ${number(result.versionsListed)} versions and delete markers of ${number(result.keys)} keys`,
+        `  copy back the version from T   ${number(result.plan.copy.count)} keys, ${formatBytes(result.plan.copy.bytes)}${examples(result.plan.copy.firstKeys)}`,
+        `  delete marker (created after T) ${number(result.plan.deleteMarker.count)} keys${examples(result.plan.deleteMarker.firstKeys)}`,
+        `  unchanged                       ${number(result.plan.unchanged)} keys`,
+        `  absent at T and now             ${number(result.plan.absent)} keys`,
+        `  reserved (.lustre-dr/)          ${number(result.plan.reserved)} keys`,
+    ];
+    if (result.plan.unknown.count > 0) {
+        lines.push(`  NOT restored, state at T unknown ${number(result.plan.unknown.count)} keys:`);
+        lines.push(...result.plan.unknown.first.map(({ key, reason }) => `    ${JSON.stringify(key)}: ${reason}`));
+    }
+    if (!result.dryRun) {
+        lines.push(
+            `  written: ${number(result.applied.copies)} copies (${formatBytes(result.applied.bytesCopied)}), ${number(result.applied.deleteMarkers)} delete markers`,
+        );
+    }
+    if (result.failures.count > 0) {
+        lines.push(`  FAILED ${number(result.failures.count)} keys (re-run the same command to retry them):`);
+        lines.push(...result.failures.first.slice(0, 20).map(({ key, action, message }) => `    ${JSON.stringify(key)} (${action}): ${message}`));
+    }
+    if (result.planFile) {
+        lines.push(`  plan written to ${result.planFile}`);
+    }
+    return lines.join("\n");
+}
+
+/** Default plan file of a dry run: next to the operator, named after the bucket and T. */
+function defaultPlanFile(bucket: string, to: Date): string {
+    return `restore-plan-${bucket}-${to.toISOString().replace(/[:.]/g, "")}.json`;
+}
+
+/** Registers `restore`; `readOutputs` resolves `--stack` (default: the Automation API on the configured backend). */
+export function registerRestoreCommand(program: Command, readOutputs: StackOutputsReader = createStackOutputsReader()): Command {
+    return program
+        .command("restore")
+        .description(
+            "Return a versioned bucket (or a prefix) to its state at a point in time: changed keys get a copy of their " +
+                "version from then, keys created since get a delete marker. Never deletes a version; re-run to resume.",
+        )
+        .addOption(new Option("--stack <name>", "stack whose bucket to restore, e.g. dr"))
+        .addOption(new Option("--bucket <name>", "bucket to restore, instead of --stack"))
+        .addOption(new Option("--region <region>", "the bucket's region (required with --bucket)"))
+        .addOption(new Option("--profile <profile>", "AWS profile (default: the SDK chain, AWS_PROFILE)"))
+        .addOption(new Option("--endpoint <url>", "AWS endpoint override (default: AWS_ENDPOINT_URL or AWS)"))
+        .requiredOption("--to <time>", "the point in time, ISO 8601 with a zone, e.g. 2026-11-25T08:00:00Z")
+        .option("--prefix <prefix>", "restore only keys under this prefix")
+        .option("--dry-run", "plan only: print counts, bytes and first keys, write the plan as JSON")
+        .option("--plan-file <path>", "write the plan as JSON here (dry run default: restore-plan-<bucket>-<time>.json)")
+        .option("--concurrency <n>", "writes in flight at once", "32")
+        .option("--json", "print the result as JSON on stdout")
+        .action(async (options: RestoreCommandOptions) => {
+            const output = createOutput({ json: options.json === true });
+            const to = parseRestoreTime(options.to);
+            const concurrency = parseConcurrency(options.concurrency);
+            const side = await resolveTarget(options, readOutputs);
+            const planFile = options.planFile ?? (options.dryRun ? defaultPlanFile(side.bucketName, to) : undefined);
+
+            // Ctrl-C stops starting new writes; the run is resumable, so say how to continue.
+            const controller = new AbortController();
+            const interrupt = () => controller.abort();
+            process.once("SIGINT", interrupt);
+            output.progress(`${options.dryRun ? "Planning" : "Restoring"} s3://${side.bucketName}/${options.prefix ?? ""} to ${to.toISOString()}`);
+            const showProgress = progressReporter(output);
+            let result: RestoreResult;
+            try {
+                result = await restoreToPointInTime(side, {
+                    to,
+                    concurrency,
+                    dryRun: options.dryRun === true,
+                    signal: controller.signal,
+                    onProgress: showProgress,
+                    ...(options.prefix ? { prefix: options.prefix } : {}),
+                    ...(planFile ? { planFile } : {}),
+                });
+            } catch (error) {
+                if (controller.signal.aborted) {
+                    throw new Error("interrupted: nothing was lost; run the same command again to finish the restore");
+                }
+                throw error;
+            } finally {
+                process.removeListener("SIGINT", interrupt);
+                if (!output.json && process.stderr.isTTY) {
+                    process.stderr.write("\n");
+                }
+            }
+            output.result(result, () => describeResult(result));
+            if (result.failures.count > 0 || result.plan.unknown.count > 0) {
+                process.exitCode = ExitCode.Failed;
+            }
+        });
+}

@@ -1,0 +1,101 @@
+import { expect } from "chai";
+import * as os from "os";
+import * as path from "path";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { main } from "../../../infra/cli";
+import { parseRestoreTime } from "../../../infra/restore/command";
+import type { RestoreResult } from "../../../infra/restore/restore";
+import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
+import { createBucket, emulatorS3, secondBoundary, snapshot } from "../../support/versionedBucket";
+
+interface Run {
+    exitCode: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs the CLI in-process, capturing stdout, stderr and the exit code. */
+async function run(...args: string[]): Promise<Run> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const writeOut = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: string | Uint8Array) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+    const previousExitCode = process.exitCode;
+    process.exitCode = undefined;
+    try {
+        await main(["node", "lustre-dr", ...args]);
+        return { exitCode: Number(process.exitCode ?? 0), stdout: out.join(""), stderr: err.join("") };
+    } finally {
+        process.stdout.write = writeOut;
+        process.stderr.write = writeErr;
+        process.exitCode = previousExitCode;
+    }
+}
+
+describe("lustre-dr restore (command)", function () {
+    this.timeout(30_000);
+    let client: S3Client;
+    let endpoint: string;
+    const savedEnv = { ...process.env };
+
+    before(async () => {
+        endpoint = (await emulatorPair()).dr.endpoint;
+        client = emulatorS3(endpoint);
+        // The command takes credentials from the SDK's standard chain, as it would in CI.
+        process.env.AWS_ACCESS_KEY_ID = emulatorCredentials.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY = emulatorCredentials.secretAccessKey;
+        delete process.env.AWS_PROFILE;
+    });
+    after(() => {
+        process.env = savedEnv;
+    });
+
+    it("plans with --dry-run --json, then restores, then finds nothing left to do", async () => {
+        const bucket = await createBucket(client);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "report.csv", Body: "good" }));
+        const T = await secondBoundary();
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "report.csv", Body: "bad" }));
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "README-ransom.txt", Body: "pay" }));
+        const target = ["--bucket", bucket, "--region", "us-east-1", "--endpoint", endpoint, "--to", T.toISOString()];
+
+        const planFile = path.join(os.tmpdir(), `restore-command-${process.pid}.json`);
+        const dry = await run("restore", ...target, "--dry-run", "--plan-file", planFile, "--json");
+        expect(dry.exitCode, dry.stderr).to.equal(0);
+        const plan = JSON.parse(dry.stdout) as RestoreResult;
+        expect(plan).to.deep.include({ dryRun: true, planFile });
+        expect(plan.plan.copy).to.deep.equal({ count: 1, bytes: 4, firstKeys: ["report.csv"] });
+        expect(plan.plan.deleteMarker.firstKeys).to.deep.equal(["README-ransom.txt"]);
+
+        const real = await run("restore", ...target, "--concurrency", "4");
+        expect(real.exitCode, real.stderr).to.equal(0);
+        expect(real.stdout).to.match(/Restored: s3:\/\/.* to /).and.match(/written: 1 copies \(4 B\), 1 delete markers/);
+        expect([...(await snapshot(client, bucket)).entries()].map(([key, state]) => `${key}=${state.body}`)).to.deep.equal(["report.csv=good"]);
+
+        const again = JSON.parse((await run("restore", ...target, "--json")).stdout) as RestoreResult;
+        expect(again.plan.copy.count + again.plan.deleteMarker.count).to.equal(0);
+    });
+
+    it("exits 2 naming the flag for a bad --to, --concurrency, a missing bucket and a T in the future", async () => {
+        const cases: Array<[string[], RegExp]> = [
+            [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "yesterday"], /--to is "yesterday": expected an ISO 8601 time with a zone/],
+            [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00"], /--to is "2026-01-01T00:00:00"/],
+            [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00Z", "--concurrency", "0"], /--concurrency is "0"/],
+            [["--bucket", "b-b-b", "--to", "2026-01-01T00:00:00Z"], /--bucket is "b-b-b" but --region is missing/],
+            [["--to", "2026-01-01T00:00:00Z"], /no bucket named: give --stack/],
+            [["--bucket", "b-b-b", "--region", "us-east-1", "--endpoint", endpoint, "--to", "2999-01-01T00:00:00Z"], /in the future/],
+        ];
+        for (const [args, message] of cases) {
+            const result = await run("restore", ...args);
+            expect(result.exitCode, args.join(" ")).to.equal(2);
+            expect(result.stderr, args.join(" ")).to.match(message);
+        }
+    });
+
+    it("accepts ISO times with a zone only", () => {
+        expect(parseRestoreTime("2026-11-25T08:00:00+01:00").toISOString()).to.equal("2026-11-25T07:00:00.000Z");
+        expect(parseRestoreTime("2026-11-25T08:00Z").toISOString()).to.equal("2026-11-25T08:00:00.000Z");
+        expect(() => parseRestoreTime("2026-11-25")).to.throw(/--to is "2026-11-25"/);
+    });
+});

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { asRootCommand, ClientOs, installAndMountScript, lustreMountProblems, mountCommand, unmountScript } from "./clientScript";
+import { lustrePortRanges } from "./lustreWithRepository";
 import type { PolicyDocument } from "./policyDocuments";
 
 /** The file system a client mounts; the outputs of LustreWithRepository. */
@@ -105,12 +106,6 @@ export function amiParameterName(os: ClientOs, architecture: "x86_64" | "arm64")
     }
 }
 
-/** Lustre's ports (design.md §7): 988 and 1018-1023, each a separate security group rule. */
-export const lustrePortRanges: readonly { readonly from: number; readonly to: number; readonly label: string }[] = [
-    { from: 988, to: 988, label: "988" },
-    { from: 1018, to: 1023, label: "1018-1023" },
-];
-
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
 /** Problems with the plain arguments, found before any resource is registered. */
@@ -195,8 +190,9 @@ export class LustreClient extends pulumi.ComponentResource {
         // The Lustre guide's client rules: both directions between the client and the file system on every
         // Lustre port (the servers also open connections to clients).
         const lustreRules: pulumi.Resource[] = [];
-        for (const ports of lustrePortRanges) {
-            const range = { ipProtocol: "tcp", fromPort: ports.from, toPort: ports.to, tags };
+        for (const { fromPort, toPort } of lustrePortRanges) {
+            const ports = { label: fromPort === toPort ? `${fromPort}` : `${fromPort}-${toPort}` };
+            const range = { ipProtocol: "tcp", fromPort, toPort, tags };
             lustreRules.push(
                 new aws.vpc.SecurityGroupEgressRule(
                     `${name}-to-fs-${ports.label}`,

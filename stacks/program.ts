@@ -61,5 +61,5 @@ export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig()): P
         peer,
         selfReplicationRoleArn: roleArn(identity, roleNames(identity).replication),
     });
-    return buildSite(config, identity, handshake);
+    return buildSite(config, identity, handshake, { sshPrivateKey: raw.sshPrivateKey });
 }

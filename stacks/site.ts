@@ -3,12 +3,13 @@
  * defaults (Lustre on for primary, off for a pilot-light dr side).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LustreClient } from "../components/lustreClient";
 import { LustreNetwork, LustreNetworkArgs } from "../components/lustreNetwork";
 import { isPersistent } from "../components/lustreRules";
 import { LustreWithRepository } from "../components/lustreWithRepository";
 import { ReplicatedBucket } from "../components/replicatedBucket";
 import { ReplicationAlarms } from "../components/replicationAlarms";
-import type { NetworkSettings, SiteConfig } from "./config";
+import type { ClientSettings, NetworkSettings, SiteConfig } from "./config";
 import type { HandshakeDecision } from "./handshake";
 import type { SiteOutputs } from "./outputs";
 
@@ -42,7 +43,18 @@ export function bucketNameFromArn(arn: string): string {
 
 export type SiteStackOutputs = { [K in keyof SiteOutputs]: pulumi.Input<SiteOutputs[K]> };
 
-export function buildSite(config: SiteConfig, identity: DeploymentIdentity, handshake: HandshakeDecision): SiteStackOutputs {
+/** Secret config, read in stacks/program.ts and passed down as secrets; never part of SiteConfig. */
+export interface SiteSecrets {
+    /** `lustre-dr:sshPrivateKey`: the key ssh clients log in with. */
+    readonly sshPrivateKey?: pulumi.Input<string>;
+}
+
+export function buildSite(
+    config: SiteConfig,
+    identity: DeploymentIdentity,
+    handshake: HandshakeDecision,
+    secrets: SiteSecrets = {},
+): SiteStackOutputs {
     const tags = siteTags(config, identity);
     const names = roleNames(identity);
 
@@ -64,6 +76,9 @@ export function buildSite(config: SiteConfig, identity: DeploymentIdentity, hand
     });
 
     const lustre = config.lustre.enabled ? buildFileSystem(config, storage, tags) : undefined;
+    if (lustre) {
+        buildClients(config.clients, lustre, identity, secrets, tags);
+    }
 
     const replicateTo = handshake.replicateTo;
     new ReplicationAlarms("alarms", {
@@ -147,4 +162,52 @@ function buildFileSystem(
         { dependsOn: [storage] },
     );
     return { network, fileSystem };
+}
+
+/**
+ * One LustreClient per configured client, in the file system's subnet. Instance clients add their own rules to the
+ * file system's security group, so the file system never depends on its clients (and they can come and go).
+ */
+function buildClients(
+    clients: readonly ClientSettings[],
+    lustre: { network: LustreNetwork; fileSystem: LustreWithRepository },
+    identity: DeploymentIdentity,
+    secrets: SiteSecrets,
+    tags: Record<string, string>,
+): LustreClient[] {
+    const fileSystem = {
+        id: lustre.fileSystem.fileSystemId,
+        dnsName: lustre.fileSystem.dnsName,
+        mountName: lustre.fileSystem.mountName,
+        securityGroupId: lustre.fileSystem.securityGroupId,
+    };
+    return clients.map((client) => {
+        const name = `client-${client.name}`;
+        if (client.kind === "instance") {
+            return new LustreClient(name, {
+                kind: "instance",
+                fileSystem,
+                os: client.os,
+                instanceType: client.instanceType,
+                mountPoint: client.mountPoint,
+                vpcId: lustre.network.vpcId,
+                subnetId: lustre.network.subnetId,
+                partition: identity.partition,
+                tags,
+            });
+        }
+        if (secrets.sshPrivateKey === undefined) {
+            // parseSiteConfig refuses ssh clients without the key; this only guards other callers.
+            throw new Error(`client ${client.name} is an ssh client, but lustre-dr:sshPrivateKey is not set`);
+        }
+        return new LustreClient(name, {
+            kind: "ssh",
+            fileSystem,
+            host: client.host,
+            user: client.user,
+            privateKey: pulumi.secret(secrets.sshPrivateKey),
+            mountPoint: client.mountPoint,
+            tags,
+        });
+    });
 }

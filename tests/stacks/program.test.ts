@@ -4,7 +4,7 @@ import { RawSiteConfig } from "../../stacks/config";
 import { SiteOutputs } from "../../stacks/outputs";
 import { lustreDrProgram } from "../../stacks/program";
 import { readStackConfigFile, stackConfigPath } from "../../stacks/stackConfigFile";
-import { MockedRun, resolveAll, runWithMocks } from "../support/pulumiMocks";
+import { MockedRun, publicAmiInvokes, resolveAll, runWithMocks } from "../support/pulumiMocks";
 
 const accounts = { primary: "111111111111", dr: "222222222222" } as const;
 const fullName = (stack: string) => `organization/lustre-dr/${stack}`;
@@ -18,7 +18,7 @@ async function up(
     backend: Backend,
     accountId: string = accounts[stack],
 ): Promise<{ run: MockedRun<unknown>; outputs: SiteOutputs }> {
-    const run = await runWithMocks(() => lustreDrProgram(raw), { stack, world: { accountId, stacks: backend } });
+    const run = await runWithMocks(() => lustreDrProgram(raw), { stack, world: { accountId, stacks: backend, invokes: publicAmiInvokes } });
     const outputs = (await resolveAll(run.result as object)) as unknown as SiteOutputs;
     backend[fullName(stack)] = outputs as unknown as Record<string, unknown>;
     return { run, outputs };

@@ -3,14 +3,17 @@ import { RawSiteConfig } from "../../stacks/config";
 import { SiteOutputs } from "../../stacks/outputs";
 import { lustreDrProgram } from "../../stacks/program";
 import { readStackConfigFile, stackConfigPath } from "../../stacks/stackConfigFile";
-import { MockedRun, RecordedResource, resolveAll, runWithMocks } from "../support/pulumiMocks";
+import { MockedRun, publicAmiInvokes, RecordedResource, resolveAll, runWithMocks } from "../support/pulumiMocks";
 
 const fileSystemType = "aws:fsx/lustreFileSystem:LustreFileSystem";
 const associationType = "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation";
 const lustreOutputs = ["fileSystemId", "fileSystemDnsName", "fileSystemMountName", "dataRepositoryAssociationId", "mountCommand"];
 
 async function deploy(stack: "primary" | "dr", raw: RawSiteConfig): Promise<{ run: MockedRun<unknown>; outputs: SiteOutputs }> {
-    const run = await runWithMocks(() => lustreDrProgram(raw), { stack, world: { accountId: stack === "primary" ? "111111111111" : "222222222222" } });
+    const run = await runWithMocks(() => lustreDrProgram(raw), {
+        stack,
+        world: { accountId: stack === "primary" ? "111111111111" : "222222222222", invokes: publicAmiInvokes },
+    });
     return { run, outputs: (await resolveAll(run.result as object)) as unknown as SiteOutputs };
 }
 
@@ -50,7 +53,7 @@ describe("the site's file system", () => {
 
         it("uses the existing VPC: creates no network, lets in the configured client range", () => {
             expect(run.ofType("aws:ec2/vpc:Vpc")).to.be.empty;
-            expect(run.single("aws:ec2/securityGroup:SecurityGroup").inputs.vpcId).to.equal("vpc-0a1b2c3d4e5f60718");
+            expect(run.ofType("aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === "lustre-sg")?.inputs.vpcId).to.equal("vpc-0a1b2c3d4e5f60718");
             const peers = run.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name.startsWith("lustre-"));
             expect(peers.map((r) => r.inputs.cidrIpv4).filter(Boolean)).to.deep.equal(["10.0.0.0/16", "10.0.0.0/16"]);
         });

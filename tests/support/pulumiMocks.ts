@@ -38,6 +38,20 @@ const computedState: ComputedState = (type, name, inputs, accountId) => {
     }
 };
 
+/**
+ * Answers the SSM public-parameter lookups LustreClient makes for AMIs, the way SSM would: one AMI id per parameter.
+ * Pass as `world.invokes` (or spread into it) when a program builds instance clients.
+ */
+export const publicAmiInvokes: NonNullable<MockWorld["invokes"]> = {
+    "aws:ssm/getParameter:getParameter": (inputs) => {
+        const name = String(inputs.name);
+        if (!name.startsWith("/aws/service/")) {
+            throw new Error(`unexpected SSM parameter ${name}`);
+        }
+        return { name, value: "ami-0123456789abcdef0", insecureValue: "ami-0123456789abcdef0", type: "String", arn: `arn:aws:ssm:us-east-1::parameter${name}`, id: name, version: 1 };
+    },
+};
+
 /** Runs `program` with mocks and waits until every resource registration has been answered (runs are serialised). */
 export function runWithMocks<T>(
     program: () => T | Promise<T>,

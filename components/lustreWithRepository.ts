@@ -137,11 +137,20 @@ function validatedSettings(args: LustreWithRepositoryArgs): LustreFileSystemSett
         value: mountPoint,
         expected: `an absolute path for the clients (${expected})`,
     }));
-    if (!("settings" in checked) || mountPointProblems.length > 0) {
-        throw new ConfigError([...checked.problems, ...mountPointProblems]);
+    const retention = args.logRetentionDays;
+    const retentionProblems =
+        retention === undefined || logRetentionDays.includes(retention)
+            ? []
+            : [{ key: "LustreWithRepositoryArgs.logRetentionDays", value: retention, expected: `one of ${logRetentionDays.join(", ")} (what CloudWatch Logs accepts)` }];
+    const problems = [...checked.problems, ...mountPointProblems, ...retentionProblems];
+    if (!("settings" in checked) || problems.length > 0) {
+        throw new ConfigError(problems);
     }
     return checked.settings;
 }
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const logRetentionDays: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** How long FSx may take to create a data repository association (the API often needs well over 10 minutes). */
 export const dataRepositoryAssociationTimeout = "30m";

@@ -245,6 +245,24 @@ describe("LustreWithRepository", () => {
             expect((run.result as ConfigError).message).to.contain('LustreWithRepositoryArgs.kmsKeyId is "(set)": expected no KMS key on SCRATCH_2');
         });
 
+        it("refuses a log retention CloudWatch Logs would refuse", async () => {
+            const run = await runWithMocks(
+                () => {
+                    try {
+                        new LustreWithRepository("lustre", { ...baseArgs, logRetentionDays: 45 });
+                    } catch (error) {
+                        return error;
+                    }
+                    return undefined;
+                },
+                { stack: "primary" },
+            );
+            expect(run.resources).to.deep.equal([]);
+            const [problem] = (run.result as ConfigError).problems;
+            expect(problem).to.deep.include({ key: "LustreWithRepositoryArgs.logRetentionDays", value: 45 });
+            expect(problem.expected).to.match(/^one of 1, 3, 5, 7, 14, 30, 60, 90, /);
+        });
+
         it("refuses a mount point the client script would refuse", async () => {
             const run = await runWithMocks(
                 () => {

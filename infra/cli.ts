@@ -8,6 +8,7 @@ import { ExitCode, UsageError } from "./output";
 import { registerStatusCommand } from "./status/command";
 import { registerStackCommands } from "./pulumi/commands";
 import { registerRestoreCommand } from "./restore/command";
+import { registerSyncExistingCommand } from "./replication/syncExisting";
 
 export function buildProgram(): Command {
     const program = new Command("lustre-dr")
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     registerStatusCommand(program);
     registerStackCommands(program);
     registerRestoreCommand(program);
+    registerSyncExistingCommand(program);
     return program;
 }
 

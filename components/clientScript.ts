@@ -122,9 +122,10 @@ function installSteps(os: ClientOs): string[] {
                 `curl -fsSL ${ubuntuKeyUrl} | gpg --dearmor --yes -o "\${root}${ubuntuKeyring}"`,
                 `echo "deb [signed-by=${ubuntuKeyring}] ${ubuntuRepoUrl} jammy main" > "\${root}${ubuntuSourceList}"`,
                 "export DEBIAN_FRONTEND=noninteractive",
-                "apt-get update",
+                // On first boot unattended-upgrades holds the dpkg lock for minutes: wait for it instead of failing.
+                "apt-get -o DPkg::Lock::Timeout=600 update",
                 // Only the running kernel's modules: installing linux-aws would need a reboot before modprobe works.
-                `apt-get install -y "lustre-client-modules-$(uname -r)"`,
+                `apt-get -o DPkg::Lock::Timeout=600 install -y "lustre-client-modules-$(uname -r)"`,
             ];
     }
 }

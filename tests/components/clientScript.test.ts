@@ -149,7 +149,7 @@ describe("clientScript", () => {
         const installCalls: Record<ClientOs, string[]> = {
             al2023: ["dnf install -y lustre-client"],
             al2: ["amazon-linux-extras install -y lustre"],
-            ubuntu2204: ["apt-get update", `apt-get install -y lustre-client-modules-${kernel}`],
+            ubuntu2204: ["apt-get -o DPkg::Lock::Timeout=600 update", `apt-get -o DPkg::Lock::Timeout=600 install -y lustre-client-modules-${kernel}`],
         };
 
         for (const clientOs of clientOperatingSystems) {

@@ -173,7 +173,7 @@ describe("LustreClient", () => {
         const installLine: Record<ClientOs, string> = {
             al2023: "dnf install -y lustre-client",
             al2: "amazon-linux-extras install -y lustre",
-            ubuntu2204: `apt-get install -y "lustre-client-modules-$(uname -r)"`,
+            ubuntu2204: `apt-get -o DPkg::Lock::Timeout=600 install -y "lustre-client-modules-$(uname -r)"`,
         };
         for (const os of ["al2", "ubuntu2204"] as const) {
             it(`${os}: resolves that OS's AMI and installs the client its way`, async () => {

@@ -1,17 +1,24 @@
 /**
  * `lustre-dr recover`: bring the file system up on the dr side during an incident (design.md §6).
  *
+ * With `--restore-to`, the dr bucket is first returned to that point in time (infra/restore: versions written after it
+ * are superseded, never deleted), so the new file system imports the data as it was before the incident.
+ *
  * Touches only the dr stack: the primary account may be unreachable or compromised, so this neither reads nor
  * writes the primary stack. With `recovery.detached=true` the program does not read the peer either, and drops the
  * inbound grant to the primary's role and the outbound replication to it.
  */
 import { Command } from "commander";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { mountCommand } from "../../components/clientScript";
 import type { SiteOutputs } from "../../stacks/outputs";
+import type { SideLocation } from "../aws/clients";
 import { createOutput, UsageError } from "../output";
+import { describeResult, parseRestoreTime, progressReporter } from "../restore/command";
+import { RestoreResult, restoreToPointInTime } from "../restore/restore";
 import { describeChanges, engineErrorDetail } from "./converge";
 import { addStackOptions, CommandContext, openWorkspace } from "./deploy";
-import { outputValues, parseSiteOutputs } from "./stackOutputs";
+import { outputValues, parseSiteOutputs, readOutputsOf } from "./stackOutputs";
 import { validateStackName } from "./workspace";
 
 export interface RecoverOptions {
@@ -29,8 +36,15 @@ export interface ClientMount {
     readonly command: string;
 }
 
+export interface RecoverContext extends CommandContext {
+    /** S3 client for the restore of the dr bucket; tests point it at the emulator. @default one from the dr outputs and --dr-profile */
+    readonly restoreClient?: (location: SideLocation) => S3Client;
+}
+
 export interface RecoverResult {
     readonly stack: string;
+    /** The point-in-time restore that ran first, with --restore-to. */
+    readonly restore?: RestoreResult;
     readonly detached: boolean;
     readonly changes: Record<string, number>;
     readonly outputs: SiteOutputs;
@@ -64,18 +78,49 @@ export function clientMounts(outputs: SiteOutputs, clientsJson: string | undefin
     }));
 }
 
-export async function runRecover(options: RecoverOptions, context: CommandContext): Promise<RecoverResult> {
+/** `--restore-to` as a Date; the restore module's own check, reported under this command's flag name. */
+export function parseRestoreTo(value: string | undefined, now: Date = new Date()): Date | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    let time: Date;
+    try {
+        time = parseRestoreTime(value);
+    } catch (error) {
+        throw new UsageError((error as Error).message.replace(/^--to /, "--restore-to "));
+    }
+    if (time.getTime() > now.getTime()) {
+        throw new UsageError(`--restore-to is ${JSON.stringify(value)}, which is in the future: give the last good time before the incident`);
+    }
+    return time;
+}
+
+export async function runRecover(options: RecoverOptions, context: RecoverContext): Promise<RecoverResult> {
     const { output } = context;
     const stackName = validateStackName("--dr", options.dr);
-    if (options.restoreTo !== undefined) {
-        throw new UsageError(
-            `--restore-to is ${JSON.stringify(options.restoreTo)}, but point-in-time restore is not available in this version of lustre-dr: ` +
-                "run `lustre-dr recover` without it, or restore the dr bucket first as docs/runbook.md describes",
-        );
-    }
+    const restoreTo = parseRestoreTo(options.restoreTo);
     const workspace = await openWorkspace(options, context);
     workspace.actAs("dr");
     const stack = await workspace.selectStack(stackName);
+
+    // Restore before the file system exists: its data repository association imports the bucket as it is at creation.
+    let restore: RestoreResult | undefined;
+    if (restoreTo) {
+        const dr = await readOutputsOf(workspace, stackName);
+        const location: SideLocation = { region: dr.region, ...(options.drProfile ? { profile: options.drProfile } : {}) };
+        output.progress(`Restoring s3://${dr.bucketName}/ to ${restoreTo.toISOString()} (adds versions, deletes none)`);
+        restore = await restoreToPointInTime(
+            { ...location, bucketName: dr.bucketName },
+            { to: restoreTo, onProgress: progressReporter(output), ...(context.restoreClient ? { client: context.restoreClient(location) } : {}) },
+        );
+        output.progress(describeResult(restore));
+        if (restore.failures.count > 0) {
+            throw new Error(
+                `the restore of s3://${dr.bucketName}/ failed for ${restore.failures.count} keys, so the dr stack was not changed: ` +
+                    "run the same `lustre-dr recover` again (the restore resumes where it stopped)",
+            );
+        }
+    }
     output.progress(
         `Recovering on ${stackName}: lustre.enabled=true${options.detach ? ", recovery.detached=true (stops replication with the primary)" : ""}`,
     );
@@ -96,7 +141,7 @@ export async function runRecover(options: RecoverOptions, context: CommandContex
     const config = await stack.getAllConfig();
     const mounts = clientMounts(outputs, config["lustre-dr:clients"]?.value);
     const changes = { ...(result.summary?.resourceChanges ?? {}) } as Record<string, number>;
-    const recovered: RecoverResult = { stack: stackName, detached: options.detach, changes, outputs, mounts };
+    const recovered: RecoverResult = { stack: stackName, ...(restore ? { restore } : {}), detached: options.detach, changes, outputs, mounts };
     output.result(recovered, () =>
         [
             `Recovered on ${stackName} (${outputs.region}, account ${outputs.accountId}): ${describeChanges(changes)}; replicationStatus ${outputs.replicationStatus}.`,
@@ -114,7 +159,7 @@ export function registerRecoverCommand(program: Command): void {
             .description("Bring up the file system on the dr side from its replicated bucket; touches only the dr stack"),
         ["dr"],
     )
-        .option("--restore-to <time>", "first restore the dr bucket to this ISO 8601 time (needs point-in-time restore)")
+        .option("--restore-to <time>", "first return the dr bucket to this ISO 8601 time (e.g. 2026-11-25T08:00:00Z); adds versions, deletes none")
         .option("--no-detach", "keep replicating with the primary (default: detach the dr side from it)")
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")

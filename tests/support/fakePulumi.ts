@@ -27,6 +27,8 @@ interface FakeCommandResult {
 export interface FakeSite {
     readonly accountId: string;
     readonly region: string;
+    /** @default lustre-dr-<stack>-<accountId> */
+    readonly bucketName?: string;
 }
 
 /** The usual pair: primary and dr in two accounts and regions. */
@@ -336,7 +338,7 @@ export class FakePulumiCommand {
             },
             selfReplicationRoleArn: replicationRoleArn,
         });
-        const bucketName = `${project}-${name}-${site.accountId}`;
+        const bucketName = site.bucketName ?? `${project}-${name}-${site.accountId}`;
         return {
             accountId: site.accountId,
             region: site.region,

@@ -1,4 +1,8 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { RestoreRefusedError } from "../../../infra/restore/restore";
+import { emulatorPair } from "../../emulator/moto";
+import { createBucket, emulatorS3, secondBoundary } from "../../support/versionedBucket";
 import { runDeploy } from "../../../infra/pulumi/deploy";
 import { runRecover } from "../../../infra/pulumi/recover";
 import { UsageError } from "../../../infra/output";
@@ -22,10 +26,14 @@ describe("infra/pulumi/recover", () => {
     });
     afterEach(() => project.remove());
 
-    function recover(options: { detach?: boolean; restoreTo?: string; drProfile?: string } = {}, output = recordingOutput()) {
+    function recover(options: { detach?: boolean; restoreTo?: string; drProfile?: string } = {}, output = recordingOutput(), s3?: S3Client) {
         return runRecover(
             { dr: "dr", detach: options.detach ?? true, restoreTo: options.restoreTo, drProfile: options.drProfile },
-            { output, workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
+            {
+                output,
+                workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() },
+                ...(s3 ? { restoreClient: () => s3 } : {}),
+            },
         );
     }
 
@@ -65,14 +73,76 @@ describe("infra/pulumi/recover", () => {
         expect(result.outputs.replicationStatus).to.equal("active");
     });
 
-    it("refuses --restore-to while point-in-time restore is not available, before touching any stack", async () => {
-        const error = await recover({ restoreTo: "2026-01-31T12:00:00Z" }).then(
-            () => undefined,
-            (e: unknown) => e,
-        );
-        expect(error).to.be.instanceOf(UsageError);
-        expect((error as Error).message).to.match(/--restore-to is "2026-01-31T12:00:00Z", but point-in-time restore is not available/);
+    it("refuses a --restore-to without a zone or in the future, before touching any stack", async () => {
+        for (const [restoreTo, message] of [
+            ["2026-01-31 12:00", /--restore-to is "2026-01-31 12:00": expected an ISO 8601 time with a zone/],
+            ["2999-01-01T00:00:00Z", /--restore-to is "2999-01-01T00:00:00Z", which is in the future/],
+        ] as const) {
+            const error = await recover({ restoreTo }).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(error, restoreTo).to.be.instanceOf(UsageError);
+            expect((error as Error).message).to.match(message);
+        }
         expect(fake.invocations).to.deep.equal([]);
+    });
+
+    describe("with --restore-to, against the S3 emulator", function () {
+        this.timeout(30_000);
+        let s3: S3Client;
+        let bucket: string;
+
+        beforeEach(async () => {
+            s3 = emulatorS3((await emulatorPair()).dr.endpoint);
+            bucket = await createBucket(s3);
+            // The dr stack's outputs name the emulator's bucket.
+            fake = new FakePulumiCommand({ ...sites, dr: { ...sites.dr, bucketName: bucket } });
+            await runDeploy(
+                { primary: "primary", dr: "dr" },
+                { output: recordingOutput(), workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
+            );
+            fake.invocations.length = 0;
+        });
+
+        const read = async (key: string) =>
+            (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).then((r) => r.Body!.transformToString()).catch(() => undefined));
+
+        it("returns the dr bucket to the time before the attack, then runs the one update", async () => {
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "good data" }));
+            const T = await secondBoundary();
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "encrypted by attacker" }));
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "README-ransom.txt", Body: "pay up" }));
+            const output = recordingOutput();
+
+            const result = await recover({ restoreTo: T.toISOString() }, output, s3);
+
+            expect(await read("results/run-1.csv")).to.equal("good data");
+            expect(await read("README-ransom.txt")).to.equal(undefined);
+            expect(result.restore).to.deep.include({ bucket, to: T.toISOString() });
+            expect(result.restore!.applied).to.include({ copies: 1, deleteMarkers: 1 });
+            expect(fake.changes()).to.deep.equal([
+                "config set-all --path dr lustre-dr:lustre.enabled=true lustre-dr:recovery.detached=true",
+                "up dr",
+            ]);
+            expect(output.progressLines.findIndex((line) => line.startsWith("Restoring s3://"))).to.be.lessThan(
+                output.progressLines.findIndex((line) => line.startsWith("Updating dr")),
+            );
+        });
+
+        it("changes no stack when the restore is refused", async () => {
+            const before = new Date(Date.now() - 3_600_000);
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "data" }));
+
+            const error = await recover({ restoreTo: before.toISOString() }, recordingOutput(), s3).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+
+            // Nothing in the bucket is as old as T: restoring would make everything disappear.
+            expect(error).to.be.instanceOf(RestoreRefusedError);
+            expect(fake.changes()).to.deep.equal([]);
+        });
     });
 
     it("names the dr stack when its update fails, and keeps the config so a re-run continues", async () => {

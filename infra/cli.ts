@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerCostCommand } from "./cost/command";
+import { registerPlanCommand } from "./plan/command";
 import { ExitCode, UsageError } from "./output";
 import { registerStatusCommand } from "./status/command";
 import { registerStackCommands } from "./pulumi/commands";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
         .showHelpAfterError()
         .exitOverride();
     registerCostCommand(program);
+    registerPlanCommand(program);
     registerStatusCommand(program);
     registerStackCommands(program);
     registerRestoreCommand(program);

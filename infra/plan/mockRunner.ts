@@ -52,10 +52,10 @@ export interface MockRunOptions {
     /** @default nothing computed */
     readonly computedState?: ComputedState;
     /**
-     * The physical id of a new resource.
+     * The physical id of a new resource; undefined leaves it unknown in a preview.
      * @default `${name}-id`
      */
-    readonly idOf?: (type: string, name: string, state: Record<string, unknown>) => string;
+    readonly idOf?: (type: string, name: string, state: Record<string, unknown>) => string | undefined;
 }
 
 export interface MockedRun<T> {

@@ -3,7 +3,7 @@
  * Pulumi runtime mocks in preview mode. No cloud, no CLI, no credentials; what only AWS can decide stays `<computed>`.
  *
  * The peer is simulated, and every plan says so: the two configs are first converged the way `lustre-dr deploy`
- * does it (primary, dr, primary, dr), each side reading the other's planned outputs through its StackReference.
+ * does it (primary, dr, primary), each side reading the other's planned outputs through its StackReference.
  * Peer values AWS would generate (bucket names, key ids) appear as placeholders such as `<dr bucket>`.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -131,8 +131,9 @@ export async function planStacks(input: PlanInput, stacks: readonly SiteRole[]):
             idOf: () => undefined,
         });
 
-    // Converge the pair as `lustre-dr deploy` does, so each side sees the grants the other would have made.
-    for (const role of ["primary", "dr", "primary", "dr"] as const) {
+    // Converge the pair as `lustre-dr deploy` does (primary, dr, primary, ...), so each side sees the grants the other
+    // would have made. Three updates are enough for both to see each other's grant; the plans below are the fourth.
+    for (const role of ["primary", "dr", "primary"] as const) {
         const side = sides[role];
         const region = typeof side.raw.awsRegion === "string" ? side.raw.awsRegion : "";
         const run = await runSide(side, placeholderState(role, region));

@@ -1,0 +1,48 @@
+import { expect } from "chai";
+import { main } from "../../../infra/cli";
+import type { StackPlan } from "../../../infra/plan/model";
+
+async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const writeOut = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+    const previous = process.exitCode;
+    process.exitCode = 0;
+    try {
+        await main(["node", "lustre-dr", ...args]);
+        return { stdout: out.join(""), stderr: err.join(""), exitCode: Number(process.exitCode ?? 0) };
+    } finally {
+        process.stdout.write = writeOut;
+        process.stderr.write = writeErr;
+        process.exitCode = previous;
+    }
+}
+
+describe("lustre-dr plan", () => {
+    it("prints one stack as JSON on stdout, progress on stderr only without --json", async () => {
+        const { stdout, stderr, exitCode } = await run(["plan", "--stack", "dr", "--json"]);
+        expect(exitCode).to.equal(0);
+        expect(stderr).to.equal("");
+        const plans = JSON.parse(stdout) as StackPlan[];
+        expect(plans.map((p) => p.stack)).to.deep.equal(["dr"]);
+        expect(plans[0].resources.map((r) => r.type)).to.include("aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+    });
+
+    it("prints the table by default, with progress on stderr", async () => {
+        const table = await run(["plan", "--stack", "primary"]);
+        expect(table.exitCode).to.equal(0);
+        expect(table.stderr).to.include("Planning primary");
+        expect(table.stdout).to.match(/^Stack primary \(primary, us-east-1\): \d+ resources$/m);
+        expect(table.stdout).to.match(/^ {2}data-bucket +aws:s3\/bucket:Bucket +data$/m);
+        // the Mermaid format is the diagram docs/architecture.md embeds, checked there
+    });
+
+    it("rejects an unknown format with exit code 2", async () => {
+        const { stderr, exitCode } = await run(["plan", "--format", "dot"]);
+        expect(exitCode).to.equal(2);
+        expect(stderr).to.match(/Allowed choices are table, json, mermaid/);
+    });
+});

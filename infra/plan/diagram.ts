@@ -107,7 +107,7 @@ function sideLines(plan: StackPlan): string[] {
             : remote
               ? `host ${str(prop(remote, "connection.host"))} over SSH`
               : "";
-        lines.push(`        ${id(role, "client", client.name)}([${label(`client ${client.name}`, detail)}])`);
+        lines.push(`        ${id(role, "client", client.name)}([${label(client.name, detail)}])`);
         for (const fs of fileSystems) {
             lines.push(`        ${id(role, "client", client.name)} -->|mounts| ${id(role, "fs", fs.name)}`);
         }

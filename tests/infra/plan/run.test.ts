@@ -28,7 +28,11 @@ describe("infra/plan/run (lustre-dr plan on the example configs)", () => {
         for (const plan of [primary, dr]) {
             expect(count(plan, "aws:s3/bucket:Bucket"), plan.stack).to.equal(1);
             expect(count(plan, "aws:kms/key:Key"), plan.stack).to.equal(1);
-            expect(count(plan, "aws:iam/role:Role"), plan.stack).to.equal(2);
+            const storageRoles = plan.resources.filter((r) => r.type === "aws:iam/role:Role" && r.parent?.name === "data");
+            expect(storageRoles.map((r) => r.properties.name), plan.stack).to.have.members([
+                `lustre-dr-${plan.stack}-replication`,
+                `lustre-dr-${plan.stack}-batch-replication`,
+            ]);
             expect(count(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"), plan.stack).to.equal(1);
             expect(count(plan, "pulumi:pulumi:StackReference"), plan.stack).to.equal(1);
             expect(plan.outputs.replicationStatus, plan.stack).to.equal("active");
@@ -64,9 +68,17 @@ describe("infra/plan/run (lustre-dr plan on the example configs)", () => {
         expect(primary.outputs.fileSystemId).to.equal(computed);
     });
 
-    it("keeps the dr side a pilot light: no file system, no DRA", () => {
+    it("declares the configured client on the primary: an EC2 instance under its LustreClient", () => {
+        const client = single(primary, "lustre-dr:filesystem:LustreClient");
+        const instance = single(primary, "aws:ec2/instance:Instance");
+        expect(instance.parent).to.deep.equal({ type: client.type, name: client.name });
+        expect(instance.properties.instanceType).to.equal("m6i.large");
+    });
+
+    it("keeps the dr side a pilot light: no file system, no DRA, no clients", () => {
         expect(count(dr, "aws:fsx/lustreFileSystem:LustreFileSystem")).to.equal(0);
         expect(count(dr, "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation")).to.equal(0);
+        expect(count(dr, "lustre-dr:filesystem:LustreClient")).to.equal(0);
         expect(dr.outputs).to.not.have.property("fileSystemId");
     });
 

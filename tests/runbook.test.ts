@@ -1,0 +1,397 @@
+/**
+ * Walks docs/runbook.md: every `npx lustre-dr ...` line of its `sh` blocks, in document order, through the real CLI
+ * definition (commander parses the flags as written) and the real command code, against the moto emulator (one server
+ * per side) and the fake Pulumi CLI. Each `text` block after a command must match what the command printed.
+ *
+ * What stands in for what: the fake Pulumi CLI keeps the stacks and decides their outputs with the program's own
+ * handshake; EmulatedDeployment applies each update's outputs to the emulated buckets; FSx and the CloudWatch metrics,
+ * which moto lacks, answer through aws-sdk-client-mock from the stacks' outputs. Profiles are real: a credentials file
+ * defines `primary` and `dr` with the emulator's keys, and each AWS-facing command gets its side's emulator endpoint
+ * (AWS_ENDPOINT_URL points at a closed local port, so a request without one fails here instead of leaving the machine).
+ * Commands run from the project directory, like an operator in their checkout (plan files, the drill history).
+ *
+ * The incident: in section "1." an attacker's overwrites and new keys reach the dr bucket after the good data (T is
+ * recorded between them), then the primary stops answering (its endpoint is a closed port; its stack state is still
+ * readable, since the backend lives outside the primary account); in section "4." users write to the recovered side;
+ * from section "6." (fail back) the primary is back. The times in the runbook's commands are examples, as the runbook
+ * says: `--to` gets the recorded T and `--since` the time recover ran. S3 Batch Replication (moto has no S3 Control jobs) answers
+ * through aws-sdk-client-mock: the job counts the dr objects its manifest filter selects.
+ *
+ * Not walked yet: `lustre-dr drill` is not in this version; a passed drill is seeded into the drill history so that
+ * status can say healthy.
+ */
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { DataRepositoryAssociation, DescribeDataRepositoryAssociationsCommand, DescribeFileSystemsCommand, FSxClient } from "@aws-sdk/client-fsx";
+import { GetBucketPolicyCommand, GetBucketReplicationCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateJobCommand, CreateJobCommandInput, DescribeJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+import { mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import { Command } from "commander";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { buildProgram } from "../infra/cli";
+import type { Output } from "../infra/output";
+import { appendDrillHistory, defaultDrillHistoryPath } from "../infra/drill/history";
+import { resolveSide } from "../infra/aws/sides";
+import { DeployOptions, runDeploy } from "../infra/pulumi/deploy";
+import { FailbackOptions, runFailback } from "../infra/pulumi/failback";
+import { RecoverOptions, runRecover } from "../infra/pulumi/recover";
+import { createStackOutputsReader } from "../infra/pulumi/stackOutputs";
+import { describeResult, parseConcurrency, parseRestoreTime } from "../infra/restore/command";
+import { restoreToPointInTime } from "../infra/restore/restore";
+import { runStatus, StatusOptions } from "../infra/status/command";
+import { drillResult } from "./infra/status/fixtures";
+import type { SiteOutputs } from "../stacks/outputs";
+import { emulatorCredentials, emulatorPair, EmulatorPair } from "./emulator/moto";
+import { EmulatedDeployment } from "./support/emulatedDeployment";
+import { FakePulumiCommand } from "./support/fakePulumi";
+import { tempProject, TempProject, testEnv } from "./support/project";
+import { RunbookCommand, runbookCommands, unmatchedLine } from "./support/runbook";
+
+const runbookPath = path.resolve(__dirname, "..", "docs", "runbook.md");
+
+const sites = {
+    primary: { accountId: "111111111111", region: "us-east-1" },
+    dr: { accountId: "222222222222", region: "us-west-2" },
+};
+
+/** What one runbook command printed. */
+interface Printed {
+    text: string;
+    json: boolean;
+}
+
+function printingOutput(json: boolean, printed: Printed[]): Output {
+    return {
+        json,
+        progress() {},
+        result(data, human) {
+            printed.push({ text: json ? JSON.stringify(data, null, 2) : human(), json });
+        },
+    };
+}
+
+function closedPort(): Promise<number> {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+describe("docs/runbook.md, walked against the emulator", function () {
+    this.timeout(60_000);
+    const markdown = fs.readFileSync(runbookPath, "utf8");
+    const commands = runbookCommands(markdown);
+    const sections = markdown
+        .split("\n")
+        .filter((line) => line.startsWith("## "))
+        .map((line) => line.slice(3).trim());
+
+    it("runs recover -> status -> failback, in that order, in its incident steps", () => {
+        const names = commands.map((c) => c.argv[0]);
+        const at = (name: string, from = 0) => names.indexOf(name, from);
+        const recover = at("recover");
+        expect(recover, "the runbook runs lustre-dr recover").to.be.greaterThan(-1);
+        const status = at("status", recover);
+        expect(status, "lustre-dr status after recover").to.be.greaterThan(recover);
+        expect(at("failback", status), "lustre-dr failback after that status").to.be.greaterThan(status);
+    });
+
+    describe("every command, in order", function () {
+        // Each command builds on the state the previous ones left; after a failure the rest would only add noise.
+        this.bail(true);
+        let emulators: EmulatorPair;
+        let project: TempProject;
+        let fake: FakePulumiCommand;
+        let deployment: EmulatedDeployment;
+        let primaryEndpoint: string;
+        const fsx = mockClient(FSxClient);
+        const cloudWatch = mockClient(CloudWatchClient);
+        const s3 = mockClient(S3Client);
+        const s3control = mockClient(S3ControlClient);
+        let historyFile: string;
+        /** Objects users wrote on the recovered side during the outage. */
+        const outageKeys = ["projects/incident-notes.txt", "results/run-0042.csv"];
+        const savedEnv: Record<string, string | undefined> = {};
+
+        before(async () => {
+            emulators = await emulatorPair();
+            await Promise.all([emulators.primary.reset(), emulators.dr.reset()]);
+            primaryEndpoint = emulators.primary.endpoint;
+            project = tempProject();
+            historyFile = path.join(project.dir, defaultDrillHistoryPath);
+            fake = new FakePulumiCommand(sites);
+            deployment = new EmulatedDeployment(fake, emulators);
+            const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"];
+            for (const name of names) {
+                savedEnv[name] = process.env[name];
+            }
+            const profile = (name: string) => `[${name}]\naws_access_key_id = ${emulatorCredentials.accessKeyId}\naws_secret_access_key = ${emulatorCredentials.secretAccessKey}\n`;
+            fs.writeFileSync(path.join(project.dir, "aws-credentials"), `${profile("primary")}${profile("dr")}`);
+            fs.writeFileSync(path.join(project.dir, "aws-config"), "");
+            process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(project.dir, "aws-credentials");
+            process.env.AWS_CONFIG_FILE = path.join(project.dir, "aws-config");
+            // Only the profiles hold credentials: a command that ignores its profile flag fails here.
+            delete process.env.AWS_ACCESS_KEY_ID;
+            delete process.env.AWS_SECRET_ACCESS_KEY;
+            process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${await closedPort()}`;
+            delete process.env.AWS_PROFILE;
+
+            // Every S3 call goes to moto, except the two reads moto cannot answer faithfully (see EmulatedDeployment).
+            s3.send.callThrough();
+            s3.on(GetBucketPolicyCommand).callsFake(async (input: { Bucket: string }) => ({ Policy: deployment.policies.get(input.Bucket) }));
+            s3.on(GetBucketReplicationCommand).callsFake(async (input: { Bucket: string }) => {
+                const configuration = deployment.replication.get(input.Bucket);
+                if (!configuration) {
+                    throw Object.assign(new Error("The replication configuration was not found"), {
+                        name: "ReplicationConfigurationNotFoundError",
+                        $metadata: { httpStatusCode: 404 },
+                    });
+                }
+                return { ReplicationConfiguration: configuration };
+            });
+            // FSx answers from the stacks' outputs: a side with a file system has it AVAILABLE, linked to its bucket.
+            const withFileSystem = () => deployment.deployed().filter((o): o is SiteOutputs & { fileSystemId: string } => !!o.fileSystemId);
+            const association = (o: SiteOutputs & { fileSystemId: string }): DataRepositoryAssociation => ({
+                AssociationId: `dra-${o.fileSystemId.slice(3)}`,
+                FileSystemId: o.fileSystemId,
+                Lifecycle: "AVAILABLE",
+                FileSystemPath: "/s3",
+                DataRepositoryPath: `s3://${o.bucketName}/`,
+                S3: { AutoImportPolicy: { Events: ["NEW", "CHANGED", "DELETED"] }, AutoExportPolicy: { Events: ["NEW", "CHANGED", "DELETED"] } },
+            });
+            fsx.on(DescribeFileSystemsCommand).callsFake((input: { FileSystemIds?: string[] }) => ({
+                FileSystems: withFileSystem()
+                    .filter((o) => input.FileSystemIds?.includes(o.fileSystemId))
+                    .map((o) => ({ FileSystemId: o.fileSystemId, Lifecycle: "AVAILABLE", FileSystemType: "LUSTRE" })),
+            }));
+            fsx.on(DescribeDataRepositoryAssociationsCommand).callsFake(async (input, getClient) => {
+                const region = await getClient().config.region();
+                const fileSystems: string[] | undefined = input.Filters?.find((f: { Name: string }) => f.Name === "file-system-id")?.Values;
+                return {
+                    Associations: withFileSystem()
+                        .filter((o) => o.region === region && (!fileSystems || fileSystems.includes(o.fileSystemId)))
+                        .map(association),
+                };
+            });
+            // The job's manifest selects dr objects created after --since that never replicated: count them in moto.
+            let job: CreateJobCommandInput | undefined;
+            s3control.on(CreateJobCommand).callsFake((input: CreateJobCommandInput) => {
+                job = input;
+                return { JobId: "job-failback-1" };
+            });
+            s3control.on(DescribeJobCommand).callsFake(async () => {
+                const generator = job?.ManifestGenerator?.S3JobManifestGenerator;
+                const createdAfter = generator?.Filter?.CreatedAfter;
+                const bucket = generator?.SourceBucket?.split(":").pop() ?? "";
+                const client = new S3Client({ region: sites.dr.region, endpoint: emulators.dr.endpoint, forcePathStyle: true, credentials: emulatorCredentials });
+                const listed = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+                client.destroy();
+                const selected = (listed.Versions ?? []).filter((v) => v.IsLatest && (!createdAfter || (v.LastModified ?? new Date(0)) > createdAfter));
+                return {
+                    Job: { JobId: "job-failback-1", Status: "Complete", ProgressSummary: { TotalNumberOfTasks: selected.length, NumberOfTasksSucceeded: selected.length, NumberOfTasksFailed: 0 } },
+                };
+            });
+            cloudWatch.on(GetMetricStatisticsCommand).callsFake((input: { MetricName: string; EndTime: Date }) => ({
+                Datapoints: [{ Timestamp: input.EndTime, Maximum: input.MetricName === "ReplicationLatency" ? 9 : 0, Sum: 0 }],
+            }));
+        });
+
+        after(() => {
+            s3.restore();
+            s3control.restore();
+            fsx.restore();
+            cloudWatch.restore();
+            project?.remove();
+            for (const [name, value] of Object.entries(savedEnv)) {
+                if (value === undefined) {
+                    delete process.env[name];
+                } else {
+                    process.env[name] = value;
+                }
+            }
+        });
+
+        const workspace = () => ({ projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() });
+
+        /** How each command runs here: the real implementation, with the emulator and the fake Pulumi CLI. */
+        const handlers: Record<string, (options: Record<string, unknown>, output: Output) => Promise<unknown>> = {
+            deploy: (options, output) => runDeploy(options as unknown as DeployOptions, { output, workspace: workspace() }),
+            recover: (options, output) => runRecover(options as unknown as RecoverOptions, { output, workspace: workspace() }),
+            failback: (options, output) =>
+                runFailback(options as unknown as FailbackOptions, {
+                    output,
+                    workspace: workspace(),
+                    pollSeconds: 0,
+                    s3control: (location) => new S3ControlClient({ region: location.region, credentials: emulatorCredentials }),
+                }),
+            status: (options, output) =>
+                runStatus({ ...(options as StatusOptions), primaryEndpoint, drEndpoint: emulators.dr.endpoint }, output, {
+                    readOutputs: createStackOutputsReader(workspace()),
+                }),
+            // The command's own glue, with the stack read from the fake backend and the dr emulator as endpoint.
+            restore: async (options, output) => {
+                const to = parseRestoreTime(options.to as string);
+                const side = await resolveSide(
+                    "dr",
+                    { drStack: options.stack as string, drProfile: options.profile as string, drEndpoint: emulators.dr.endpoint },
+                    createStackOutputsReader(workspace()),
+                );
+                const result = await restoreToPointInTime(side, {
+                    to,
+                    concurrency: parseConcurrency(options.concurrency as string),
+                    dryRun: options.dryRun === true,
+                    ...(options.planFile ? { planFile: options.planFile as string } : {}),
+                });
+                output.result(result, () => describeResult(result));
+            },
+        };
+
+        /** The CLI as shipped, with each command's action replaced by its handler above. */
+        function program(printed: Printed[]): Command {
+            const cli = buildProgram();
+            for (const command of cli.commands) {
+                command.action(async (options: Record<string, unknown>) => {
+                    const handler = handlers[command.name()];
+                    if (!handler) {
+                        throw new Error(`tests/runbook.test.ts cannot run \`lustre-dr ${command.name()}\` yet: add a handler`);
+                    }
+                    await handler(options, printingOutput(options.json === true, printed));
+                });
+            }
+            return cli;
+        }
+
+        /** The times the runbook's examples stand for: T (last known good) and when recover ran. */
+        const times: { lastKnownGood?: string; recoveredAt?: string } = {};
+        const dataKeys = { overwritten: "projects/alpha/model.bin", kept: "projects/alpha/readme.txt", planted: "projects/alpha/ransom-note.txt" };
+
+        function drClient(): S3Client {
+            return new S3Client({ region: sites.dr.region, endpoint: emulators.dr.endpoint, forcePathStyle: true, credentials: emulatorCredentials });
+        }
+
+        /** Sleeps past the next whole second: S3 (and moto) report LastModified in whole seconds. */
+        const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_050 - (Date.now() % 1_000)));
+
+        /**
+         * Good data, then T, then an attacker's overwrite and planted key, all as replication would have delivered them to
+         * the dr bucket before the freeze.
+         */
+        async function attackReplicatedToDr(): Promise<void> {
+            const client = drClient();
+            const Bucket = deployment.deployed().find((o) => o.role === "dr")!.bucketName;
+            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.overwritten, Body: "good model" }));
+            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.kept, Body: "read me" }));
+            await nextSecond();
+            times.lastKnownGood = new Date().toISOString();
+            await nextSecond();
+            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.overwritten, Body: "encrypted by the attacker" }));
+            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.planted, Body: "pay up" }));
+            client.destroy();
+        }
+
+        /** The runbook's example times replaced by the ones this walk recorded. */
+        function withRecordedTimes(argv: readonly string[]): string[] {
+            return argv.map((word, i) => {
+                const flag = argv[i - 1];
+                if (flag === "--to" && times.lastKnownGood) {
+                    return times.lastKnownGood;
+                }
+                if (flag === "--since" && times.recoveredAt) {
+                    return times.recoveredAt;
+                }
+                return word;
+            });
+        }
+
+        /** Sections whose events have happened; a section without commands (mounting clients) still has its events. */
+        let sectionsEntered = 0;
+        async function enter(section: string): Promise<void> {
+            const index = sections.indexOf(section);
+            for (; sectionsEntered <= index; sectionsEntered++) {
+                await incident(sections[sectionsEntered]);
+            }
+        }
+
+        async function incident(section: string): Promise<void> {
+            if (/^0\./.test(section) && !fs.existsSync(historyFile)) {
+                // Stands in for `lustre-dr drill` until it exists: a drill of this pair that passed an hour ago.
+                const pair = Object.fromEntries(Object.entries(sites).map(([role, site]) => [role, `lustre-dr-${role}-${site.accountId}`]));
+                const drill = drillResult(new Date(Date.now() - 3_600_000).toISOString());
+                await appendDrillHistory(historyFile, {
+                    ...drill,
+                    primary: { bucket: pair.primary, region: sites.primary.region },
+                    dr: { bucket: pair.dr, region: sites.dr.region },
+                });
+            } else if (/^1\./.test(section)) {
+                await attackReplicatedToDr();
+                primaryEndpoint = `http://127.0.0.1:${await closedPort()}`;
+            } else if (/^2\./.test(section)) {
+                times.recoveredAt = new Date().toISOString();
+            } else if (/^4\./.test(section)) {
+                const dr = deployment.deployed().find((o) => o.role === "dr")!;
+                const client = drClient();
+                for (const Key of outageKeys) {
+                    await client.send(new PutObjectCommand({ Bucket: dr.bucketName, Key, Body: `written on ${dr.role} during the outage` }));
+                }
+                client.destroy();
+            } else if (/^6\./.test(section)) {
+                primaryEndpoint = emulators.primary.endpoint;
+            }
+        }
+
+        function title(command: RunbookCommand): string {
+            return `line ${command.line} (${command.section}): lustre-dr ${command.argv.join(" ")}`;
+        }
+
+        it("has commands to walk", () => {
+            expect(commands.length).to.be.greaterThan(3);
+        });
+
+        for (const command of commands) {
+            it(title(command), async () => {
+                await enter(command.section);
+                const printed: Printed[] = [];
+                const cwd = process.cwd();
+                process.chdir(project.dir);
+                try {
+                    await program(printed).parseAsync(["node", "lustre-dr", ...withRecordedTimes(command.argv)]);
+                } finally {
+                    process.chdir(cwd);
+                }
+                expect(printed, "the command printed its result").to.have.length(1);
+                const missing = command.expected && unmatchedLine(command.expected, printed[0].text);
+                if (missing !== undefined) {
+                    expect.fail(`the runbook's expected output after line ${command.line} shows\n  ${missing}\nwhere the command printed:\n${printed[0].text}`);
+                }
+            });
+        }
+
+        it("left the dr bucket as it was at T, plus what users wrote during the outage", async function () {
+            if (!commands.some((c) => c.argv[0] === "restore")) {
+                this.skip();
+            }
+            const client = drClient();
+            const Bucket = deployment.deployed().find((o) => o.role === "dr")!.bucketName;
+            const body = async (Key: string) =>
+                client.send(new GetObjectCommand({ Bucket, Key })).then(
+                    (response) => response.Body?.transformToString(),
+                    (error: Error) => error.name,
+                );
+            try {
+                expect(await body(dataKeys.overwritten)).to.equal("good model");
+                expect(await body(dataKeys.kept)).to.equal("read me");
+                expect(await body(dataKeys.planted)).to.equal("NoSuchKey");
+                for (const key of outageKeys) {
+                    expect(await body(key)).to.match(/during the outage/);
+                }
+            } finally {
+                client.destroy();
+            }
+        });
+    });
+});

@@ -24,7 +24,7 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cl
 import { DataRepositoryAssociation, DescribeDataRepositoryAssociationsCommand, DescribeFileSystemsCommand, FSxClient } from "@aws-sdk/client-fsx";
 import { GetBucketPolicyCommand, GetBucketReplicationCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateJobCommand, CreateJobCommandInput, DescribeJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
-import { mockClient } from "aws-sdk-client-mock";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { Command } from "commander";
 import * as fs from "fs";
@@ -109,10 +109,11 @@ describe("docs/runbook.md, walked against the emulator", function () {
         let fake: FakePulumiCommand;
         let deployment: EmulatedDeployment;
         let primaryEndpoint: string;
-        const fsx = mockClient(FSxClient);
-        const cloudWatch = mockClient(CloudWatchClient);
-        const s3 = mockClient(S3Client);
-        const s3control = mockClient(S3ControlClient);
+        // Created in before(): mockClient replaces the client classes' send for the whole process until restored.
+        let fsx: AwsClientStub<FSxClient>;
+        let cloudWatch: AwsClientStub<CloudWatchClient>;
+        let s3: AwsClientStub<S3Client>;
+        let s3control: AwsClientStub<S3ControlClient>;
         let historyFile: string;
         /** Objects users wrote on the recovered side during the outage. */
         const outageKeys = ["projects/incident-notes.txt", "results/run-0042.csv"];
@@ -141,6 +142,10 @@ describe("docs/runbook.md, walked against the emulator", function () {
             process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${await closedPort()}`;
             delete process.env.AWS_PROFILE;
 
+            fsx = mockClient(FSxClient);
+            cloudWatch = mockClient(CloudWatchClient);
+            s3 = mockClient(S3Client);
+            s3control = mockClient(S3ControlClient);
             // Every S3 call goes to moto, except the two reads moto cannot answer faithfully (see EmulatedDeployment).
             s3.send.callThrough();
             s3.on(GetBucketPolicyCommand).callsFake(async (input: { Bucket: string }) => ({ Policy: deployment.policies.get(input.Bucket) }));

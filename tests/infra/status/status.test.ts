@@ -15,7 +15,7 @@ import {
     PutBucketVersioningCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as net from "net";
@@ -62,8 +62,9 @@ function closedPort(): Promise<number> {
 describe("infra/status (emulator)", function () {
     let emulators: EmulatorPair;
     const savedEnv: Record<string, string | undefined> = {};
-    const fsx = mockClient(FSxClient);
-    const cloudWatch = mockClient(CloudWatchClient);
+    // Created in before(): mockClient replaces the client classes' send for the whole process until restored.
+    let fsx: AwsClientStub<FSxClient>;
+    let cloudWatch: AwsClientStub<CloudWatchClient>;
     let associations: Record<string, typeof primaryAssociation[]>;
 
     function s3(role: SideRole): S3Client {
@@ -112,6 +113,8 @@ describe("infra/status (emulator)", function () {
     before(async function () {
         this.timeout(60_000);
         emulators = await emulatorPair();
+        fsx = mockClient(FSxClient);
+        cloudWatch = mockClient(CloudWatchClient);
         for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"]) {
             savedEnv[name] = process.env[name];
         }

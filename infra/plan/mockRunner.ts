@@ -106,6 +106,13 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
     const resources: RecordedResource[] = [];
     // Parent URNs by `${type}::${name}`, captured from the registration request (MockResourceArgs carries none).
     const parents = new Map<string, string[]>();
+    // An invoke the world cannot answer fails the run at once: thrown inside the runtime, an Output-form invoke
+    // only leaves the resources that use it waiting, and the run would hang until the test times out.
+    let failRun: (error: Error) => void = () => undefined;
+    const runFailed = new Promise<never>((_, reject) => {
+        failRun = reject;
+    });
+    runFailed.catch(() => undefined);
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -140,7 +147,9 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
                 }
                 const answer = world.invokes?.[args.token];
                 if (answer === undefined) {
-                    throw new Error(`unexpected invoke ${args.token}`);
+                    const error = new Error(`unexpected invoke ${args.token} (answer it in world.invokes)`);
+                    failRun(error);
+                    throw error;
                 }
                 return answer(args.inputs);
             },
@@ -160,8 +169,8 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
         }
         register(request, callback);
     };
-    const result = await program();
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const result = await Promise.race([Promise.resolve(program()), runFailed]);
+    await Promise.race([(settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), runFailed]);
     return {
         result,
         resources,

@@ -19,7 +19,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { RawSiteConfig } from "../../../stacks/config";
 import { lustreDrProgram } from "../../../stacks/program";
-import { resolveAll, runWithMocks } from "../../support/pulumiMocks";
+import { publicAmiInvokes, resolveAll, runWithMocks } from "../../support/pulumiMocks";
 
 /** One resource as the engine would know it after the update. Plain data, so a test can clone and break it. */
 export interface StackRecord {
@@ -152,7 +152,7 @@ export async function upUnderPolicy(stack: "primary" | "dr", raw: RawSiteConfig,
             recordRegistrations(records);
             return lustreDrProgram(raw);
         },
-        { stack, world: { accountId: accounts[stack], stacks: backend } },
+        { stack, world: { accountId: accounts[stack], stacks: backend, invokes: publicAmiInvokes } },
     );
     const outputs = (await resolveAll(run.result as object)) as Record<string, unknown>;
     backend[fullName(stack)] = outputs;

@@ -4,6 +4,7 @@
  * shown as `<computed>`. Plain data and plain functions: the Pulumi run lives in infra/plan/run.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import type { RecordedResource, ResourceRef } from "./mockRunner";
 
 /** How a value appears that AWS only decides at deployment (ids, ARNs, generated names). */
@@ -32,10 +33,22 @@ export interface StackPlan {
     readonly outputs: Record<string, PlanValue>;
 }
 
-/** An input value as plain data, unknown parts replaced by `<computed>`. */
+/** How a secret value appears: never its content. */
+export const secret = "[secret]";
+
+/** A secret as the mock monitor hands it over: the value wrapped with Pulumi's secret signature. */
+function secretWrapper(value: unknown): { value: unknown } | undefined {
+    const record = value as Record<string, unknown> | null;
+    return record !== null && typeof record === "object" && record[specialSigKey] === specialSecretSig ? (record as { value: unknown }) : undefined;
+}
+
+/** An input value as plain data, unknown parts replaced by `<computed>`, secrets by `[secret]`. */
 export function toPlanValue(value: unknown): PlanValue {
     if (pulumi.isUnknown(value) || value === undefined) {
         return computed;
+    }
+    if (secretWrapper(value)) {
+        return secret;
     }
     if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
         return value;
@@ -96,12 +109,17 @@ export const keyInputs: Readonly<Record<string, readonly string[]>> = {
     "pulumi:pulumi:StackReference": ["name"],
 };
 
+/**
+ * The value at a dotted path. A secret object is looked into (Pulumi marks a whole connection secret for its key),
+ * so its plain fields can be shown; a secret leaf stays wrapped and prints as `[secret]`.
+ */
 function at(value: unknown, path: string): unknown {
     return path.split(".").reduce<unknown>((node, part) => {
         if (node === null || node === undefined || pulumi.isUnknown(node)) {
             return node;
         }
-        return (node as Record<string, unknown>)[part];
+        const inner = secretWrapper(node)?.value ?? node;
+        return inner === null || inner === undefined || pulumi.isUnknown(inner) ? inner : (inner as Record<string, unknown>)[part];
     }, value);
 }
 

@@ -1,3 +1,5 @@
+import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { main } from "../../../infra/cli";
 import type { CostComparison } from "../../../infra/cost/estimate";
@@ -60,5 +62,36 @@ describe("lustre-dr cost", () => {
         const { stderr, exitCode } = await run(["cost", "--stack", "both"]);
         expect(exitCode).to.equal(2);
         expect(stderr).to.match(/Allowed choices are primary, dr/);
+    });
+});
+
+describe("lustre-dr cost --refresh-prices", () => {
+    it("without credentials, exits 2 saying what it needs and how to run without it", async () => {
+        const pricing = mockClient(PricingClient);
+        const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+        pricing.on(GetProductsCommand).rejects(noCredentials);
+        try {
+            const { stderr, exitCode } = await run(["cost", "--refresh-prices", "--json"]);
+            expect(exitCode).to.equal(2);
+            expect(stderr).to.include("--refresh-prices needs AWS credentials allowed pricing:GetProducts (Could not load credentials from any providers)");
+            expect(stderr).to.include("run without it to use the committed price table");
+        } finally {
+            pricing.restore();
+        }
+    });
+
+    it("prices with what the API answered and says so in the table's source", async () => {
+        const pricing = mockClient(PricingClient);
+        pricing.on(GetProductsCommand).resolves({ PriceList: [] });
+        try {
+            const { stdout, exitCode } = await run(["cost", "--refresh-prices", "--json"]);
+            expect(exitCode).to.equal(0);
+            const comparison = JSON.parse(stdout) as CostComparison;
+            expect(comparison.priceTable.source).to.match(/^AWS Price List API \(GetProducts\) on \d{4}-\d{2}-\d{2} for us-east-1, us-west-2/);
+            // nothing answered: every figure is the committed one
+            expect(comparison.postures["pilot-light"].sides.primary.lines[0]).to.include({ unitPriceUsd: 0.145 });
+        } finally {
+            pricing.restore();
+        }
     });
 });

@@ -11,6 +11,18 @@ describe("infra/plan/model", () => {
         });
     });
 
+    it("never prints a secret, but shows the plain fields of an object marked secret as a whole", () => {
+        const wrapped = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+        expect(toPlanValue({ key: wrapped("-----BEGIN KEY-----") })).to.deep.equal({ key: "[secret]" });
+        const command = plannedResource({
+            type: "command:remote:Command",
+            name: "c",
+            custom: true,
+            inputs: { connection: wrapped({ host: "10.0.0.5", user: "ec2-user", privateKey: "-----BEGIN KEY-----" }) },
+        });
+        expect(command.properties).to.deep.equal({ "connection.host": "10.0.0.5", "connection.user": "ec2-user" });
+    });
+
     it("keeps the key inputs of a type: DRA paths and events", () => {
         const dra = plannedResource({
             type: "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation",

@@ -115,3 +115,22 @@ describe("infra/plan/run (lustre-dr plan on the example configs)", () => {
         expect(primaryPlan.outputs.replicationStatus).to.equal("awaiting-peer-grant");
     });
 });
+
+describe("infra/plan/run (a warm-standby dr side with an SSH client)", () => {
+    it("plans the dr file system and the client over SSH, the private key only known to be a secret", async () => {
+        const warm: RawSiteConfig = {
+            ...examples.dr,
+            lustre: { enabled: true, deploymentType: "PERSISTENT_2", storageCapacityGiB: 2400, perUnitStorageThroughput: 250 },
+            clients: [{ name: "login", kind: "ssh", host: "10.80.1.5", user: "ec2-user", mountPoint: "/fsx" }],
+            // as readStackConfigFile hands over Pulumi.dr.yaml after `pulumi config set --secret`: still encrypted
+            sshPrivateKey: { secure: "v1:AAAA" } as unknown as string,
+        };
+        const [plan] = await planStacks({ configs: { primary: examples.primary, dr: warm } }, ["dr"]);
+        expect(single(plan, "aws:fsx/lustreFileSystem:LustreFileSystem").properties).to.deep.include({ storageCapacity: 2400, perUnitStorageThroughput: 250 });
+        const client = single(plan, "lustre-dr:filesystem:LustreClient");
+        const commands = plan.resources.filter((r) => r.type === "command:remote:Command" && r.parent?.name === client.name);
+        expect(commands).to.not.be.empty;
+        expect(commands[0].properties).to.deep.equal({ "connection.host": "10.80.1.5", "connection.user": "ec2-user" });
+        expect(JSON.stringify(plan)).to.not.include("v1:AAAA");
+    });
+});

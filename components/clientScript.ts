@@ -43,6 +43,13 @@ const dnsNamePattern = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 const mountNamePattern = /^[A-Za-z0-9_]+$/;
 const mountPointPattern = /^\/[A-Za-z0-9._/-]*$/;
 
+/** What a mount point must be, as a phrase for messages. */
+export const mountPointRule = `an absolute directory other than "/", of letters, digits, ".", "_", "-" and "/", without ".."`;
+
+export function isValidMountPoint(mountPoint: string): boolean {
+    return mountPointPattern.test(mountPoint) && mountPoint !== "/" && !mountPoint.split("/").includes("..");
+}
+
 /** Problems with a mount's values, as sentences; empty when it is usable. */
 export function lustreMountProblems(mount: LustreMount): string[] {
     const problems: string[] = [];
@@ -52,11 +59,8 @@ export function lustreMountProblems(mount: LustreMount): string[] {
     if (!mountNamePattern.test(mount.mountName)) {
         problems.push(`mountName ${JSON.stringify(mount.mountName)} is not a Lustre mount name (letters, digits, underscores)`);
     }
-    if (!mountPointPattern.test(mount.mountPoint) || mount.mountPoint.split("/").includes("..")) {
-        problems.push(`mountPoint ${JSON.stringify(mount.mountPoint)} is not an absolute path of letters, digits, ".", "_", "-" and "/"`);
-    }
-    if (mount.mountPoint === "/") {
-        problems.push(`mountPoint "/" would hide the host's root file system`);
+    if (!isValidMountPoint(mount.mountPoint)) {
+        problems.push(`mountPoint ${JSON.stringify(mount.mountPoint)} is not ${mountPointRule}`);
     }
     return problems;
 }

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { asRootCommand, ClientOs, installAndMountScript, lustreMountProblems, mountCommand, unmountScript } from "./clientScript";
+import { asRootCommand, ClientOs, installAndMountScript, isValidMountPoint, mountCommand, mountPointRule, unmountScript } from "./clientScript";
 import { lustrePortRanges } from "./lustreWithRepository";
 import type { PolicyDocument } from "./policyDocuments";
 
@@ -108,12 +108,22 @@ export function amiParameterName(os: ClientOs, architecture: "x86_64" | "arm64")
 
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
+/** What an instance type must look like, as a phrase for messages. */
+export const instanceTypeRule = "an EC2 instance type such as m6i.large (family.size)";
+
+export function isValidInstanceType(instanceType: string): boolean {
+    return instanceTypePattern.test(instanceType);
+}
+
 /** Problems with the plain arguments, found before any resource is registered. */
 export function lustreClientArgsProblems(args: LustreClientArgs): string[] {
+    const problems: string[] = [];
     const mountPoint = args.mountPoint ?? "/fsx";
-    const problems = lustreMountProblems({ dnsName: "placeholder", mountName: "placeholder", mountPoint }).map((p) => `args.${p}`);
-    if (args.kind === "instance" && args.instanceType !== undefined && !instanceTypePattern.test(args.instanceType)) {
-        problems.push(`args.instanceType ${JSON.stringify(args.instanceType)} is not an EC2 instance type such as m6i.large`);
+    if (!isValidMountPoint(mountPoint)) {
+        problems.push(`args.mountPoint ${JSON.stringify(mountPoint)} is not ${mountPointRule}`);
+    }
+    if (args.kind === "instance" && args.instanceType !== undefined && !isValidInstanceType(args.instanceType)) {
+        problems.push(`args.instanceType ${JSON.stringify(args.instanceType)} is not ${instanceTypeRule}`);
     }
     if (args.kind === "ssh" && (args.port !== undefined && (!Number.isInteger(args.port) || args.port < 1 || args.port > 65535))) {
         problems.push(`args.port ${JSON.stringify(args.port)} is not a TCP port (1-65535)`);
@@ -131,7 +141,7 @@ function ec2TrustPolicy(): PolicyDocument {
 export class LustreClient extends pulumi.ComponentResource {
     /** Which kind of client this is. */
     readonly kind: LustreClientArgs["kind"];
-    /** The command that mounts the file system by hand, e.g. after a reboot with the automount disabled. */
+    /** The command that mounts the file system by hand on a host that has the Lustre client installed. */
     readonly mountCommand: pulumi.Output<string>;
     /** The EC2 instance id (`instance` clients only); connect with `aws ssm start-session --target <id>`. */
     readonly instanceId?: pulumi.Output<string>;

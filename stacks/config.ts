@@ -6,6 +6,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkLustreSettings, LustreFileSystemSettings } from "../components/lustreRules";
 import { createdNetworkCidrProblems } from "../components/lustreNetwork";
+import { isValidMountPoint, mountPointRule } from "../components/clientScript";
+import { instanceTypeRule, isValidInstanceType } from "../components/lustreClient";
 import { ConfigError, ConfigProblem } from "../components/problems";
 import { bucketNameProblems } from "./bucketName";
 
@@ -292,6 +294,15 @@ function crossKeyProblems(
             });
         }
         seen.add(client.name);
+    });
+    // The components' own rules, checked here so a bad value stops the update before anything is declared.
+    config.clients.forEach((client, index) => {
+        if (!isValidMountPoint(client.mountPoint)) {
+            problems.push({ key: `${configNamespace}:clients[${index}].mountPoint`, value: client.mountPoint, expected: mountPointRule });
+        }
+        if (client.kind === "instance" && !isValidInstanceType(client.instanceType)) {
+            problems.push({ key: `${configNamespace}:clients[${index}].instanceType`, value: client.instanceType, expected: instanceTypeRule });
+        }
     });
     const sshClients = config.clients.filter((client) => client.kind === "ssh").map((client) => client.name);
     if (sshClients.length > 0 && raw.sshPrivateKey === undefined) {

@@ -208,7 +208,7 @@ describe("LustreClient", () => {
                 },
                 { stack: "primary" },
             );
-            expect(run.result).to.include(`LustreClient analytics: args.mountPoint "/my data" is not an absolute path`);
+            expect(run.result).to.include(`LustreClient analytics: args.mountPoint "/my data" is not an absolute directory`);
             expect(run.resources).to.deep.equal([]);
         });
     });

@@ -133,6 +133,24 @@ describe("config validation", () => {
         expect(kind[0].key).to.equal("lustre-dr:clients[0].kind");
     });
 
+    it("rejects a client mount point or instance type the client component would refuse", () => {
+        const network = { vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d", clientCidrs: ["10.0.0.0/16"] };
+        const problems = problemsOf({
+            awsRegion: "us-east-1",
+            network,
+            clients: [
+                { name: "c1", kind: "instance", instanceType: "large", mountPoint: "/" },
+                { name: "c2", kind: "instance", mountPoint: "/mnt/../etc" },
+            ],
+        });
+        expect(problems.map((p) => [p.key, p.value])).to.deep.equal([
+            ["lustre-dr:clients[0].mountPoint", "/"],
+            ["lustre-dr:clients[0].instanceType", "large"],
+            ["lustre-dr:clients[1].mountPoint", "/mnt/../etc"],
+        ]);
+        expect(problems[1].expected).to.include("m6i.large");
+    });
+
     it("requires the secret sshPrivateKey when an ssh client exists, and only then", () => {
         const network = { vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d", clientCidrs: ["10.0.0.0/16"] };
         const ssh = { name: "login-1", kind: "ssh", host: "10.0.3.17", user: "ec2-user" };

@@ -68,7 +68,8 @@ export const drillResultSchema = z.object({
     checks: z.array(checkResultSchema),
     /** Ctrl-C or an abort ended the run early. */
     interrupted: z.boolean(),
-    cleanup: z.object({ deletedVersions: z.number().int().nonnegative(), leftover: z.array(z.string()) }),
+    /** Cleanup writes delete markers on canary keys (never deletes a version); `leftover` are canary keys still current. */
+    cleanup: z.object({ deleteMarkersWritten: z.number().int().nonnegative(), leftover: z.array(z.string()) }),
     /** One line per reason the drill failed; empty when it passed. */
     failures: z.array(z.string()),
     passed: z.boolean(),

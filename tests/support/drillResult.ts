@@ -13,7 +13,7 @@ export function sampleDrillResult(overrides: Partial<DrillResult> = {}): DrillRe
         legs: [],
         checks: [],
         interrupted: false,
-        cleanup: { deletedVersions: 4, leftover: [] },
+        cleanup: { deleteMarkersWritten: 4, leftover: [] },
         failures: [],
         passed: true,
         ...overrides,

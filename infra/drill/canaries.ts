@@ -1,0 +1,49 @@
+/**
+ * Canary naming. Every key a drill writes, reads back or deletes lives under `.lustre-dr/drill/<run-id>/`, and the
+ * guard below refuses any other key, so a bug elsewhere in the drill cannot reach user data.
+ */
+import { randomBytes } from "crypto";
+import type { SideRole } from "../aws/sides";
+
+export const drillRoot = ".lustre-dr/drill/";
+
+/** Sortable and unique: `20261125t092400z-3f9a1c`. */
+export function newRunId(now: Date = new Date(), random: Buffer = randomBytes(3)): string {
+    const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "z").toLowerCase();
+    return `${stamp}-${random.toString("hex")}`;
+}
+
+const runIdPattern = /^[0-9a-z][0-9a-z-]{0,62}$/;
+
+export function runPrefix(runId: string): string {
+    if (!runIdPattern.test(runId)) {
+        throw new Error(`drill run id ${JSON.stringify(runId)} is not a plain lower-case name`);
+    }
+    return `${drillRoot}${runId}/`;
+}
+
+/** Prefix of the canaries written on `from` and expected on `to`. */
+export function legPrefix(runId: string, from: SideRole, to: SideRole): string {
+    return `${runPrefix(runId)}${from}-to-${to}/`;
+}
+
+export function canaryKey(runId: string, from: SideRole, to: SideRole, index: number): string {
+    return `${legPrefix(runId, from, to)}canary-${String(index).padStart(4, "0")}`;
+}
+
+/** The key of the file-system canary written on `from`'s file system (relative to the repository root). */
+export function fsCanaryKey(runId: string, from: SideRole, to: SideRole): string {
+    return `${runPrefix(runId)}fs-${from}-to-${to}`;
+}
+
+export function isOwnCanaryKey(runId: string, key: string): boolean {
+    const prefix = runPrefix(runId);
+    return key.startsWith(prefix) && key.length > prefix.length && !key.split("/").includes("..");
+}
+
+/** Throws before a drill could touch a key that is not one of this run's canaries. */
+export function assertOwnCanaryKey(runId: string, key: string): void {
+    if (!isOwnCanaryKey(runId, key)) {
+        throw new Error(`refusing to touch ${JSON.stringify(key)}: not a canary of drill ${runId}`);
+    }
+}

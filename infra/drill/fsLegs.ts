@@ -1,0 +1,243 @@
+/**
+ * File-system legs (`--fs`): through SSM Run Command on one client instance per side, write a file under the
+ * primary mount and time each hop to the file being readable on the other side:
+ *
+ *   file written (instance clock) -> object in the writer's bucket (fs-export)
+ *   -> object in the other bucket (fs-replication) -> file readable with the same sha256 (fs-import, instance clock)
+ *
+ * plus the end-to-end figure, in both directions. The file sits under the data repository association's path, at
+ * the key `.lustre-dr/drill/<run-id>/fs-<from>-to-<to>`, so the S3 cleanup of the run covers it (auto-import of
+ * DELETED then removes the files). File times come from the instances' clocks and bucket sightings from this
+ * machine's: both are assumed NTP-synchronised (EC2 uses the Amazon Time Sync Service).
+ */
+import { createHash, randomBytes } from "crypto";
+import { GetCommandInvocationCommand, GetCommandInvocationCommandOutput, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { SideRole } from "../aws/sides";
+import { DrillBucket, listVersions } from "./buckets";
+import { fsCanaryKey } from "./canaries";
+import { lagEstimateMs, nextPollDelay, PollSchedule, sleep } from "./poll";
+import { CheckResult, LegKind, legResult, LegResult } from "./result";
+
+/** One client instance that mounts a side's file system. */
+export interface FileSystemClient {
+    /** SSM client with that side's credentials and region. */
+    readonly ssm: SSMClient;
+    /** EC2 instance id, managed by SSM, e.g. `i-0123456789abcdef0`. */
+    readonly instanceId: string;
+    /**
+     * Directory on the instance that the data repository association maps to the bucket's root (or its
+     * repository prefix): the mount point plus the association's file system path. @example "/fsx/s3"
+     */
+    readonly repositoryDirectory: string;
+}
+
+export interface FileSystemContext {
+    readonly runId: string;
+    readonly sides: Record<SideRole, DrillBucket>;
+    readonly objectiveMs: number;
+    readonly poll: PollSchedule;
+    readonly signal?: AbortSignal;
+    readonly progress: (message: string) => void;
+}
+
+export interface FileSystemLegsResult {
+    readonly legs: LegResult[];
+    readonly checks: CheckResult[];
+}
+
+export interface FileSystemDrill {
+    run(context: FileSystemContext): Promise<FileSystemLegsResult>;
+}
+
+const terminalStatuses = new Set(["Success", "Cancelled", "TimedOut", "Failed", "Cancelling"]);
+
+const instanceIdPattern = /^(i|mi)-[0-9a-f]{8,17}$/;
+const directoryPattern = /^\/[A-Za-z0-9._/-]*$/;
+
+/** Checks what `--fs` needs before anything is sent. Returns one message per problem. */
+export function fileSystemClientProblems(role: SideRole, instanceId: string | undefined, directory: string): string[] {
+    const problems: string[] = [];
+    if (instanceId === undefined) {
+        problems.push(`--fs needs --${role}-instance: the id of an SSM-managed instance that mounts the ${role} file system`);
+    } else if (!instanceIdPattern.test(instanceId)) {
+        problems.push(`--${role}-instance is ${JSON.stringify(instanceId)}: expected an instance id such as i-0123456789abcdef0`);
+    }
+    if (!directoryPattern.test(directory) || directory.split("/").includes("..")) {
+        problems.push(`the repository directory ${JSON.stringify(directory)} must be an absolute path of letters, digits, '.', '_', '-' and '/'`);
+    }
+    return problems;
+}
+
+const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+export function filePath(client: FileSystemClient, key: string): string {
+    return `${client.repositoryDirectory.replace(/\/+$/, "")}/${key}`;
+}
+
+/** Writes the canary file and prints the instance time, in epoch ms, at which it was closed. */
+export function writerScript(path: string, content: string): string {
+    return [
+        "set -eu",
+        `f=${shellQuote(path)}`,
+        'mkdir -p "$(dirname "$f")"',
+        `printf '%s' ${shellQuote(content)} > "$f"`,
+        'echo "written $(date +%s%3N)"',
+    ].join("\n");
+}
+
+/** Waits on the instance until the file is readable with the expected sha256; prints the instance time it was. */
+export function watcherScript(path: string, sha256: string, timeoutSeconds: number): string {
+    return [
+        "set -u",
+        `f=${shellQuote(path)}`,
+        `end=$(( $(date +%s) + ${timeoutSeconds} ))`,
+        'while [ "$(date +%s)" -lt "$end" ]; do',
+        `  if [ -f "$f" ] && [ "$(sha256sum "$f" | cut -d' ' -f1)" = ${shellQuote(sha256)} ]; then echo "seen $(date +%s%3N)"; exit 0; fi`,
+        "  sleep 0.2",
+        "done",
+        `echo "not readable with the expected content within ${timeoutSeconds} s" >&2`,
+        "exit 1",
+    ].join("\n");
+}
+
+async function sendScript(client: FileSystemClient, script: string, timeoutSeconds: number, comment: string, signal?: AbortSignal): Promise<string> {
+    const sent = await client.ssm.send(
+        new SendCommandCommand({
+            InstanceIds: [client.instanceId],
+            DocumentName: "AWS-RunShellScript",
+            Comment: comment.slice(0, 100),
+            Parameters: { commands: [script], executionTimeout: [String(timeoutSeconds)] },
+        }),
+        { abortSignal: signal },
+    );
+    const commandId = sent.Command?.CommandId;
+    if (!commandId) {
+        throw new Error(`SSM SendCommand to ${client.instanceId} returned no command id`);
+    }
+    return commandId;
+}
+
+/** Polls GetCommandInvocation until the command ends or the deadline passes; undefined when it did not end. */
+async function waitForCommand(
+    client: FileSystemClient,
+    commandId: string,
+    deadline: number,
+    poll: PollSchedule,
+    signal?: AbortSignal,
+): Promise<GetCommandInvocationCommandOutput | undefined> {
+    let delay: number | undefined;
+    while (Date.now() < deadline) {
+        delay = nextPollDelay(delay, poll);
+        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+        try {
+            const invocation = await client.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: client.instanceId }), {
+                abortSignal: signal,
+            });
+            if (invocation.Status && terminalStatuses.has(invocation.Status)) {
+                return invocation;
+            }
+        } catch (error) {
+            // right after SendCommand the invocation may not exist yet
+            if ((error as Error).name !== "InvocationDoesNotExist") {
+                throw error;
+            }
+        }
+    }
+    return undefined;
+}
+
+function stampFrom(output: string | undefined, word: string): number | undefined {
+    const match = new RegExp(`^${word} (\\d{10,})$`, "m").exec(output ?? "");
+    return match ? Number(match[1]) : undefined;
+}
+
+/** Polls a bucket until the key has a version; returns the lag estimate's bracket end points. */
+async function waitForObject(
+    side: DrillBucket,
+    key: string,
+    deadline: number,
+    poll: PollSchedule,
+    signal?: AbortSignal,
+): Promise<{ seenAt: number; lastMissSentAt?: number } | undefined> {
+    let delay: number | undefined;
+    let lastSentAt: number | undefined;
+    while (Date.now() < deadline) {
+        delay = nextPollDelay(delay, poll);
+        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+        const sentAt = Date.now();
+        const listing = await listVersions(side, key, signal);
+        if ((listing.keys.get(key)?.versions.length ?? 0) > 0) {
+            return { seenAt: Date.now(), lastMissSentAt: lastSentAt };
+        }
+        lastSentAt = sentAt;
+    }
+    return undefined;
+}
+
+/** The SSM implementation of the file-system legs. */
+export function ssmFileSystemDrill(clients: Readonly<Record<SideRole, FileSystemClient>>): FileSystemDrill {
+    return {
+        async run(ctx) {
+            const legs: LegResult[] = [];
+            const checks: CheckResult[] = [];
+            const objectiveSeconds = ctx.objectiveMs / 1000;
+            const timeoutSeconds = Math.ceil(objectiveSeconds);
+            const leg = (kind: LegKind, from: SideRole, to: SideRole, samples: number[]) =>
+                legs.push(legResult({ kind, from, to }, 1, samples, objectiveSeconds));
+
+            const direction = async (from: SideRole, to: SideRole) => {
+                const key = fsCanaryKey(ctx.runId, from, to);
+                const content = randomBytes(32).toString("hex");
+                const sha256 = createHash("sha256").update(content).digest("hex");
+                const deadline = Date.now() + ctx.objectiveMs;
+                ctx.progress(`fs ${from}->${to}: writing ${filePath(clients[from], key)} on ${clients[from].instanceId}`);
+                // the watcher goes first so that it cannot miss the file
+                const watcher = await sendScript(
+                    clients[to],
+                    watcherScript(filePath(clients[to], key), sha256, timeoutSeconds),
+                    timeoutSeconds + 60,
+                    `lustre-dr drill ${ctx.runId}: wait for ${from} file`,
+                    ctx.signal,
+                );
+                const writer = await sendScript(clients[from], writerScript(filePath(clients[from], key), content), 120, `lustre-dr drill ${ctx.runId}: write`, ctx.signal);
+                const written = await waitForCommand(clients[from], writer, deadline, ctx.poll, ctx.signal);
+                const writtenAt = stampFrom(written?.StandardOutputContent, "written");
+                if (written?.Status !== "Success" || writtenAt === undefined) {
+                    checks.push({
+                        name: `fs-write ${from}`,
+                        status: "failed",
+                        detail: `writing the canary file on ${clients[from].instanceId} ended ${written?.Status ?? "without an answer"}: ${(written?.StandardErrorContent ?? "").trim().slice(0, 200)}`,
+                    });
+                    for (const kind of ["fs-export", "fs-replication", "fs-import", "fs-end-to-end"] as const) {
+                        leg(kind, from, to, []);
+                    }
+                    return;
+                }
+                const exported = await waitForObject(ctx.sides[from], key, deadline, ctx.poll, ctx.signal);
+                const exportMs = exported ? lagEstimateMs(writtenAt, exported.lastMissSentAt, exported.seenAt) : undefined;
+                const replicated = exported ? await waitForObject(ctx.sides[to], key, deadline, ctx.poll, ctx.signal) : undefined;
+                const exportedAt = exportMs === undefined ? undefined : writtenAt + exportMs;
+                const replicationMs =
+                    exportedAt !== undefined && replicated ? lagEstimateMs(exportedAt, replicated.lastMissSentAt, replicated.seenAt) : undefined;
+                const watched = await waitForCommand(clients[to], watcher, deadline + 60_000, ctx.poll, ctx.signal);
+                const readableAt = stampFrom(watched?.StandardOutputContent, "seen");
+                const replicatedAt = exportedAt !== undefined && replicationMs !== undefined ? exportedAt + replicationMs : undefined;
+                leg("fs-export", from, to, exportMs === undefined ? [] : [exportMs]);
+                leg("fs-replication", from, to, replicationMs === undefined ? [] : [replicationMs]);
+                leg("fs-import", from, to, readableAt !== undefined && replicatedAt !== undefined ? [Math.max(0, readableAt - replicatedAt)] : []);
+                leg("fs-end-to-end", from, to, readableAt !== undefined ? [Math.max(0, readableAt - writtenAt)] : []);
+                checks.push(
+                    readableAt !== undefined
+                        ? { name: `fs-content ${from}->${to}`, status: "passed", detail: `file readable on ${clients[to].instanceId} with the written sha256` }
+                        : {
+                              name: `fs-content ${from}->${to}`,
+                              status: "failed",
+                              detail: `file not readable with the written sha256 on ${clients[to].instanceId} (${watched?.Status ?? "no answer"})`,
+                          },
+                );
+            };
+            await Promise.all([direction("primary", "dr"), direction("dr", "primary")]);
+            return { legs, checks };
+        },
+    };
+}

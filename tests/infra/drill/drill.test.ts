@@ -1,0 +1,187 @@
+import { expect } from "chai";
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { SideRole } from "../../../infra/aws/sides";
+import { DrillBucket, ReplicationStatusReader } from "../../../infra/drill/buckets";
+import { runPrefix } from "../../../infra/drill/canaries";
+import { DrillOptions, runDrill } from "../../../infra/drill/drill";
+import { emulatorPair } from "../../emulator/moto";
+import { EmulatedBucketPair, emulatedBucketPair, ReplicationCopier, ReplicationCopierOptions } from "../../emulator/replicationCopier";
+
+const delayMs = 300;
+
+function drillSides(buckets: EmulatedBucketPair): Record<SideRole, DrillBucket> {
+    return {
+        primary: { role: "primary", client: buckets.primary.client, bucket: buckets.primary.bucket, region: buckets.primary.region },
+        dr: { role: "dr", client: buckets.dr.client, bucket: buckets.dr.bucket, region: buckets.dr.region },
+    };
+}
+
+/** The copier knows what S3 would report; moto reports nothing. */
+const statusFrom =
+    (copier: ReplicationCopier): ReplicationStatusReader =>
+    async (side, key, versionId) =>
+        copier.replicationStatus(side.role, key, versionId);
+
+async function currentKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+    const listed = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
+    return (listed.Versions ?? []).filter((v) => v.IsLatest).map((v) => v.Key!);
+}
+
+async function snapshot(client: S3Client, bucket: string): Promise<string> {
+    const listed = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    const describe = (items: Array<{ Key?: string; VersionId?: string; IsLatest?: boolean }> | undefined, kind: string) =>
+        (items ?? []).map((v) => `${kind} ${v.Key} ${v.VersionId} ${v.IsLatest}`);
+    return [...describe(listed.Versions, "version"), ...describe(listed.DeleteMarkers, "marker")].sort().join("\n");
+}
+
+describe("infra/drill against the emulator", function () {
+    this.timeout(60_000);
+    let buckets: EmulatedBucketPair;
+    let copier: ReplicationCopier;
+
+    const startCopier = async (options: Partial<ReplicationCopierOptions> = {}) => {
+        copier = new ReplicationCopier({ primary: buckets.primary, dr: buckets.dr, delayMs, ...options });
+        await copier.start();
+    };
+    const drill = (options: Partial<DrillOptions> = {}) =>
+        runDrill({
+            ...drillSides(buckets),
+            canaries: 3,
+            objectiveSeconds: 5,
+            loopSettleMs: 600,
+            cleanupSettleMs: 2 * delayMs,
+            replicationStatus: statusFrom(copier),
+            ...options,
+        });
+
+    beforeEach(async () => {
+        buckets = await emulatedBucketPair(await emulatorPair(), "drill");
+    });
+    afterEach(async () => {
+        await copier?.stop();
+    });
+
+    it("passes on a healthy pair, with lags that bracket the copier's true ones, and cleans up", async () => {
+        await startCopier();
+        const { result, canaries } = await drill();
+
+        expect(result.failures).to.deep.equal([]);
+        expect(result.passed).to.equal(true);
+        expect(result.legs.map((l) => `${l.name} ${l.expected - l.missed}/${l.expected}`)).to.have.members([
+            "s3-object primary->dr 3/3",
+            "s3-object dr->primary 3/3",
+            "s3-delete-marker primary->dr 3/3",
+            "s3-delete-marker dr->primary 3/3",
+        ]);
+        expect(result.checks.map((c) => `${c.name}: ${c.status}`)).to.have.members([
+            "content primary->dr: passed",
+            "content dr->primary: passed",
+            "replication-status primary->dr: passed",
+            "replication-status dr->primary: passed",
+            "loop: passed",
+        ]);
+        // every estimate is within half its bracket of the moment the copier made the replica visible
+        const replicated = copier.replications();
+        for (const trace of canaries) {
+            const record = replicated.find((r) => r.key === trace.key && r.from === trace.from && r.deleteMarker === (trace.kind === "s3-delete-marker"));
+            expect(record, trace.key).to.not.equal(undefined);
+            const trueLag = record!.replicatedAt - trace.writtenAt;
+            const halfBracket = (trace.seenAt! - Math.max(trace.writtenAt, trace.lastMissSentAt ?? trace.writtenAt)) / 2;
+            expect(trueLag).to.be.at.least(delayMs - 5);
+            expect(Math.abs(trace.lagMs! - trueLag), trace.key).to.be.at.most(halfBracket + 5);
+        }
+        for (const leg of result.legs) {
+            expect(leg.stats!.minSeconds).to.be.at.least((delayMs - 150) / 1000);
+            expect(leg.stats!.maxSeconds).to.be.below(2);
+        }
+        expect(result.cleanup.leftover).to.deep.equal([]);
+        const prefix = runPrefix(result.runId);
+        expect(await currentKeys(buckets.primary.client, buckets.primary.bucket, prefix)).to.deep.equal([]);
+        expect(await currentKeys(buckets.dr.client, buckets.dr.bucket, prefix)).to.deep.equal([]);
+        expect(copier.errors()).to.deep.equal([]);
+    });
+
+    it("reports ReplicationStatus as skipped, never passed, when the endpoint does not report it", async () => {
+        await startCopier();
+        const { result } = await drill({ canaries: 1, replicationStatus: undefined });
+        expect(result.checks.filter((c) => c.name.startsWith("replication-status")).map((c) => c.status)).to.deep.equal(["skipped", "skipped"]);
+        expect(result.passed).to.equal(true);
+    });
+
+    it("fails within the objective, naming the direction, when replication is stopped", async () => {
+        await startCopier({ toDr: { stopped: true } });
+        const started = Date.now();
+        const { result } = await drill({ canaries: 2, objectiveSeconds: 1.5 });
+        expect(Date.now() - started).to.be.below(1500 + 4000);
+        expect(result.passed).to.equal(false);
+        expect(result.failures[0]).to.equal("s3-object primary->dr: 2 of 2 canaries did not arrive within the 1.5 s objective");
+        expect(result.failures.join("\n")).to.not.match(/s3-object dr->primary/);
+        expect(result.legs.find((l) => l.name === "s3-object dr->primary")?.passed).to.equal(true);
+        expect(result.checks.find((c) => c.name === "loop")?.status).to.equal("skipped");
+    });
+
+    it("fails the delete-marker leg when delete markers are not replicated", async () => {
+        await startCopier({ toPrimary: { replicateDeleteMarkers: false } });
+        const { result } = await drill({ canaries: 2, objectiveSeconds: 1.5 });
+        expect(result.passed).to.equal(false);
+        expect(result.failures).to.deep.equal(["s3-delete-marker dr->primary: 2 of 2 canaries did not arrive within the 1.5 s objective"]);
+        expect(result.legs.find((l) => l.name === "s3-object dr->primary")?.passed).to.equal(true);
+    });
+
+    it("fails the loop check when replicas are replicated again (ping-pong)", async () => {
+        await startCopier({ pingPong: true });
+        const { result } = await drill({ canaries: 1, cleanupSettleMs: 200 });
+        const loop = result.checks.find((c) => c.name === "loop");
+        expect(loop?.status).to.equal("failed");
+        expect(loop?.detail).to.match(/still growing.*primary \d+ -> \d+/);
+        expect(result.passed).to.equal(false);
+    });
+
+    it("on interruption cleans up its canaries and touches no other key", async () => {
+        const seeds: Array<[S3Client, string, string]> = [
+            [buckets.primary.client, buckets.primary.bucket, "data/keep.txt"],
+            [buckets.primary.client, buckets.primary.bucket, ".lustre-dr/drill/20200101t000000z-old/primary-to-dr/canary-0000"],
+            [buckets.dr.client, buckets.dr.bucket, "data/keep-dr.txt"],
+            [buckets.dr.client, buckets.dr.bucket, ".lustre-dr/drill-history.jsonl"],
+        ];
+        for (const [client, bucket, key] of seeds) {
+            await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `seed ${key}` }));
+        }
+        await startCopier();
+        const before = [await snapshot(buckets.primary.client, buckets.primary.bucket), await snapshot(buckets.dr.client, buckets.dr.bucket)];
+
+        const controller = new AbortController();
+        const progress: string[] = [];
+        const { result } = await drill({
+            canaries: 4,
+            signal: controller.signal,
+            progress: (message) => {
+                progress.push(message);
+                if (/writing 4 canaries/.test(message)) {
+                    setTimeout(() => controller.abort(), 100); // mid-run: canaries written, replicas in flight
+                }
+            },
+        });
+
+        expect(result.interrupted).to.equal(true);
+        expect(result.passed).to.equal(false);
+        expect(result.failures).to.include("interrupted before every leg and check ran");
+        expect(result.cleanup.deleteMarkersWritten).to.be.at.least(8);
+        await copier.stop();
+        const prefix = runPrefix(result.runId);
+        expect(await currentKeys(buckets.primary.client, buckets.primary.bucket, prefix)).to.deep.equal([]);
+        expect(await currentKeys(buckets.dr.client, buckets.dr.bucket, prefix)).to.deep.equal([]);
+
+        const withoutRun = (text: string) =>
+            text
+                .split("\n")
+                .filter((line) => !line.includes(prefix))
+                .join("\n");
+        expect(withoutRun(await snapshot(buckets.primary.client, buckets.primary.bucket))).to.equal(before[0]);
+        expect(withoutRun(await snapshot(buckets.dr.client, buckets.dr.bucket))).to.equal(before[1]);
+        for (const [client, bucket, key] of seeds) {
+            const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+            expect(await object.Body?.transformToString()).to.equal(`seed ${key}`);
+        }
+    });
+});

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerCostCommand } from "./cost/command";
+import { registerDrillCommand } from "./drill/command";
 import { registerPlanCommand } from "./plan/command";
 import { ExitCode, UsageError } from "./output";
 import { registerStatusCommand } from "./status/command";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
         .showHelpAfterError()
         .exitOverride();
     registerCostCommand(program);
+    registerDrillCommand(program);
     registerPlanCommand(program);
     registerStatusCommand(program);
     registerStackCommands(program);

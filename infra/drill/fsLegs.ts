@@ -54,18 +54,23 @@ const terminalStatuses = new Set(["Success", "Cancelled", "TimedOut", "Failed", 
 const instanceIdPattern = /^(i|mi)-[0-9a-f]{8,17}$/;
 const directoryPattern = /^\/[A-Za-z0-9._/-]*$/;
 
-/** Checks what `--fs` needs before anything is sent. Returns one message per problem. */
-export function fileSystemClientProblems(role: SideRole, instanceId: string | undefined, directory: string): string[] {
-    const problems: string[] = [];
+/** Problems with `--<role>-instance` for `--fs`, one message each; empty when fine. */
+export function instanceProblems(role: SideRole, instanceId: string | undefined): string[] {
     if (instanceId === undefined) {
-        problems.push(`--fs needs --${role}-instance: the id of an SSM-managed instance that mounts the ${role} file system`);
-    } else if (!instanceIdPattern.test(instanceId)) {
-        problems.push(`--${role}-instance is ${JSON.stringify(instanceId)}: expected an instance id such as i-0123456789abcdef0`);
+        return [`--fs needs --${role}-instance: the id of an SSM-managed instance that mounts the ${role} file system`];
     }
-    if (!directoryPattern.test(directory) || directory.split("/").includes("..")) {
-        problems.push(`the repository directory ${JSON.stringify(directory)} must be an absolute path of letters, digits, '.', '_', '-' and '/'`);
-    }
-    return problems;
+    return instanceIdPattern.test(instanceId)
+        ? []
+        : [`--${role}-instance is ${JSON.stringify(instanceId)}: expected an instance id such as i-0123456789abcdef0`];
+}
+
+/** The directory goes into a shell script: only plain absolute paths are accepted. */
+export function repositoryDirectoryProblems(directory: string): string[] {
+    return directoryPattern.test(directory) && !directory.split("/").includes("..")
+        ? []
+        : [
+              `--mount-point/--fs-path give ${JSON.stringify(directory)}: expected an absolute path of letters, digits, '.', '_', '-' and '/'`,
+          ];
 }
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;

@@ -1,0 +1,171 @@
+/**
+ * `lustre-dr drill`: runs the DR drill against both sides, prints the report (or `--json`), appends the result to
+ * the drill history, and exits 1 when any leg missed the objective or any check failed. Ctrl-C stops the drill and
+ * still cleans up its canaries; a second Ctrl-C leaves at once.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { Command } from "commander";
+import { sideClientConfig } from "../aws/clients";
+import { addSideOptions, resolveSide, Side, SideOptions, SideRole, StackOutputsReader } from "../aws/sides";
+import { createOutput, ExitCode, Output, UsageError } from "../output";
+import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import type { DrillBucket } from "./buckets";
+import { defaultCanaries, defaultObjectiveSeconds, DrillOptions, runDrill } from "./drill";
+import { instanceProblems, repositoryDirectoryProblems, ssmFileSystemDrill } from "./fsLegs";
+import { appendDrillHistory, defaultDrillHistoryPath, resolveDrillHistoryFile } from "./history";
+import { renderDrillReport } from "./report";
+import type { DrillResult } from "./result";
+
+export interface DrillCommandOptions extends SideOptions {
+    canaries?: string;
+    objective?: string;
+    history?: string;
+    json?: boolean;
+    fs?: boolean;
+    primaryInstance?: string;
+    drInstance?: string;
+    mountPoint?: string;
+    fsPath?: string;
+}
+
+/** Where the command gets what it does not parse; tests substitute their own. */
+export interface DrillCommandDependencies {
+    readonly readOutputs?: StackOutputsReader;
+    readonly signal?: AbortSignal;
+    /** Extra drill options (tests: the emulator's ReplicationStatus, short settle times). */
+    readonly drill?: Partial<DrillOptions>;
+    readonly cwd?: string;
+}
+
+const maxCanaries = 1000;
+
+export interface ParsedDrillArguments {
+    readonly canaries: number;
+    readonly objectiveSeconds: number;
+    readonly repositoryDirectory?: string;
+}
+
+/** Validates every flag before anything talks to AWS; one UsageError naming each bad flag. */
+export function parseDrillArguments(options: DrillCommandOptions): ParsedDrillArguments {
+    const problems: string[] = [];
+    const canaries = Number(options.canaries ?? defaultCanaries);
+    if (!Number.isInteger(canaries) || canaries < 1 || canaries > maxCanaries) {
+        problems.push(`--canaries is ${JSON.stringify(options.canaries)}: expected a whole number from 1 to ${maxCanaries}`);
+    }
+    const objectiveSeconds = Number(options.objective ?? defaultObjectiveSeconds);
+    if (!Number.isFinite(objectiveSeconds) || objectiveSeconds <= 0 || objectiveSeconds > 86_400) {
+        problems.push(`--objective is ${JSON.stringify(options.objective)}: expected seconds above 0 and at most 86400, e.g. 900`);
+    }
+    let repositoryDirectory: string | undefined;
+    if (options.fs) {
+        repositoryDirectory = `${(options.mountPoint ?? "/fsx").replace(/\/+$/, "")}/${(options.fsPath ?? "/s3").replace(/^\/+/, "")}`;
+        problems.push(
+            ...instanceProblems("primary", options.primaryInstance),
+            ...instanceProblems("dr", options.drInstance),
+            ...repositoryDirectoryProblems(repositoryDirectory),
+        );
+    } else if (options.primaryInstance || options.drInstance) {
+        problems.push("--primary-instance and --dr-instance are only used with --fs");
+    }
+    if (problems.length > 0) {
+        throw new UsageError(problems.join("\n"));
+    }
+    return { canaries, objectiveSeconds, ...(repositoryDirectory ? { repositoryDirectory } : {}) };
+}
+
+function bucketOf(side: Side): DrillBucket {
+    return { role: side.role, client: new S3Client(sideClientConfig(side)), bucket: side.bucketName, region: side.region };
+}
+
+/** Runs the drill command end to end; returns the exit code and the result. */
+export async function runDrillCommand(
+    options: DrillCommandOptions,
+    output: Output,
+    dependencies: DrillCommandDependencies = {},
+): Promise<{ exitCode: number; result: DrillResult }> {
+    const parsed = parseDrillArguments(options);
+    const historyFile = resolveDrillHistoryFile(options.history, dependencies.cwd);
+    const [primary, dr] = await Promise.all([
+        resolveSide("primary", options, dependencies.readOutputs),
+        resolveSide("dr", options, dependencies.readOutputs),
+    ]);
+    if (primary.bucketName === dr.bucketName && primary.region === dr.region && primary.endpoint === dr.endpoint) {
+        throw new UsageError(`the primary and dr sides are the same bucket (${primary.bucketName}): name two different buckets`);
+    }
+    const instance = (role: SideRole) => (role === "primary" ? options.primaryInstance : options.drInstance) ?? "";
+    const fileSystems =
+        parsed.repositoryDirectory !== undefined
+            ? ssmFileSystemDrill({
+                  primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instance("primary"), repositoryDirectory: parsed.repositoryDirectory },
+                  dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), repositoryDirectory: parsed.repositoryDirectory },
+              })
+            : undefined;
+    const { result } = await runDrill({
+        primary: bucketOf(primary),
+        dr: bucketOf(dr),
+        canaries: parsed.canaries,
+        objectiveSeconds: parsed.objectiveSeconds,
+        ...(fileSystems ? { fileSystems } : {}),
+        signal: dependencies.signal,
+        progress: (message) => output.progress(message),
+        ...dependencies.drill,
+    });
+    await appendDrillHistory(historyFile, result);
+    output.result(result, () => renderDrillReport(result, historyFile));
+    return { exitCode: result.passed ? ExitCode.Ok : ExitCode.Failed, result };
+}
+
+/**
+ * First Ctrl-C aborts the drill (which then cleans up); a second one exits at once with 130, leaving canaries
+ * for the lifecycle rule. Returns the function that removes the handler.
+ */
+export function interruptOnSigint(
+    controller: AbortController,
+    output: Pick<Output, "progress">,
+    signals: Pick<NodeJS.Process, "on" | "removeListener"> = process,
+    exit: (code: number) => void = (code) => process.exit(code),
+): () => void {
+    const onSigint = () => {
+        if (!controller.signal.aborted) {
+            output.progress("interrupted: removing this run's canaries (Ctrl-C again to leave them to the lifecycle rule)");
+            controller.abort(new Error("interrupted"));
+            return;
+        }
+        exit(130);
+    };
+    signals.on("SIGINT", onSigint);
+    return () => {
+        signals.removeListener("SIGINT", onSigint);
+    };
+}
+
+export function registerDrillCommand(program: Command): void {
+    const command = program
+        .command("drill")
+        .description(
+            "Test disaster recovery: write canaries under .lustre-dr/drill/<run-id>/ in each bucket, time replication " +
+                "both ways, check replica content, ReplicationStatus, delete-marker propagation and loops, clean up, and " +
+                "append the result to the drill history. Exit 1 when any leg misses the objective or any check fails.",
+        )
+        .option("--canaries <n>", "canary objects per direction", String(defaultCanaries))
+        .option("--objective <seconds>", "RPO objective: each canary must arrive within it; also the longest any leg waits", String(defaultObjectiveSeconds))
+        .option("--history <file>", `drill history to append to (default: ${defaultDrillHistoryPath} in the project)`)
+        .option("--json", "print the result as JSON")
+        .option("--fs", "also time the file-system legs through SSM Run Command on one client instance per side")
+        .option("--primary-instance <id>", "with --fs: SSM-managed instance that mounts the primary file system")
+        .option("--dr-instance <id>", "with --fs: SSM-managed instance that mounts the dr file system")
+        .option("--mount-point <dir>", "with --fs: where the clients mount the file system", "/fsx")
+        .option("--fs-path <path>", "with --fs: the data repository association's file system path (lustre.fileSystemPath)", "/s3");
+    addSideOptions(command).action(async (options: DrillCommandOptions) => {
+        const output = createOutput(options);
+        const controller = new AbortController();
+        const removeHandler = interruptOnSigint(controller, output);
+        try {
+            const { exitCode } = await runDrillCommand(options, output, { readOutputs: createStackOutputsReader(), signal: controller.signal });
+            process.exitCode = exitCode;
+        } finally {
+            removeHandler();
+        }
+    });
+}

@@ -1,0 +1,61 @@
+/**
+ * The drill's human report: one table row per leg (min / median / p95 / max against the objective), the checks,
+ * the reasons it failed, and what cleanup left. `--json` prints the DrillResult itself.
+ */
+import type { DrillResult, LegResult } from "./result";
+
+const seconds = (value: number | undefined) => (value === undefined ? "-" : `${value.toFixed(3)} s`);
+
+function table(rows: string[][]): string[] {
+    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+    return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
+}
+
+function legRow(leg: LegResult): string[] {
+    return [
+        leg.name,
+        `${leg.expected - leg.missed}/${leg.expected}`,
+        seconds(leg.stats?.minSeconds),
+        seconds(leg.stats?.medianSeconds),
+        seconds(leg.stats?.p95Seconds),
+        seconds(leg.stats?.maxSeconds),
+        leg.passed ? "pass" : "FAIL",
+    ];
+}
+
+/** One line for status and notifications: the verdict, the slowest leg, or the first reasons it failed. */
+export function drillSummaryLine(result: DrillResult): string {
+    if (!result.passed) {
+        const more = result.failures.length > 2 ? ` (+${result.failures.length - 2} more)` : "";
+        return `FAILED: ${result.failures.slice(0, 2).join("; ")}${more}`;
+    }
+    const slowest = [...result.legs].sort((a, b) => (b.stats?.maxSeconds ?? 0) - (a.stats?.maxSeconds ?? 0))[0];
+    return slowest?.stats
+        ? `passed: ${result.legs.length} legs, slowest ${slowest.name} ${slowest.stats.maxSeconds} s of ${result.objectiveSeconds} s objective`
+        : "passed";
+}
+
+export function renderDrillReport(result: DrillResult, historyFile?: string): string {
+    const lines: string[] = [
+        `drill ${result.runId}: ${result.passed ? "PASSED" : "FAILED"} (objective ${result.objectiveSeconds} s)`,
+        `primary ${result.primary.bucket} (${result.primary.region})  dr ${result.dr.bucket} (${result.dr.region})`,
+        "",
+        ...table([["leg", "arrived", "min", "median", "p95", "max", "result"], ...result.legs.map(legRow)]),
+        "",
+        "checks:",
+        ...result.checks.map((check) => `  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`),
+    ];
+    if (result.failures.length > 0) {
+        lines.push("", "failures:", ...result.failures.map((failure) => `  - ${failure}`));
+    }
+    lines.push(
+        "",
+        result.cleanup.leftover.length === 0
+            ? `cleanup: ${result.cleanup.deleteMarkersWritten} delete markers on this run's canaries; no canary left current`
+            : `cleanup: WARNING, canary keys still current (a late replica?): ${result.cleanup.leftover.join(", ")}`,
+    );
+    if (historyFile) {
+        lines.push(`history: appended to ${historyFile}`);
+    }
+    return lines.join("\n");
+}

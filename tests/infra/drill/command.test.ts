@@ -1,0 +1,176 @@
+import { expect } from "chai";
+import { EventEmitter } from "events";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { interruptOnSigint, parseDrillArguments, runDrillCommand } from "../../../infra/drill/command";
+import { readLastDrill } from "../../../infra/drill/history";
+import type { DrillResult } from "../../../infra/drill/result";
+import type { Output } from "../../../infra/output";
+import { UsageError } from "../../../infra/output";
+import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
+import { emulatedBucketPair, ReplicationCopier } from "../../emulator/replicationCopier";
+
+function capture(json = false): Output & { data?: DrillResult; text?: string; progressLines: string[] } {
+    const captured: Output & { data?: DrillResult; text?: string; progressLines: string[] } = {
+        json,
+        progressLines: [],
+        progress(message) {
+            captured.progressLines.push(message);
+        },
+        result(data, human) {
+            captured.data = data as DrillResult;
+            captured.text = json ? JSON.stringify(data) : human();
+        },
+    };
+    return captured;
+}
+
+describe("infra/drill/command", () => {
+    describe("arguments", () => {
+        it("defaults to 5 canaries and a 900 s objective", () => {
+            expect(parseDrillArguments({})).to.deep.equal({ canaries: 5, objectiveSeconds: 900 });
+            expect(parseDrillArguments({ canaries: "100", objective: "1.5" })).to.deep.equal({ canaries: 100, objectiveSeconds: 1.5 });
+        });
+
+        it("names every bad flag, its value and what is valid", () => {
+            const problem = () => parseDrillArguments({ canaries: "0", objective: "soon", fs: true, primaryInstance: "web-1", mountPoint: "/fsx;rm" });
+            expect(problem).to.throw(UsageError);
+            try {
+                problem();
+            } catch (error) {
+                const message = (error as Error).message;
+                expect(message).to.include('--canaries is "0": expected a whole number from 1 to 1000');
+                expect(message).to.include('--objective is "soon"');
+                expect(message).to.include('--primary-instance is "web-1": expected an instance id');
+                expect(message).to.include("--fs needs --dr-instance");
+                expect(message).to.include('"/fsx;rm/s3"');
+            }
+        });
+
+        it("builds the repository directory from the mount point and the association path with --fs", () => {
+            const parsed = parseDrillArguments({ fs: true, primaryInstance: "i-0123456789abcdef0", drInstance: "i-0fedcba9876543210" });
+            expect(parsed.repositoryDirectory).to.equal("/fsx/s3");
+            expect(() => parseDrillArguments({ primaryInstance: "i-0123456789abcdef0" })).to.throw(/only used with --fs/);
+        });
+
+        it("refuses to run when both sides are one bucket, before any call", async () => {
+            const sameSide = { primaryBucket: "b", primaryRegion: "us-east-1", drBucket: "b", drRegion: "us-east-1" };
+            let failure: unknown;
+            await runDrillCommand(sameSide, capture()).catch((error) => (failure = error));
+            expect(failure).to.be.instanceOf(UsageError);
+            expect((failure as Error).message).to.match(/same bucket \(b\)/);
+        });
+    });
+
+    describe("Ctrl-C", () => {
+        it("aborts on the first SIGINT, exits 130 on the second, and removes its handler", () => {
+            const signals = new EventEmitter();
+            const controller = new AbortController();
+            const exits: number[] = [];
+            const lines: string[] = [];
+            const remove = interruptOnSigint(controller, { progress: (m) => lines.push(m) }, signals as unknown as NodeJS.Process, (code) => exits.push(code));
+            signals.emit("SIGINT");
+            expect(controller.signal.aborted).to.equal(true);
+            expect(lines[0]).to.match(/removing this run's canaries/);
+            expect(exits).to.deep.equal([]);
+            signals.emit("SIGINT");
+            expect(exits).to.deep.equal([130]);
+            remove();
+            expect(signals.listenerCount("SIGINT")).to.equal(0);
+        });
+    });
+
+    describe("end to end against the emulator", function () {
+        this.timeout(60_000);
+        const saved: Record<string, string | undefined> = {};
+        let dir: string;
+
+        before(() => {
+            for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"]) {
+                saved[name] = process.env[name];
+                delete process.env[name];
+            }
+            process.env.AWS_ACCESS_KEY_ID = emulatorCredentials.accessKeyId;
+            process.env.AWS_SECRET_ACCESS_KEY = emulatorCredentials.secretAccessKey;
+        });
+        after(() => {
+            for (const [name, value] of Object.entries(saved)) {
+                if (value === undefined) {
+                    delete process.env[name];
+                } else {
+                    process.env[name] = value;
+                }
+            }
+        });
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "drill-command-"));
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("drills the named buckets through their endpoints, prints the table, appends the history, exits 0", async () => {
+            const buckets = await emulatedBucketPair(await emulatorPair(), "drillcli");
+            const copier = new ReplicationCopier({ primary: buckets.primary, dr: buckets.dr, delayMs: 300 });
+            await copier.start();
+            try {
+                const output = capture();
+                const { exitCode, result } = await runDrillCommand(
+                    {
+                        primaryBucket: buckets.primary.bucket,
+                        primaryRegion: buckets.primary.region,
+                        primaryEndpoint: buckets.primary.endpoint,
+                        drBucket: buckets.dr.bucket,
+                        drRegion: buckets.dr.region,
+                        drEndpoint: buckets.dr.endpoint,
+                        canaries: "2",
+                        objective: "5",
+                    },
+                    output,
+                    { cwd: dir, drill: { loopSettleMs: 600, cleanupSettleMs: 600 } },
+                );
+                expect(exitCode).to.equal(0);
+                expect(result.passed).to.equal(true);
+                expect(output.text).to.match(/^drill \S+: PASSED \(objective 5 s\)/);
+                expect(output.text).to.match(/s3-object primary->dr\s+2\/2\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+pass/);
+                // moto does not report ReplicationStatus; the CLI says so instead of passing it
+                expect(output.text).to.match(/skipped replication-status primary->dr: the endpoint reports no ReplicationStatus/);
+                expect(output.progressLines.some((line) => /writing 2 canaries/.test(line))).to.equal(true);
+                const history = path.join(dir, ".lustre-dr", "drill-history.jsonl");
+                expect((await readLastDrill(history))?.runId).to.equal(result.runId);
+            } finally {
+                await copier.stop();
+            }
+        });
+
+        it("exits 1 when replication is stopped, with --json and --history", async () => {
+            const buckets = await emulatedBucketPair(await emulatorPair(), "drillcli");
+            const copier = new ReplicationCopier({ primary: buckets.primary, dr: buckets.dr, delayMs: 300, toPrimary: { stopped: true } });
+            await copier.start();
+            try {
+                const output = capture(true);
+                const history = path.join(dir, "h.jsonl");
+                const { exitCode } = await runDrillCommand(
+                    {
+                        primaryBucket: buckets.primary.bucket,
+                        primaryRegion: buckets.primary.region,
+                        primaryEndpoint: buckets.primary.endpoint,
+                        drBucket: buckets.dr.bucket,
+                        drRegion: buckets.dr.region,
+                        drEndpoint: buckets.dr.endpoint,
+                        canaries: "1",
+                        objective: "1",
+                        history,
+                        json: true,
+                    },
+                    output,
+                    { cwd: dir, drill: { loopSettleMs: 300, cleanupSettleMs: 300 } },
+                );
+                expect(exitCode).to.equal(1);
+                expect(JSON.parse(output.text!).failures[0]).to.match(/^s3-object dr->primary: 1 of 1 canaries did not arrive within the 1 s objective/);
+                expect((await readLastDrill(history))?.passed).to.equal(false);
+            } finally {
+                await copier.stop();
+            }
+        });
+    });
+});

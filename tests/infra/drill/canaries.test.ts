@@ -1,0 +1,32 @@
+import { expect } from "chai";
+import { assertOwnCanaryKey, canaryKey, fsCanaryKey, isOwnCanaryKey, newRunId, runPrefix } from "../../../infra/drill/canaries";
+
+describe("infra/drill/canaries", () => {
+    const runId = newRunId(new Date("2026-11-25T09:24:00.123Z"), Buffer.from([0x3f, 0x9a, 0x1c]));
+
+    it("names runs by time, sortably, with a random suffix", () => {
+        expect(runId).to.equal("20261125t092400z-3f9a1c");
+        expect(newRunId()).to.not.equal(newRunId());
+    });
+
+    it("keeps every canary under .lustre-dr/drill/<run-id>/", () => {
+        expect(runPrefix(runId)).to.equal(".lustre-dr/drill/20261125t092400z-3f9a1c/");
+        expect(canaryKey(runId, "primary", "dr", 7)).to.equal(".lustre-dr/drill/20261125t092400z-3f9a1c/primary-to-dr/canary-0007");
+        expect(fsCanaryKey(runId, "dr", "primary")).to.equal(".lustre-dr/drill/20261125t092400z-3f9a1c/fs-dr-to-primary");
+        expect(() => runPrefix("../x")).to.throw(/not a plain lower-case name/);
+    });
+
+    it("refuses any key that is not this run's canary", () => {
+        expect(isOwnCanaryKey(runId, canaryKey(runId, "dr", "primary", 0))).to.equal(true);
+        for (const key of [
+            "data/file.txt",
+            ".lustre-dr/drill/20261125t092400z-3f9a1c/",
+            ".lustre-dr/drill/20200101t000000z-000000/primary-to-dr/canary-0000",
+            ".lustre-dr/drill/20261125t092400z-3f9a1c/../../data",
+            ".lustre-dr/drill-history.jsonl",
+        ]) {
+            expect(isOwnCanaryKey(runId, key), key).to.equal(false);
+            expect(() => assertOwnCanaryKey(runId, key)).to.throw(/refusing to touch/);
+        }
+    });
+});

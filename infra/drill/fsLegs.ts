@@ -11,7 +11,7 @@
  * machine's: both are assumed NTP-synchronised (EC2 uses the Amazon Time Sync Service).
  */
 import { createHash, randomBytes } from "crypto";
-import { GetCommandInvocationCommand, GetCommandInvocationCommandOutput, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CancelCommandCommand, GetCommandInvocationCommand, GetCommandInvocationCommandOutput, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { SideRole } from "../aws/sides";
 import { DrillBucket, listVersions } from "./buckets";
 import { fsCanaryKey } from "./canaries";
@@ -213,6 +213,10 @@ export function ssmFileSystemDrill(clients: Readonly<Record<SideRole, FileSystem
                         status: "failed",
                         detail: `writing the canary file on ${clients[from].instanceId} ended ${written?.Status ?? "without an answer"}: ${(written?.StandardErrorContent ?? "").trim().slice(0, 200)}`,
                     });
+                    // the watcher would otherwise wait on the other client until its timeout
+                    await clients[to].ssm
+                        .send(new CancelCommandCommand({ CommandId: watcher, InstanceIds: [clients[to].instanceId] }))
+                        .catch(() => undefined);
                     for (const kind of ["fs-export", "fs-replication", "fs-import", "fs-end-to-end"] as const) {
                         leg(kind, from, to, []);
                     }

@@ -1,0 +1,221 @@
+/**
+ * File-system legs: SSM with aws-sdk-client-mock (one mocked client per side), playing two client instances whose
+ * file systems export to and import from the emulated buckets; S3 and replication are the emulator and the copier.
+ * The shell scripts themselves run for real in bash against a temporary directory.
+ */
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CancelCommandCommand, GetCommandInvocationCommand, SendCommandCommand, SendCommandCommandInput, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import type { SideRole } from "../../../infra/aws/sides";
+import { runDrill } from "../../../infra/drill/drill";
+import { filePath, ssmFileSystemDrill, watcherScript, writerScript } from "../../../infra/drill/fsLegs";
+import { emulatorPair } from "../../emulator/moto";
+import { CopierSide, EmulatedBucketPair, emulatedBucketPair, ReplicationCopier } from "../../emulator/replicationCopier";
+
+const repositoryDirectory = "/fsx/s3";
+
+interface FakeInstanceOptions {
+    /** File closed -> object in the local bucket. */
+    readonly exportDelayMs: number;
+    /** Object in the local bucket -> file readable. */
+    readonly importDelayMs: number;
+    readonly failWrites?: boolean;
+}
+
+/**
+ * One client instance behind a mocked SSM client: a writer command "writes" the file and exports it to the side's
+ * bucket after a delay; a watcher command watches the bucket and reports the file readable after an import delay.
+ */
+function fakeInstance(ssm: SSMClient, instanceId: string, bucket: CopierSide, options: FakeInstanceOptions) {
+    const mock = mockClient(ssm);
+    const invocations = new Map<string, { status: string; stdout: string; stderr: string }>();
+    const timers: NodeJS.Timeout[] = [];
+    const sent: SendCommandCommandInput[] = [];
+    const scripts = new Map<string, string>();
+    let serial = 0;
+    const keyOf = (file: string) => file.slice(repositoryDirectory.length + 1);
+    mock.on(SendCommandCommand).callsFake(async (input: SendCommandCommandInput) => {
+        sent.push(input);
+        serial += 1;
+        const commandId = `${instanceId}-command-${serial}`;
+        const script = input.Parameters?.commands?.[0] ?? "";
+        scripts.set(commandId, script);
+        const file = /^f='([^']+)'$/m.exec(script)?.[1] ?? "";
+        if (script.includes("printf")) {
+            const content = /printf '%s' '([0-9a-f]+)'/.exec(script)?.[1] ?? "";
+            if (options.failWrites) {
+                invocations.set(commandId, { status: "Failed", stdout: "", stderr: "mkdir: cannot create directory: Read-only file system" });
+            } else {
+                invocations.set(commandId, { status: "Success", stdout: `written ${Date.now()}\n`, stderr: "" });
+                timers.push(
+                    setTimeout(() => {
+                        void bucket.client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: keyOf(file), Body: content }));
+                    }, options.exportDelayMs),
+                );
+            }
+        } else {
+            const wanted = /= '([0-9a-f]{64})' \]/.exec(script)?.[1];
+            invocations.set(commandId, { status: "InProgress", stdout: "", stderr: "" });
+            const watch = setInterval(async () => {
+                const listed = await bucket.client.send(new ListObjectVersionsCommand({ Bucket: bucket.bucket, Prefix: keyOf(file) }));
+                if ((listed.Versions ?? []).some((v) => v.Key === keyOf(file))) {
+                    clearInterval(watch);
+                    const object = await bucket.client.send(new GetObjectCommand({ Bucket: bucket.bucket, Key: keyOf(file) }));
+                    const body = (await object.Body?.transformToString()) ?? "";
+                    const sha = (await import("crypto")).createHash("sha256").update(body).digest("hex");
+                    const readableAt = Date.now() + options.importDelayMs;
+                    timers.push(
+                        setTimeout(() => {
+                            invocations.set(
+                                commandId,
+                                sha === wanted
+                                    ? { status: "Success", stdout: `seen ${readableAt}\n`, stderr: "" }
+                                    : { status: "Failed", stdout: "", stderr: "not readable with the expected content" },
+                            );
+                        }, options.importDelayMs),
+                    );
+                }
+            }, 50);
+            timers.push(watch);
+        }
+        return { Command: { CommandId: commandId } };
+    });
+    mock.on(GetCommandInvocationCommand).callsFake(async (input: { CommandId?: string; InstanceId?: string }) => {
+        const invocation = invocations.get(input.CommandId ?? "");
+        if (!invocation || input.InstanceId !== instanceId) {
+            const error = new Error("invocation does not exist");
+            error.name = "InvocationDoesNotExist";
+            throw error;
+        }
+        return { Status: invocation.status, StandardOutputContent: invocation.stdout, StandardErrorContent: invocation.stderr };
+    });
+    const cancelled: string[] = [];
+    mock.on(CancelCommandCommand).callsFake(async (input: { CommandId?: string }) => {
+        cancelled.push(input.CommandId ?? "");
+        invocations.set(input.CommandId ?? "", { status: "Cancelled", stdout: "", stderr: "" });
+        return {};
+    });
+    return {
+        sent,
+        cancelled,
+        scripts,
+        stop() {
+            timers.forEach((t) => clearTimeout(t));
+            mock.restore();
+        },
+    };
+}
+
+describe("infra/drill file-system legs (SSM mocked, S3 emulated)", function () {
+    this.timeout(60_000);
+    let buckets: EmulatedBucketPair;
+    let copier: ReplicationCopier;
+    let instances: Array<ReturnType<typeof fakeInstance>> = [];
+
+    beforeEach(async () => {
+        buckets = await emulatedBucketPair(await emulatorPair(), "drillfs");
+        copier = new ReplicationCopier({ primary: buckets.primary, dr: buckets.dr, delayMs: 300 });
+        await copier.start();
+    });
+    afterEach(async () => {
+        instances.forEach((i) => i.stop());
+        instances = [];
+        await copier.stop();
+    });
+
+    const run = async (options: Partial<Record<SideRole, Partial<FakeInstanceOptions>>> = {}) => {
+        const ssm = { primary: new SSMClient({ region: "us-east-1" }), dr: new SSMClient({ region: "us-west-2" }) };
+        const ids = { primary: "i-0123456789abcdef0", dr: "i-0fedcba9876543210" };
+        for (const role of ["primary", "dr"] as const) {
+            instances.push(fakeInstance(ssm[role], ids[role], buckets[role], { exportDelayMs: 200, importDelayMs: 150, ...options[role] }));
+        }
+        const sides = {
+            primary: { role: "primary", client: buckets.primary.client, bucket: buckets.primary.bucket, region: buckets.primary.region },
+            dr: { role: "dr", client: buckets.dr.client, bucket: buckets.dr.bucket, region: buckets.dr.region },
+        } as const;
+        return runDrill({
+            ...sides,
+            canaries: 1,
+            objectiveSeconds: 4,
+            loopSettleMs: 500,
+            cleanupSettleMs: 600,
+            replicationStatus: async (side, key, versionId) => copier.replicationStatus(side.role, key, versionId),
+            fileSystems: ssmFileSystemDrill({
+                primary: { ssm: ssm.primary, instanceId: ids.primary, repositoryDirectory },
+                dr: { ssm: ssm.dr, instanceId: ids.dr, repositoryDirectory },
+            }),
+        });
+    };
+
+    it("times export, replication, import and end to end in both directions", async () => {
+        const { result } = await run();
+        expect(result.failures).to.deep.equal([]);
+        const fsLegs = result.legs.filter((l) => l.kind.startsWith("fs-"));
+        expect(fsLegs.map((l) => l.name)).to.have.members(
+            ["fs-export", "fs-replication", "fs-import", "fs-end-to-end"].flatMap((k) => [`${k} primary->dr`, `${k} dr->primary`]),
+        );
+        const max = (name: string) => fsLegs.find((l) => l.name === name)!.stats!.maxSeconds;
+        for (const direction of ["primary->dr", "dr->primary"]) {
+            expect(max(`fs-export ${direction}`)).to.be.within(0.1, 1.2);
+            expect(max(`fs-replication ${direction}`)).to.be.within(0.15, 1.4);
+            expect(max(`fs-import ${direction}`)).to.be.within(0, 1.2);
+            // the hops add up to the end-to-end figure, each estimate being off by at most half a poll interval
+            const sum = max(`fs-export ${direction}`) + max(`fs-replication ${direction}`) + max(`fs-import ${direction}`);
+            expect(Math.abs(sum - max(`fs-end-to-end ${direction}`))).to.be.below(0.05);
+        }
+        expect(result.checks.filter((c) => c.name.startsWith("fs-content")).map((c) => c.status)).to.deep.equal(["passed", "passed"]);
+        // one SendCommand per script, to the right instance, as AWS-RunShellScript with a timeout
+        const [primarySent, drSent] = instances.map((i) => i.sent);
+        expect(primarySent).to.have.length(2);
+        expect(drSent).to.have.length(2);
+        expect(primarySent[0]).to.include({ DocumentName: "AWS-RunShellScript" });
+        expect(primarySent[0].InstanceIds).to.deep.equal(["i-0123456789abcdef0"]);
+        expect(primarySent.map((s) => s.Parameters?.commands?.[0])).to.satisfy((scripts: string[]) =>
+            scripts.every((s) => s.includes(`'${repositoryDirectory}/.lustre-dr/drill/${result.runId}/fs-`)),
+        );
+    });
+
+    it("fails the file-system checks naming the instance when the write fails", async () => {
+        const { result } = await run({ primary: { failWrites: true } });
+        expect(result.passed).to.equal(false);
+        const write = result.checks.find((c) => c.name === "fs-write primary");
+        expect(write?.status).to.equal("failed");
+        expect(write?.detail).to.match(/i-0123456789abcdef0 ended Failed: mkdir: cannot create directory/);
+        expect(result.legs.find((l) => l.name === "fs-end-to-end primary->dr")?.missed).to.equal(1);
+        expect(result.legs.find((l) => l.name === "fs-end-to-end dr->primary")?.passed).to.equal(true);
+        // the dr client's watcher for the file that was never written is cancelled, not left running
+        expect(instances[1].cancelled).to.have.length(1);
+        expect(instances[1].scripts.get(instances[1].cancelled[0])).to.include("sha256sum");
+    });
+});
+
+describe("infra/drill file-system scripts (run in bash)", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "drill-fs-"));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("the writer creates the directories and the file, and prints the close time in epoch ms", () => {
+        const file = filePath({ ssm: new SSMClient({ region: "us-east-1" }), instanceId: "i-0123456789abcdef0", repositoryDirectory: dir }, ".lustre-dr/drill/r/fs-primary-to-dr");
+        const before = Date.now();
+        const out = execFileSync("bash", ["-c", writerScript(file, "abc123")], { encoding: "utf8" });
+        expect(fs.readFileSync(file, "utf8")).to.equal("abc123");
+        const stamp = Number(/^written (\d+)$/m.exec(out)?.[1]);
+        expect(stamp).to.be.within(before - 1000, Date.now() + 1000);
+    });
+
+    it("the watcher waits for the file with the right content, and gives up after its timeout", () => {
+        const file = path.join(dir, "f");
+        fs.writeFileSync(file, "wrong");
+        const sha = "6ca13d52ca70c883e0f0bb101e425a89e8624de51db2d2392593af6a84118090"; // sha256("abc123")
+        expect(() => execFileSync("bash", ["-c", watcherScript(file, sha, 1)], { encoding: "utf8", stdio: "pipe" })).to.throw(/not readable/);
+        fs.writeFileSync(file, "abc123");
+        expect(execFileSync("bash", ["-c", watcherScript(file, sha, 5)], { encoding: "utf8" })).to.match(/^seen \d{13}$/m);
+    });
+});

@@ -126,7 +126,7 @@ describe("infra/drill/command", () => {
                         objective: "5",
                     },
                     output,
-                    { cwd: dir, drill: { loopSettleMs: 600, cleanupSettleMs: 600 } },
+                    { cwd: dir, drill: { loopSettleMs: 400, cleanupSettleMs: 400, poll: { initialMs: 100, factor: 2, maxMs: 400 } } },
                 );
                 expect(exitCode).to.equal(0);
                 expect(result.passed).to.equal(true);
@@ -163,7 +163,7 @@ describe("infra/drill/command", () => {
                         json: true,
                     },
                     output,
-                    { cwd: dir, drill: { loopSettleMs: 300, cleanupSettleMs: 300 } },
+                    { cwd: dir, drill: { loopSettleMs: 300, cleanupSettleMs: 300, poll: { initialMs: 100, factor: 2, maxMs: 400 } } },
                 );
                 expect(exitCode).to.equal(1);
                 expect(JSON.parse(output.text!).failures[0]).to.match(/^s3-object dr->primary: 1 of 1 canaries did not arrive within the 1 s objective/);

@@ -142,8 +142,9 @@ describe("infra/drill file-system legs (SSM mocked, S3 emulated)", function () {
             ...sides,
             canaries: 1,
             objectiveSeconds: 4,
-            loopSettleMs: 500,
-            cleanupSettleMs: 600,
+            loopSettleMs: 400,
+            cleanupSettleMs: 400,
+            poll: { initialMs: 100, factor: 2, maxMs: 400 },
             replicationStatus: async (side, key, versionId) => copier.replicationStatus(side.role, key, versionId),
             fileSystems: ssmFileSystemDrill({
                 primary: { ssm: ssm.primary, instanceId: ids.primary, repositoryDirectory },

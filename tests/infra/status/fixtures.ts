@@ -130,7 +130,7 @@ export function drillResult(finishedAt: string, passed = true): DrillResult {
         legs,
         checks: [{ name: "loop", status: "passed", detail: "version counts stable" }],
         interrupted: false,
-        cleanup: { deletedVersions: 20, leftover: [] },
+        cleanup: { deleteMarkersWritten: 20, leftover: [] },
         failures: passed ? [] : ["s3-object dr->primary: 2 of 5 canaries missed the 900 s objective"],
         passed,
     };

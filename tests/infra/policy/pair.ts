@@ -9,13 +9,16 @@ import { Backend, fullName, StackUnderPolicy, upUnderPolicy } from "./policyHarn
 
 export const bucketNames = { primary: "lustre-dr-test-primary-data", dr: "lustre-dr-test-dr-data" } as const;
 
-function exampleConfig(stack: "primary" | "dr", peer?: "primary" | "dr"): RawSiteConfig {
+/** Changes both sides' config the same way, e.g. another encryption. */
+export type Variant = (raw: RawSiteConfig) => RawSiteConfig;
+
+function exampleConfig(stack: "primary" | "dr", peer?: "primary" | "dr", variant: Variant = (raw) => raw): RawSiteConfig {
     const raw = readStackConfigFile(stackConfigPath(stack));
-    return {
+    return variant({
         ...raw,
         bucket: { ...(raw.bucket as Record<string, unknown>), name: bucketNames[stack] },
         ...(peer ? { peerStack: fullName(peer) } : {}),
-    };
+    });
 }
 
 export interface ConvergedPair {
@@ -27,16 +30,30 @@ export interface ConvergedPair {
     readonly lonePrimary: StackUnderPolicy;
 }
 
+/** The four updates of the handshake (primary, dr, primary, dr) with both example files, changed by `variant`. */
+export async function converge(variant?: Variant): Promise<ConvergedPair> {
+    const backend: Backend = {};
+    const lonePrimary = await upUnderPolicy("primary", exampleConfig("primary", undefined, variant), backend);
+    await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend);
+    const primary = await upUnderPolicy("primary", exampleConfig("primary", "dr", variant), backend);
+    const dr = await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend);
+    return { primary, dr, lonePrimary };
+}
+
 let pair: Promise<ConvergedPair> | undefined;
 
+/** The shipped pair, converged once per test process. */
 export function convergedPair(): Promise<ConvergedPair> {
-    pair ??= (async () => {
-        const backend: Backend = {};
-        const lonePrimary = await upUnderPolicy("primary", exampleConfig("primary"), backend);
-        await upUnderPolicy("dr", exampleConfig("dr", "primary"), backend);
-        const primary = await upUnderPolicy("primary", exampleConfig("primary", "dr"), backend);
-        const dr = await upUnderPolicy("dr", exampleConfig("dr", "primary"), backend);
-        return { primary, dr, lonePrimary };
-    })();
+    pair ??= converge();
     return pair;
+}
+
+/** The dr side after `lustre-dr recover`: detached from the primary (whose backend it does not read), file system on. */
+export function recoveredDr(): Promise<StackUnderPolicy> {
+    const raw = exampleConfig("dr");
+    return upUnderPolicy(
+        "dr",
+        { ...raw, recovery: { detached: true }, lustre: { ...(raw.lustre as Record<string, unknown>), enabled: true } },
+        {},
+    );
 }

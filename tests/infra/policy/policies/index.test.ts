@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { lustreDrPolicies } from "../../../../infra/policy/policies";
 import { types } from "../../../../infra/policy/stackModel";
-import { convergedPair } from "../pair";
+import { converge, convergedPair, recoveredDr } from "../pair";
 import { checkAll } from "../policyHarness";
 
 describe("the lustre-dr policy pack", () => {
@@ -32,5 +32,22 @@ describe("the lustre-dr policy pack", () => {
         const { lonePrimary } = await convergedPair();
         expect(lonePrimary.records.map((r) => r.type)).to.not.include(types.replication);
         expect(await checkAll(lustreDrPolicies, lonePrimary)).to.deep.equal([]);
+    });
+
+    it("passes a pair on SSE-S3, where only the peer's stack outputs reveal the destination's region", async () => {
+        const { primary, dr } = await converge((raw) => ({ ...raw, bucket: { ...(raw.bucket as object), encryption: "SSE_S3" } }));
+        const rule = primary.records.find((r) => r.type === types.replication)?.outputs.rules[0];
+        expect(rule.destination).to.not.have.property("encryptionConfiguration");
+        expect(await checkAll(lustreDrPolicies, primary)).to.deep.equal([]);
+        expect(await checkAll(lustreDrPolicies, dr)).to.deep.equal([]);
+    });
+
+    it("passes the dr side recovered by lustre-dr recover: detached, with its own file system", async () => {
+        const recovered = await recoveredDr();
+        const typesDeclared = recovered.records.map((r) => r.type);
+        expect(typesDeclared).to.include.members([types.lustre, types.dataRepositoryAssociation]);
+        expect(typesDeclared).to.not.include(types.replication);
+        expect(typesDeclared, "a detached side does not read the peer").to.not.include(types.stackReference);
+        expect(await checkAll(lustreDrPolicies, recovered)).to.deep.equal([]);
     });
 });

@@ -79,7 +79,9 @@ export interface ReplicationRecord {
     readonly deleteMarker: boolean;
     /** When the copier first saw the source version (ms since epoch). */
     readonly seenAt: number;
-    /** When the replica write completed (ms since epoch): the moment the replica became visible. */
+    /** When the copier sent the replica write (ms since epoch): the replica became visible after this... */
+    readonly writeStartedAt: number;
+    /** ...and before the write returned (ms since epoch). */
     readonly replicatedAt: number;
 }
 
@@ -278,6 +280,7 @@ export class ReplicationCopier {
         const destination = this.sides[to];
         const sourceRef = versionRef(from, version.key, version.versionId);
         let replicaVersionId: string | undefined;
+        let writeStartedAt = Date.now();
         if (version.deleteMarker) {
             const deleted = await destination.client.send(new DeleteObjectCommand({ Bucket: destination.bucket, Key: version.key }));
             replicaVersionId = deleted.VersionId;
@@ -286,6 +289,7 @@ export class ReplicationCopier {
                 new GetObjectCommand({ Bucket: source.bucket, Key: version.key, VersionId: version.versionId }),
             );
             const body = await object.Body?.transformToByteArray();
+            writeStartedAt = Date.now();
             const written = await destination.client.send(
                 new PutObjectCommand({
                     Bucket: destination.bucket,
@@ -314,6 +318,7 @@ export class ReplicationCopier {
             replicaVersionId,
             deleteMarker: version.deleteMarker,
             seenAt,
+            writeStartedAt,
             replicatedAt,
         });
     }

@@ -118,4 +118,21 @@ describe("the policy pack served over the analyzer protocol", function () {
         expect(diagnostics[0].getUrn()).to.equal(recordOf(noDeleteMarkers.records, types.replication).urn);
         expect(diagnostics[0].getMessage()).to.contain('set deleteMarkerReplication.status "Enabled"');
     });
+
+    it("in a preview, relates resources whose bucket id is unknown, and defers only the checks that need unknown values", async () => {
+        // How the engine marks a value a preview does not know yet (e.g. the id or ARN of a bucket not created yet).
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const { primary } = await convergedPair();
+        const preview = broken(primary, (records) => {
+            for (const type of [types.versioning, types.publicAccessBlock, types.encryption, types.replication]) {
+                recordOf(records, type).outputs.bucket = unknown;
+            }
+            recordOf(records, types.bucketPolicy).outputs.policy = unknown;
+        });
+        const diagnostics = await analyzeStack(preview);
+        expect(diagnostics.map((d) => [d.getPolicyname(), d.getEnforcementlevel()])).to.deep.equal([
+            ["replicated-bucket-tls-only", analyzer.EnforcementLevel.ADVISORY],
+        ]);
+        expect(diagnostics[0].getMessage()).to.contain("can't run policy 'replicated-bucket-tls-only'").and.contain("during preview");
+    });
 });

@@ -24,7 +24,7 @@ import {
 } from "./buckets";
 import { assertOwnCanaryKey, canaryKey, legPrefix, newRunId, runPrefix } from "./canaries";
 import type { FileSystemDrill, FileSystemLegsResult } from "./fsLegs";
-import { defaultPollSchedule, lagEstimateMs, nextPollDelay, PollSchedule, sleep } from "./poll";
+import { defaultPollSchedule, lagEstimateMs, lagUncertaintyMs, nextPollDelay, PollSchedule, sleep } from "./poll";
 import {
     CheckResult,
     drillResultSchemaVersion,
@@ -194,8 +194,14 @@ async function waitForArrivals(
 }
 
 function recordLeg(ctx: Context, kind: LegKind, from: SideRole, to: SideRole, expected: ReadonlyMap<string, number>, seen: ReadonlyMap<string, Sighting>) {
-    const samples = [...seen].map(([key, s]) => lagEstimateMs(expected.get(key) ?? s.seenAt, s.lastMissSentAt, s.seenAt));
-    const leg = legResult({ kind, from, to }, expected.size, samples, ctx.objectiveMs / 1000);
+    const samples: number[] = [];
+    const uncertainties: number[] = [];
+    for (const [key, sighting] of seen) {
+        const writtenAt = expected.get(key) ?? sighting.seenAt;
+        samples.push(lagEstimateMs(writtenAt, sighting.lastMissSentAt, sighting.seenAt));
+        uncertainties.push(lagUncertaintyMs(writtenAt, sighting.lastMissSentAt, sighting.seenAt));
+    }
+    const leg = legResult({ kind, from, to }, expected.size, samples, ctx.objectiveMs / 1000, uncertainties);
     ctx.legs.push(leg);
     ctx.progress(
         `${leg.name}: ${seen.size}/${expected.size} arrived` + (leg.stats ? `, slowest ${leg.stats.maxSeconds} s` : "") + (leg.passed ? "" : " (FAIL)"),

@@ -15,7 +15,7 @@ import { CancelCommandCommand, GetCommandInvocationCommand, GetCommandInvocation
 import type { SideRole } from "../aws/sides";
 import { DrillBucket, listVersions } from "./buckets";
 import { fsCanaryKey } from "./canaries";
-import { lagEstimateMs, nextPollDelay, PollSchedule, sleep } from "./poll";
+import { lagEstimateMs, lagUncertaintyMs, nextPollDelay, PollSchedule, sleep } from "./poll";
 import { CheckResult, LegKind, legResult, LegResult } from "./result";
 
 /** One client instance that mounts a side's file system. */
@@ -48,6 +48,9 @@ export interface FileSystemLegsResult {
 export interface FileSystemDrill {
     run(context: FileSystemContext): Promise<FileSystemLegsResult>;
 }
+
+/** How often the watcher script looks for the file (its `sleep 0.2`). */
+const watcherIntervalMs = 200;
 
 const terminalStatuses = new Set(["Success", "Cancelled", "TimedOut", "Failed", "Cancelling"]);
 
@@ -187,8 +190,8 @@ export function ssmFileSystemDrill(clients: Readonly<Record<SideRole, FileSystem
             const checks: CheckResult[] = [];
             const objectiveSeconds = ctx.objectiveMs / 1000;
             const timeoutSeconds = Math.ceil(objectiveSeconds);
-            const leg = (kind: LegKind, from: SideRole, to: SideRole, samples: number[]) =>
-                legs.push(legResult({ kind, from, to }, 1, samples, objectiveSeconds));
+            const leg = (kind: LegKind, from: SideRole, to: SideRole, samples: number[], uncertaintyMs?: number) =>
+                legs.push(legResult({ kind, from, to }, 1, samples, objectiveSeconds, samples.length > 0 && uncertaintyMs !== undefined ? [uncertaintyMs] : []));
 
             const direction = async (from: SideRole, to: SideRole) => {
                 const key = fsCanaryKey(ctx.runId, from, to);
@@ -231,10 +234,20 @@ export function ssmFileSystemDrill(clients: Readonly<Record<SideRole, FileSystem
                 const watched = await waitForCommand(clients[to], watcher, deadline + 60_000, ctx.poll, ctx.signal);
                 const readableAt = stampFrom(watched?.StandardOutputContent, "seen");
                 const replicatedAt = exportedAt !== undefined && replicationMs !== undefined ? exportedAt + replicationMs : undefined;
-                leg("fs-export", from, to, exportMs === undefined ? [] : [exportMs]);
-                leg("fs-replication", from, to, replicationMs === undefined ? [] : [replicationMs]);
-                leg("fs-import", from, to, readableAt !== undefined && replicatedAt !== undefined ? [Math.max(0, readableAt - replicatedAt)] : []);
-                leg("fs-end-to-end", from, to, readableAt !== undefined ? [Math.max(0, readableAt - writtenAt)] : []);
+                // each hop starts where the previous estimate ended, so uncertainties add up; the watcher looks every 200 ms
+                const exportUncertainty = exported ? lagUncertaintyMs(writtenAt, exported.lastMissSentAt, exported.seenAt) : 0;
+                const replicationUncertainty =
+                    exportUncertainty + (replicated && exportedAt !== undefined ? lagUncertaintyMs(exportedAt, replicated.lastMissSentAt, replicated.seenAt) : 0);
+                leg("fs-export", from, to, exportMs === undefined ? [] : [exportMs], exportUncertainty);
+                leg("fs-replication", from, to, replicationMs === undefined ? [] : [replicationMs], replicationUncertainty);
+                leg(
+                    "fs-import",
+                    from,
+                    to,
+                    readableAt !== undefined && replicatedAt !== undefined ? [Math.max(0, readableAt - replicatedAt)] : [],
+                    replicationUncertainty + watcherIntervalMs,
+                );
+                leg("fs-end-to-end", from, to, readableAt !== undefined ? [Math.max(0, readableAt - writtenAt)] : [], watcherIntervalMs);
                 checks.push(
                     readableAt !== undefined
                         ? { name: `fs-content ${from}->${to}`, status: "passed", detail: `file readable on ${clients[to].instanceId} with the written sha256` }

@@ -32,6 +32,11 @@ export function lagEstimateMs(writtenAt: number, lastMissSentAt: number | undefi
     return Math.max(0, (notBefore + seenAt) / 2 - writtenAt);
 }
 
+/** How far `lagEstimateMs` may be from the true lag: half the bracket it is the middle of. */
+export function lagUncertaintyMs(writtenAt: number, lastMissSentAt: number | undefined, seenAt: number): number {
+    return Math.max(0, (seenAt - Math.max(writtenAt, lastMissSentAt ?? writtenAt)) / 2);
+}
+
 /** Resolves after `ms`, or rejects at once when the signal aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -19,6 +19,7 @@ function legRow(leg: LegResult): string[] {
         seconds(leg.stats?.medianSeconds),
         seconds(leg.stats?.p95Seconds),
         seconds(leg.stats?.maxSeconds),
+        leg.stats?.uncertaintySeconds === undefined ? "-" : `±${leg.stats.uncertaintySeconds.toFixed(3)} s`,
         leg.passed ? "pass" : "FAIL",
     ];
 }
@@ -40,7 +41,7 @@ export function renderDrillReport(result: DrillResult, historyFile?: string): st
         `drill ${result.runId}: ${result.passed ? "PASSED" : "FAILED"} (objective ${result.objectiveSeconds} s)`,
         `primary ${result.primary.bucket} (${result.primary.region})  dr ${result.dr.bucket} (${result.dr.region})`,
         "",
-        ...table([["leg", "arrived", "min", "median", "p95", "max", "result"], ...result.legs.map(legRow)]),
+        ...table([["leg", "arrived", "min", "median", "p95", "max", "within", "result"], ...result.legs.map(legRow)]),
         "",
         "checks:",
         ...result.checks.map((check) => `  ${check.status.padEnd(7)} ${check.name}: ${check.detail}`),

@@ -26,6 +26,11 @@ export const legStatsSchema = z.object({
     medianSeconds: z.number(),
     p95Seconds: z.number(),
     maxSeconds: z.number(),
+    /**
+     * How far any sample may be from the true lag: half the widest bracket between the last poll that missed a
+     * canary and the poll that saw it. Absent when the leg's figures come without one.
+     */
+    uncertaintySeconds: z.number().nonnegative().optional(),
 });
 export type LegStats = z.infer<typeof legStatsSchema>;
 
@@ -90,8 +95,11 @@ export function percentile(ascending: readonly number[], p: number): number {
 
 const roundMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
-/** min / median / p95 / max of samples given in milliseconds, reported in seconds (ms precision). */
-export function summarise(samplesMs: readonly number[]): LegStats | undefined {
+/**
+ * min / median / p95 / max of samples given in milliseconds, reported in seconds (ms precision), with the widest of
+ * the samples' uncertainties when given.
+ */
+export function summarise(samplesMs: readonly number[], uncertaintiesMs: readonly number[] = []): LegStats | undefined {
     if (samplesMs.length === 0) {
         return undefined;
     }
@@ -104,6 +112,7 @@ export function summarise(samplesMs: readonly number[]): LegStats | undefined {
         medianSeconds: roundMs(median / 1000),
         p95Seconds: roundMs(percentile(sorted, 95) / 1000),
         maxSeconds: roundMs(sorted[sorted.length - 1] / 1000),
+        ...(uncertaintiesMs.length > 0 ? { uncertaintySeconds: roundMs(Math.max(...uncertaintiesMs) / 1000) } : {}),
     };
 }
 
@@ -113,8 +122,9 @@ export function legResult(
     expected: number,
     samplesMs: readonly number[],
     objectiveSeconds: number,
+    uncertaintiesMs: readonly number[] = [],
 ): LegResult {
-    const stats = summarise(samplesMs);
+    const stats = summarise(samplesMs, uncertaintiesMs);
     const missed = Math.max(0, expected - samplesMs.length);
     return {
         name: legName(leg),

@@ -131,7 +131,7 @@ describe("infra/drill/command", () => {
                 expect(exitCode).to.equal(0);
                 expect(result.passed).to.equal(true);
                 expect(output.text).to.match(/^drill \S+: PASSED \(objective 5 s\)/);
-                expect(output.text).to.match(/s3-object primary->dr\s+2\/2\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+pass/);
+                expect(output.text).to.match(/s3-object primary->dr\s+2\/2\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+\d+\.\d{3} s\s+±\d+\.\d{3} s\s+pass/);
                 // moto does not report ReplicationStatus; the CLI says so instead of passing it
                 expect(output.text).to.match(/skipped replication-status primary->dr: the endpoint reports no ReplicationStatus/);
                 expect(output.progressLines.some((line) => /writing 2 canaries/.test(line))).to.equal(true);

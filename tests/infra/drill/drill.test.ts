@@ -93,6 +93,8 @@ describe("infra/drill against the emulator", function () {
             expect(Math.abs(trace.lagMs! - trueLag), trace.key).to.be.at.most(halfBracket + 5);
         }
         for (const leg of result.legs) {
+            // with polls at 250 and 750 ms after the writes, a 300 ms delay is bracketed to within 0.5 s
+            expect(leg.stats!.uncertaintySeconds).to.be.above(0).and.at.most(0.55);
             expect(leg.stats!.minSeconds).to.be.at.least((delayMs - 150) / 1000);
             expect(leg.stats!.maxSeconds).to.be.below(2);
         }

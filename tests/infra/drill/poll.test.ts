@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { defaultPollSchedule, lagEstimateMs, nextPollDelay, sleep } from "../../../infra/drill/poll";
+import { defaultPollSchedule, lagEstimateMs, lagUncertaintyMs, nextPollDelay, sleep } from "../../../infra/drill/poll";
 
 describe("infra/drill/poll", () => {
     it("starts at 250 ms, doubles, and never waits more than 1 s", () => {
@@ -20,6 +20,12 @@ describe("infra/drill/poll", () => {
         expect(lagEstimateMs(500, 100, 1500)).to.equal(500);
         // seen by the first poll: between the write and the answer
         expect(lagEstimateMs(0, undefined, 300)).to.equal(150);
+    });
+
+    it("gives half the bracket as the estimate's uncertainty", () => {
+        expect(lagUncertaintyMs(0, 1000, 2000)).to.equal(500);
+        expect(lagUncertaintyMs(500, 100, 1500)).to.equal(500);
+        expect(lagUncertaintyMs(0, undefined, 300)).to.equal(150);
     });
 
     it("sleeps, and stops sleeping when aborted", async () => {

@@ -5,7 +5,7 @@ import { sampleDrillResult } from "../../support/drillResult";
 
 describe("infra/drill/report", () => {
     const legs = [
-        legResult({ kind: "s3-object", from: "primary", to: "dr" }, 2, [6112, 9731], 900),
+        legResult({ kind: "s3-object", from: "primary", to: "dr" }, 2, [6112, 9731], 900, [250, 500]),
         legResult({ kind: "s3-object", from: "dr", to: "primary" }, 2, [], 900),
     ];
 
@@ -19,9 +19,9 @@ describe("infra/drill/report", () => {
         const text = renderDrillReport(result, "/p/.lustre-dr/drill-history.jsonl");
         const lines = text.split("\n");
         expect(lines[0]).to.equal("drill 20261125t090000z-abcd: FAILED (objective 900 s)");
-        expect(lines).to.include("leg                    arrived  min      median   p95      max      result");
-        expect(lines).to.include("s3-object primary->dr  2/2      6.112 s  7.922 s  9.731 s  9.731 s  pass");
-        expect(lines).to.include("s3-object dr->primary  0/2      -        -        -        -        FAIL");
+        expect(lines).to.include("leg                    arrived  min      median   p95      max      within    result");
+        expect(lines).to.include("s3-object primary->dr  2/2      6.112 s  7.922 s  9.731 s  9.731 s  ±0.500 s  pass");
+        expect(lines).to.include("s3-object dr->primary  0/2      -        -        -        -        -         FAIL");
         expect(lines).to.include("  skipped loop: not conclusive");
         expect(lines).to.include("  - s3-object dr->primary: 2 of 2 canaries did not arrive within the 900 s objective");
         expect(lines).to.include("history: appended to /p/.lustre-dr/drill-history.jsonl");

@@ -26,6 +26,10 @@ describe("infra/drill/result", () => {
             });
             expect(summarise([1234.4])).to.deep.equal({ count: 1, minSeconds: 1.234, medianSeconds: 1.234, p95Seconds: 1.234, maxSeconds: 1.234 });
         });
+        it("keeps the widest uncertainty of the samples", () => {
+            expect(summarise([900, 300], [120, 480.4])?.uncertaintySeconds).to.equal(0.48);
+            expect(summarise([900, 300])).to.not.have.property("uncertaintySeconds");
+        });
         it("has nothing to say about no samples", () => {
             expect(summarise([])).to.equal(undefined);
         });

@@ -143,7 +143,7 @@ export function ruleProblems(
 }
 
 /**
- * The replication rules carry the DR guarantees: everything replicates, deletes replicate as delete markers,
+ * The replication rules carry the DR guarantees: the rule is on, deletes replicate as delete markers,
  * metadata flows both ways, the copy is in another region, and cross-account replicas belong to their account.
  */
 export const replicationRules: StackValidationPolicy = {

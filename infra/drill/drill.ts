@@ -372,35 +372,49 @@ export async function cleanUpCanaries(
 ): Promise<{ deleteMarkersWritten: number; leftover: string[] }> {
     const prefix = runPrefix(runId);
     let deleteMarkersWritten = 0;
+    // one side failing (unreachable, denied) must not keep the other side's canaries in place
+    const errors = new Map<SideRole, string>();
     const currentKeys = async () => {
         const current: Array<[SideRole, string]> = [];
         for (const role of ["primary", "dr"] as const) {
-            const listing = await listVersions(sides[role], prefix);
-            for (const [key, versions] of listing.keys) {
-                if (versions.latest && !versions.latest.deleteMarker) {
-                    assertOwnCanaryKey(runId, key);
-                    current.push([role, key]);
+            try {
+                const listing = await listVersions(sides[role], prefix);
+                errors.delete(role);
+                for (const [key, versions] of listing.keys) {
+                    if (versions.latest && !versions.latest.deleteMarker) {
+                        assertOwnCanaryKey(runId, key);
+                        current.push([role, key]);
+                    }
                 }
+            } catch (error) {
+                errors.set(role, `${(error as Error).name}: ${(error as Error).message}`);
             }
         }
         return current;
     };
-    for (let pass = 0; pass < passes; pass += 1) {
-        const current = await currentKeys();
-        if (current.length === 0 && pass > 0) {
-            return { deleteMarkersWritten, leftover: [] };
-        }
+    const deleteAll = (current: Array<[SideRole, string]>) =>
+        mapLimit(current, writeConcurrency, async ([role, key]) => {
+            try {
+                await deleteCanary(sides[role], runId, key);
+                deleteMarkersWritten += 1;
+            } catch (error) {
+                errors.set(role, `${(error as Error).name}: ${(error as Error).message}`);
+            }
+        });
+    let current = await currentKeys();
+    for (let pass = 0; pass < passes && (current.length > 0 || pass === 0); pass += 1) {
         if (current.length > 0) {
             progress(`cleanup: delete markers on ${current.length} canary keys`);
+            await deleteAll(current);
         }
-        await mapLimit(current, writeConcurrency, async ([role, key]) => {
-            await deleteCanary(sides[role], runId, key);
-            deleteMarkersWritten += 1;
-        });
         // replicas still in flight may make a canary current again: look once more after they had time to land
         await sleep(settleMs);
+        current = await currentKeys();
     }
-    const leftover = (await currentKeys()).map(([role, key]) => `${role}:${key}`);
+    const leftover = [
+        ...current.map(([role, key]) => `${role}:${key}`),
+        ...[...errors].map(([role, message]) => `cleanup failed on ${role}: ${message}`),
+    ];
     return { deleteMarkersWritten, leftover };
 }
 
@@ -409,7 +423,10 @@ function defaultSettleMs(traces: readonly CanaryTrace[]): number {
     return Math.min(30_000, Math.max(1000, 2 * slowest));
 }
 
-/** Runs the whole drill and returns its result; throws only for errors other than a missed objective or an abort. */
+/**
+ * Runs the whole drill and returns its result. A missed objective, a failed check, an abort or an AWS error all end
+ * in a failed result (never a throw), so every run can be recorded; only invalid options throw.
+ */
 export async function runDrill(options: DrillOptions): Promise<DrillRun> {
     const canaries = options.canaries ?? defaultCanaries;
     const objectiveSeconds = options.objectiveSeconds ?? defaultObjectiveSeconds;
@@ -420,13 +437,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
         throw new Error(`objectiveSeconds is ${objectiveSeconds}: expected a number of seconds > 0`);
     }
     const runId = options.runId ?? newRunId();
+    // One direction failing stops the other before cleanup starts, so nothing writes canaries behind cleanup's back.
+    const stop = new AbortController();
+    const forwardAbort = () => stop.abort(options.signal?.reason);
+    if (options.signal?.aborted) {
+        stop.abort(options.signal.reason);
+    }
+    options.signal?.addEventListener("abort", forwardAbort, { once: true });
     const ctx: Context = {
         runId,
         sides: { primary: options.primary, dr: options.dr },
         objectiveMs: objectiveSeconds * 1000,
         poll: options.poll ?? defaultPollSchedule,
         readStatus: options.replicationStatus ?? headObjectReplicationStatus,
-        signal: options.signal,
+        signal: stop.signal,
         progress: options.progress ?? (() => undefined),
         legs: [],
         checks: [],
@@ -439,7 +463,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
     let cleanup: { deleteMarkersWritten: number; leftover: string[] } = { deleteMarkersWritten: 0, leftover: [] };
     let fileSystemResult: FileSystemLegsResult | undefined;
     try {
-        await Promise.all(directions.map(([from, to]) => runDirection(ctx, from, to, canaries)));
+        let firstError: unknown;
+        const settled = await Promise.allSettled(
+            directions.map(([from, to]) =>
+                runDirection(ctx, from, to, canaries).catch((error: unknown) => {
+                    firstError ??= error;
+                    stop.abort(error);
+                    throw error;
+                }),
+            ),
+        );
+        if (settled.some((outcome) => outcome.status === "rejected")) {
+            throw firstError;
+        }
         if (options.fileSystems) {
             fileSystemResult = await options.fileSystems.run({
                 runId,
@@ -454,11 +490,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
         }
         await checkLoop(ctx, options.loopSettleMs ?? defaultSettleMs(ctx.traces));
     } catch (error) {
-        if (!options.signal?.aborted) {
-            throw error;
+        if (options.signal?.aborted) {
+            interrupted = true;
+            ctx.progress("interrupted: cleaning up this run's canaries");
+        } else {
+            // a drill that cannot run (denied, no such bucket, throttled past the SDK's retries) is a failed drill,
+            // and goes into the history as one
+            const message = (error as Error).message;
+            ctx.checks.push({ name: "run", status: "failed", detail: `stopped by an error: ${(error as Error).name}: ${message}` });
+            ctx.progress(`drill stopped by an error: ${message}`);
         }
-        interrupted = true;
-        ctx.progress("interrupted: cleaning up this run's canaries");
     } finally {
         try {
             cleanup = await cleanUpCanaries(runId, ctx.sides, options.cleanupSettleMs ?? defaultSettleMs(ctx.traces), ctx.progress);
@@ -468,6 +509,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
         if (cleanup.leftover.length > 0) {
             ctx.progress(`cleanup left ${cleanup.leftover.length} canary keys current: ${cleanup.leftover.slice(0, 3).join(", ")}`);
         }
+        options.signal?.removeEventListener("abort", forwardAbort);
     }
     const failures = failuresOf(ctx.legs, ctx.checks, objectiveSeconds, interrupted);
     const result: DrillResult = {

@@ -4,7 +4,7 @@ import type { SideRole } from "../../../infra/aws/sides";
 import { DrillBucket, ReplicationStatusReader } from "../../../infra/drill/buckets";
 import { runPrefix } from "../../../infra/drill/canaries";
 import { DrillOptions, runDrill } from "../../../infra/drill/drill";
-import { emulatorPair } from "../../emulator/moto";
+import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
 import { EmulatedBucketPair, emulatedBucketPair, ReplicationCopier, ReplicationCopierOptions } from "../../emulator/replicationCopier";
 
 const delayMs = 300;
@@ -181,5 +181,41 @@ describe("infra/drill against the emulator", function () {
             const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
             expect(await object.Body?.transformToString()).to.equal(`seed ${key}`);
         }
+    });
+});
+
+describe("infra/drill when AWS refuses", function () {
+    this.timeout(30_000);
+
+    it("records a failed run naming the error instead of throwing, and cleans up the side it can reach", async () => {
+        const buckets = await emulatedBucketPair(await emulatorPair(), "drillerr");
+        const sides = drillSides(buckets);
+        // the dr account lets the drill write but not list, as a policy without s3:ListBucketVersions would
+        const deniedLists = new S3Client({ endpoint: buckets.dr.endpoint, region: buckets.dr.region, forcePathStyle: true, credentials: emulatorCredentials });
+        deniedLists.middlewareStack.add(
+            (next, context) => async (args) => {
+                if (context.commandName === "ListObjectVersionsCommand") {
+                    throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
+                }
+                return next(args);
+            },
+            { step: "initialize", name: "denyListing" },
+        );
+        const { result } = await runDrill({
+            primary: sides.primary,
+            dr: { ...sides.dr, client: deniedLists },
+            canaries: 1,
+            objectiveSeconds: 1,
+            cleanupSettleMs: 50,
+        });
+        expect(result.passed).to.equal(false);
+        expect(result.checks.find((c) => c.name === "run")?.detail).to.equal("stopped by an error: AccessDenied: Access Denied");
+        expect(result.failures).to.include("run: stopped by an error: AccessDenied: Access Denied");
+        expect(result.cleanup.leftover).to.deep.equal(["cleanup failed on dr: AccessDenied: Access Denied"]);
+        // the primary canary was written, and is behind a delete marker all the same
+        const prefix = runPrefix(result.runId);
+        const onPrimary = await buckets.primary.client.send(new ListObjectVersionsCommand({ Bucket: buckets.primary.bucket, Prefix: prefix }));
+        expect(onPrimary.Versions ?? []).to.have.length(1);
+        expect(await currentKeys(buckets.primary.client, buckets.primary.bucket, prefix)).to.deep.equal([]);
     });
 });

@@ -13,7 +13,7 @@ export function newRunId(now: Date = new Date(), random: Buffer = randomBytes(3)
     return `${stamp}-${random.toString("hex")}`;
 }
 
-const runIdPattern = /^[0-9a-z][0-9a-z-]{0,62}$/;
+export const runIdPattern = /^[0-9a-z][0-9a-z-]{0,62}$/;
 
 export function runPrefix(runId: string): string {
     if (!runIdPattern.test(runId)) {

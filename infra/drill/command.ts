@@ -11,7 +11,8 @@ import { addSideOptions, resolveSide, Side, SideOptions, SideRole, StackOutputsR
 import { createOutput, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/stackOutputs";
 import type { DrillBucket } from "./buckets";
-import { defaultCanaries, defaultObjectiveSeconds, DrillOptions, runDrill } from "./drill";
+import { runIdPattern, runPrefix } from "./canaries";
+import { cleanUpCanaries, defaultCanaries, defaultObjectiveSeconds, DrillOptions, runDrill } from "./drill";
 import { instanceProblems, repositoryDirectoryProblems, ssmFileSystemDrill } from "./fsLegs";
 import { appendDrillHistory, defaultDrillHistoryPath, resolveDrillHistoryFile } from "./history";
 import { renderDrillReport } from "./report";
@@ -27,6 +28,7 @@ export interface DrillCommandOptions extends SideOptions {
     drInstance?: string;
     mountPoint?: string;
     fsPath?: string;
+    cleanUp?: string;
 }
 
 /** Where the command gets what it does not parse; tests substitute their own. */
@@ -76,6 +78,36 @@ export function parseDrillArguments(options: DrillCommandOptions): ParsedDrillAr
 
 function bucketOf(side: Side): DrillBucket {
     return { role: side.role, client: new S3Client(sideClientConfig(side)), bucket: side.bucketName, region: side.region };
+}
+
+/**
+ * `--clean-up <run-id>`: puts delete markers on an earlier run's canaries still current on either side (after a
+ * cleanup warning, or a run killed outright), and nothing else. Exit 0 when none is left.
+ */
+export async function runCleanUpCommand(
+    options: DrillCommandOptions & { cleanUp: string },
+    output: Output,
+    dependencies: Pick<DrillCommandDependencies, "readOutputs"> & { settleMs?: number } = {},
+): Promise<{ exitCode: number; deleteMarkersWritten: number; leftover: string[] }> {
+    if (!runIdPattern.test(options.cleanUp)) {
+        throw new UsageError(`--clean-up is ${JSON.stringify(options.cleanUp)}: expected a drill run id such as 20261125t092400z-3f9a1c`);
+    }
+    const [primary, dr] = await Promise.all([
+        resolveSide("primary", options, dependencies.readOutputs),
+        resolveSide("dr", options, dependencies.readOutputs),
+    ]);
+    const runId = options.cleanUp;
+    output.progress(`cleaning up drill ${runId}: delete markers on its canaries still current under ${runPrefix(runId)}`);
+    const cleanup = await cleanUpCanaries(runId, { primary: bucketOf(primary), dr: bucketOf(dr) }, dependencies.settleMs ?? 5000, (m) =>
+        output.progress(m),
+    );
+    const exitCode = cleanup.leftover.length === 0 ? ExitCode.Ok : ExitCode.Failed;
+    output.result({ runId, ...cleanup }, () =>
+        cleanup.leftover.length === 0
+            ? `drill ${runId}: ${cleanup.deleteMarkersWritten} delete markers written; no canary left current`
+            : `drill ${runId}: still current after cleanup: ${cleanup.leftover.join(", ")}`,
+    );
+    return { exitCode, ...cleanup };
 }
 
 /** Runs the drill command end to end; returns the exit code and the result. */
@@ -156,13 +188,18 @@ export function registerDrillCommand(program: Command): void {
         .option("--primary-instance <id>", "with --fs: SSM-managed instance that mounts the primary file system")
         .option("--dr-instance <id>", "with --fs: SSM-managed instance that mounts the dr file system")
         .option("--mount-point <dir>", "with --fs: where the clients mount the file system", "/fsx")
-        .option("--fs-path <path>", "with --fs: the data repository association's file system path (lustre.fileSystemPath)", "/s3");
+        .option("--fs-path <path>", "with --fs: the data repository association's file system path (lustre.fileSystemPath)", "/s3")
+        .option("--clean-up <run-id>", "only clean up an earlier run's canaries still current (delete markers), then exit");
     addSideOptions(command).action(async (options: DrillCommandOptions) => {
         const output = createOutput(options);
         const controller = new AbortController();
         const removeHandler = interruptOnSigint(controller, output);
         try {
-            const { exitCode } = await runDrillCommand(options, output, { readOutputs: createStackOutputsReader(), signal: controller.signal });
+            const readOutputs = createStackOutputsReader();
+            const { exitCode } =
+                options.cleanUp !== undefined
+                    ? await runCleanUpCommand({ ...options, cleanUp: options.cleanUp }, output, { readOutputs })
+                    : await runDrillCommand(options, output, { readOutputs, signal: controller.signal });
             process.exitCode = exitCode;
         } finally {
             removeHandler();

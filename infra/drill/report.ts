@@ -53,7 +53,8 @@ export function renderDrillReport(result: DrillResult, historyFile?: string): st
         "",
         result.cleanup.leftover.length === 0
             ? `cleanup: ${result.cleanup.deleteMarkersWritten} delete markers on this run's canaries; no canary left current`
-            : `cleanup: WARNING, canary keys still current (a late replica?): ${result.cleanup.leftover.join(", ")}`,
+            : `cleanup: WARNING, canary keys still current (a late replica?): ${result.cleanup.leftover.join(", ")}\n` +
+                  `  run \`lustre-dr drill --clean-up ${result.runId}\` (with the same side options) once replication has caught up`,
     );
     if (historyFile) {
         lines.push(`history: appended to ${historyFile}`);

@@ -3,7 +3,8 @@ import { EventEmitter } from "events";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { interruptOnSigint, parseDrillArguments, runDrillCommand } from "../../../infra/drill/command";
+import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { interruptOnSigint, parseDrillArguments, runCleanUpCommand, runDrillCommand } from "../../../infra/drill/command";
 import { readLastDrill } from "../../../infra/drill/history";
 import type { DrillResult } from "../../../infra/drill/result";
 import type { Output } from "../../../infra/output";
@@ -140,6 +141,41 @@ describe("infra/drill/command", () => {
             } finally {
                 await copier.stop();
             }
+        });
+
+        it("--clean-up puts delete markers on an earlier run's current canaries only", async () => {
+            const buckets = await emulatedBucketPair(await emulatorPair(), "drillclean");
+            const runId = "20261125t080000z-0a0b0c";
+            const keys: Array<[S3Client, string, string]> = [
+                [buckets.primary.client, buckets.primary.bucket, `.lustre-dr/drill/${runId}/primary-to-dr/canary-0000`],
+                [buckets.dr.client, buckets.dr.bucket, `.lustre-dr/drill/${runId}/primary-to-dr/canary-0000`],
+                [buckets.dr.client, buckets.dr.bucket, `.lustre-dr/drill/${runId}-other/primary-to-dr/canary-0000`],
+                [buckets.dr.client, buckets.dr.bucket, "data/keep.txt"],
+            ];
+            for (const [client, bucket, key] of keys) {
+                await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
+            }
+            const side = {
+                primaryBucket: buckets.primary.bucket,
+                primaryRegion: buckets.primary.region,
+                primaryEndpoint: buckets.primary.endpoint,
+                drBucket: buckets.dr.bucket,
+                drRegion: buckets.dr.region,
+                drEndpoint: buckets.dr.endpoint,
+            };
+            const output = capture();
+            const { exitCode, deleteMarkersWritten } = await runCleanUpCommand({ ...side, cleanUp: runId }, output, { settleMs: 50 });
+            expect(exitCode).to.equal(0);
+            expect(deleteMarkersWritten).to.equal(2);
+            expect(output.text).to.equal(`drill ${runId}: 2 delete markers written; no canary left current`);
+            const current = async (client: S3Client, bucket: string) =>
+                ((await client.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions ?? []).filter((v) => v.IsLatest).map((v) => v.Key);
+            expect(await current(buckets.primary.client, buckets.primary.bucket)).to.deep.equal([]);
+            expect(await current(buckets.dr.client, buckets.dr.bucket)).to.have.members([`.lustre-dr/drill/${runId}-other/primary-to-dr/canary-0000`, "data/keep.txt"]);
+
+            let failure: unknown;
+            await runCleanUpCommand({ ...side, cleanUp: "../data" }, capture()).catch((error) => (failure = error));
+            expect((failure as Error).message).to.equal('--clean-up is "../data": expected a drill run id such as 20261125t092400z-3f9a1c');
         });
 
         it("exits 1 when replication is stopped, with --json and --history", async () => {

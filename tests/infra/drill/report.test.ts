@@ -30,6 +30,7 @@ describe("infra/drill/report", () => {
     it("warns about canaries left current after cleanup", () => {
         const text = renderDrillReport(sampleDrillResult({ cleanup: { deleteMarkersWritten: 3, leftover: ["dr:.lustre-dr/drill/x/a"] } }));
         expect(text).to.match(/cleanup: WARNING, canary keys still current \(a late replica\?\): dr:\.lustre-dr\/drill\/x\/a/);
+        expect(text).to.include("run `lustre-dr drill --clean-up 20261125t090000z-abcd` (with the same side options)");
     });
 
     it("summarises a run in one line for status", () => {

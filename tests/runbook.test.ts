@@ -15,10 +15,8 @@
  * readable, since the backend lives outside the primary account); in section "4." users write to the recovered side;
  * from section "6." (fail back) the primary is back. The times in the runbook's commands are examples, as the runbook
  * says: `--to` gets the recorded T and `--since` the time recover ran. S3 Batch Replication (moto has no S3 Control jobs) answers
- * through aws-sdk-client-mock: the job counts the dr objects its manifest filter selects.
- *
- * Not walked yet: `lustre-dr drill` is not in this version; a passed drill is seeded into the drill history so that
- * status can say healthy.
+ * through aws-sdk-client-mock: the job counts the source objects its manifest filter selects. Replication itself is
+ * played by the replication copier (tests/emulator/replicationCopier.ts) whenever a drill runs with both sides up.
  */
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DataRepositoryAssociation, DescribeDataRepositoryAssociationsCommand, DescribeFileSystemsCommand, FSxClient } from "@aws-sdk/client-fsx";
@@ -32,7 +30,8 @@ import * as net from "net";
 import * as path from "path";
 import { buildProgram } from "../infra/cli";
 import type { Output } from "../infra/output";
-import { appendDrillHistory, defaultDrillHistoryPath } from "../infra/drill/history";
+import { DrillCommandOptions, runDrillCommand } from "../infra/drill/command";
+import { describeSyncResult, runSyncExisting, SyncExistingOptions } from "../infra/replication/syncExisting";
 import { resolveSide } from "../infra/aws/sides";
 import { DeployOptions, runDeploy } from "../infra/pulumi/deploy";
 import { FailbackOptions, runFailback } from "../infra/pulumi/failback";
@@ -41,9 +40,9 @@ import { createStackOutputsReader } from "../infra/pulumi/stackOutputs";
 import { describeResult, parseConcurrency, parseRestoreTime } from "../infra/restore/command";
 import { restoreToPointInTime } from "../infra/restore/restore";
 import { runStatus, StatusOptions } from "../infra/status/command";
-import { drillResult } from "./infra/status/fixtures";
 import type { SiteOutputs } from "../stacks/outputs";
 import { emulatorCredentials, emulatorPair, EmulatorPair } from "./emulator/moto";
+import { ReplicationCopier } from "./emulator/replicationCopier";
 import { EmulatedDeployment } from "./support/emulatedDeployment";
 import { FakePulumiCommand } from "./support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "./support/project";
@@ -91,14 +90,18 @@ describe("docs/runbook.md, walked against the emulator", function () {
         .filter((line) => line.startsWith("## "))
         .map((line) => line.slice(3).trim());
 
-    it("runs recover -> status -> failback, in that order, in its incident steps", () => {
+    it("proves the pair with a drill, then runs recover -> status -> failback -> drill in its incident steps", () => {
         const names = commands.map((c) => c.argv[0]);
         const at = (name: string, from = 0) => names.indexOf(name, from);
         const recover = at("recover");
+        expect(at("drill"), "a drill before the incident").to.be.within(0, recover);
         expect(recover, "the runbook runs lustre-dr recover").to.be.greaterThan(-1);
         const status = at("status", recover);
         expect(status, "lustre-dr status after recover").to.be.greaterThan(recover);
-        expect(at("failback", status), "lustre-dr failback after that status").to.be.greaterThan(status);
+        const failback = at("failback", status);
+        expect(failback, "lustre-dr failback after that status").to.be.greaterThan(status);
+        // A drill needs both sides replicating, so during the incident status is the check and the drill follows failback.
+        expect(at("drill", failback), "a drill after failback").to.be.greaterThan(failback);
     });
 
     describe("every command, in order", function () {
@@ -114,7 +117,6 @@ describe("docs/runbook.md, walked against the emulator", function () {
         let cloudWatch: AwsClientStub<CloudWatchClient>;
         let s3: AwsClientStub<S3Client>;
         let s3control: AwsClientStub<S3ControlClient>;
-        let historyFile: string;
         /** Objects users wrote on the recovered side during the outage. */
         const outageKeys = ["projects/incident-notes.txt", "results/run-0042.csv"];
         const savedEnv: Record<string, string | undefined> = {};
@@ -124,7 +126,6 @@ describe("docs/runbook.md, walked against the emulator", function () {
             await Promise.all([emulators.primary.reset(), emulators.dr.reset()]);
             primaryEndpoint = emulators.primary.endpoint;
             project = tempProject();
-            historyFile = path.join(project.dir, defaultDrillHistoryPath);
             fake = new FakePulumiCommand(sites);
             deployment = new EmulatedDeployment(fake, emulators);
             const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"];
@@ -187,18 +188,20 @@ describe("docs/runbook.md, walked against the emulator", function () {
             let job: CreateJobCommandInput | undefined;
             s3control.on(CreateJobCommand).callsFake((input: CreateJobCommandInput) => {
                 job = input;
-                return { JobId: "job-failback-1" };
+                return { JobId: "job-1" };
             });
             s3control.on(DescribeJobCommand).callsFake(async () => {
                 const generator = job?.ManifestGenerator?.S3JobManifestGenerator;
                 const createdAfter = generator?.Filter?.CreatedAfter;
                 const bucket = generator?.SourceBucket?.split(":").pop() ?? "";
-                const client = new S3Client({ region: sites.dr.region, endpoint: emulators.dr.endpoint, forcePathStyle: true, credentials: emulatorCredentials });
+                const source = deployment.deployed().find((o) => o.bucketName === bucket)!;
+                const role = source.role as "primary" | "dr";
+                const client = new S3Client({ region: source.region, endpoint: emulators[role].endpoint, forcePathStyle: true, credentials: emulatorCredentials });
                 const listed = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
                 client.destroy();
                 const selected = (listed.Versions ?? []).filter((v) => v.IsLatest && (!createdAfter || (v.LastModified ?? new Date(0)) > createdAfter));
                 return {
-                    Job: { JobId: "job-failback-1", Status: "Complete", ProgressSummary: { TotalNumberOfTasks: selected.length, NumberOfTasksSucceeded: selected.length, NumberOfTasksFailed: 0 } },
+                    Job: { JobId: "job-1", Status: "Complete", ProgressSummary: { TotalNumberOfTasks: selected.length, NumberOfTasksSucceeded: selected.length, NumberOfTasksFailed: 0 } },
                 };
             });
             cloudWatch.on(GetMetricStatisticsCommand).callsFake((input: { MetricName: string; EndTime: Date }) => ({
@@ -206,7 +209,8 @@ describe("docs/runbook.md, walked against the emulator", function () {
             }));
         });
 
-        after(() => {
+        after(async () => {
+            await copier?.stop();
             s3.restore();
             s3control.restore();
             fsx.restore();
@@ -234,6 +238,30 @@ describe("docs/runbook.md, walked against the emulator", function () {
                     pollSeconds: 0,
                     s3control: (location) => new S3ControlClient({ region: location.region, credentials: emulatorCredentials }),
                 }),
+            // runSyncExisting returns its result; printing it is the command's action, as here.
+            "sync-existing": async (options, output) => {
+                const result = await runSyncExisting({ ...(options as unknown as SyncExistingOptions), primaryEndpoint, drEndpoint: emulators.dr.endpoint }, {
+                    output,
+                    readOutputs: createStackOutputsReader(workspace()),
+                    s3control: (location) => new S3ControlClient({ region: location.region, credentials: emulatorCredentials }),
+                    sleep: async () => undefined,
+                });
+                output.result(result, () => describeSyncResult(result));
+            },
+            drill: async (options, output) => {
+                const replication = await replicating();
+                return runDrillCommand({ ...(options as DrillCommandOptions), primaryEndpoint, drEndpoint: emulators.dr.endpoint }, output, {
+                    readOutputs: createStackOutputsReader(workspace()),
+                    cwd: project.dir,
+                    drill: {
+                        // moto never sets x-amz-replication-status; the copier knows what S3 would report.
+                        replicationStatus: async (side, key, versionId) => replication.replicationStatus(side.role, key, versionId),
+                        loopSettleMs: 400,
+                        cleanupSettleMs: 400,
+                        poll: { initialMs: 100, factor: 2, maxMs: 400 },
+                    },
+                });
+            },
             status: (options, output) =>
                 runStatus({ ...(options as StatusOptions), primaryEndpoint, drEndpoint: emulators.dr.endpoint }, output, {
                     readOutputs: createStackOutputsReader(workspace()),
@@ -269,6 +297,22 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 });
             }
             return cli;
+        }
+
+        let copier: ReplicationCopier | undefined;
+
+        /** S3 replication between the two emulated buckets, started when a command needs it and both sides are up. */
+        async function replicating(): Promise<ReplicationCopier> {
+            if (!copier) {
+                const side = (role: "primary" | "dr") => {
+                    const outputs = deployment.deployed().find((o) => o.role === role)!;
+                    const client = new S3Client({ region: outputs.region, endpoint: emulators[role].endpoint, forcePathStyle: true, credentials: emulatorCredentials });
+                    return { client, bucket: outputs.bucketName };
+                };
+                copier = new ReplicationCopier({ primary: side("primary"), dr: side("dr"), delayMs: 200 });
+                await copier.start();
+            }
+            return copier;
         }
 
         /** The times the runbook's examples stand for: T (last known good) and when recover ran. */
@@ -323,16 +367,9 @@ describe("docs/runbook.md, walked against the emulator", function () {
         }
 
         async function incident(section: string): Promise<void> {
-            if (/^0\./.test(section) && !fs.existsSync(historyFile)) {
-                // Stands in for `lustre-dr drill` until it exists: a drill of this pair that passed an hour ago.
-                const pair = Object.fromEntries(Object.entries(sites).map(([role, site]) => [role, `lustre-dr-${role}-${site.accountId}`]));
-                const drill = drillResult(new Date(Date.now() - 3_600_000).toISOString());
-                await appendDrillHistory(historyFile, {
-                    ...drill,
-                    primary: { bucket: pair.primary, region: sites.primary.region },
-                    dr: { bucket: pair.dr, region: sites.dr.region },
-                });
-            } else if (/^1\./.test(section)) {
+            if (/^1\./.test(section)) {
+                await copier?.stop();
+                copier = undefined;
                 await attackReplicatedToDr();
                 primaryEndpoint = `http://127.0.0.1:${await closedPort()}`;
             } else if (/^2\./.test(section)) {

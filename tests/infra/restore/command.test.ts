@@ -2,11 +2,25 @@ import { expect } from "chai";
 import * as os from "os";
 import * as path from "path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Command } from "commander";
 import { main } from "../../../infra/cli";
-import { parseRestoreTime } from "../../../infra/restore/command";
+import { parseRestoreTime, registerRestoreCommand } from "../../../infra/restore/command";
+import type { SiteOutputs } from "../../../stacks/outputs";
 import type { RestoreResult } from "../../../infra/restore/restore";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
 import { createBucket, emulatorS3, secondBoundary, snapshot } from "../../support/versionedBucket";
+
+const drOutputs: SiteOutputs = {
+    accountId: "222222222222",
+    region: "us-west-2",
+    role: "dr",
+    bucketName: "placeholder",
+    bucketArn: "arn:aws:s3:::placeholder",
+    replicationRoleArn: "arn:aws:iam::222222222222:role/lustre-dr-dr-replication",
+    batchReplicationRoleArn: "arn:aws:iam::222222222222:role/lustre-dr-dr-batch-replication",
+    replicationGrantedTo: [],
+    replicationStatus: "detached",
+};
 
 interface Run {
     exitCode: number;
@@ -15,7 +29,11 @@ interface Run {
 }
 
 /** Runs the CLI in-process, capturing stdout, stderr and the exit code. */
-async function run(...args: string[]): Promise<Run> {
+function run(...args: string[]): Promise<Run> {
+    return capture(() => main(["node", "lustre-dr", ...args]));
+}
+
+async function capture(body: () => Promise<void>): Promise<Run> {
     const out: string[] = [];
     const err: string[] = [];
     const writeOut = process.stdout.write.bind(process.stdout);
@@ -25,7 +43,7 @@ async function run(...args: string[]): Promise<Run> {
     const previousExitCode = process.exitCode;
     process.exitCode = undefined;
     try {
-        await main(["node", "lustre-dr", ...args]);
+        await body();
         return { exitCode: Number(process.exitCode ?? 0), stdout: out.join(""), stderr: err.join("") };
     } finally {
         process.stdout.write = writeOut;
@@ -77,6 +95,22 @@ describe("lustre-dr restore (command)", function () {
         expect(again.plan.copy.count + again.plan.deleteMarker.count).to.equal(0);
     });
 
+    it("finds the bucket and region through --stack", async () => {
+        const bucket = await createBucket(client);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "v" }));
+        const stacksRead: string[] = [];
+        const program = new Command("lustre-dr").exitOverride();
+        registerRestoreCommand(program, async (stack) => {
+            stacksRead.push(stack);
+            return { ...drOutputs, bucketName: bucket, region: "us-east-1" };
+        });
+        const result = await capture(async () => {
+            await program.parseAsync(["node", "lustre-dr", "restore", "--stack", "dr-prod", "--endpoint", endpoint, "--to", new Date().toISOString(), "--json"]);
+        });
+        expect(stacksRead).to.deep.equal(["dr-prod"]);
+        expect(JSON.parse(result.stdout)).to.deep.include({ bucket, region: "us-east-1", keys: 1 });
+    });
+
     it("exits 2 naming the flag for a bad --to, --concurrency, a missing bucket and a T in the future", async () => {
         const cases: Array<[string[], RegExp]> = [
             [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "yesterday"], /--to is "yesterday": expected an ISO 8601 time with a zone/],
@@ -84,6 +118,8 @@ describe("lustre-dr restore (command)", function () {
             [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00Z", "--concurrency", "0"], /--concurrency is "0"/],
             [["--bucket", "b-b-b", "--to", "2026-01-01T00:00:00Z"], /--bucket is "b-b-b" but --region is missing/],
             [["--to", "2026-01-01T00:00:00Z"], /no bucket named: give --stack/],
+            [["--stack", "dr", "--bucket", "b-b-b", "--to", "2026-01-01T00:00:00Z"], /--stack dr and --bucket b-b-b both name the bucket/],
+            [["--bucket", "b-b-b", "--region", "mars", "--to", "2026-01-01T00:00:00Z"], /--region is "mars": expected an AWS region/],
             [["--bucket", "b-b-b", "--region", "us-east-1", "--endpoint", endpoint, "--to", "2999-01-01T00:00:00Z"], /in the future/],
         ];
         for (const [args, message] of cases) {

@@ -182,7 +182,8 @@ export async function forEachBounded<T>(
                 failure ??= { error };
                 return;
             }
-            if (!result || result.done) {
+            // Another worker may have failed while this one waited for the stream: start nothing new then.
+            if (!result || result.done || failure) {
                 return;
             }
             try {

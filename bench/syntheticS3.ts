@@ -1,0 +1,138 @@
+/**
+ * A generated versioned bucket behind just enough of the S3 REST API for a restore (GetBucketVersioning,
+ * ListObjectVersions, CopyObject, DeleteObject), on 127.0.0.1. It exists because moto deep-copies every version
+ * of the bucket on every ListObjectVersions page (quadratic time, and gigabytes of memory at 50,000 versions), so
+ * moto cannot show how restore scales. Run as its own process (`fork`), so its memory never counts as the
+ * restore's. Versions are computed from the key index, not stored; only the restore's own writes are remembered.
+ *
+ * Bucket model: keys `data/<index>`, each with `versions` versions written one second apart before T; every
+ * `changeEvery`-th key changed after T (one in five of them deleted, the others overwritten).
+ */
+import * as http from "http";
+
+interface Entry {
+    readonly versionId: string;
+    readonly deleteMarker: boolean;
+    readonly lastModified: Date;
+    readonly eTag: string;
+    readonly size: number;
+}
+
+export interface SyntheticBucketModel {
+    readonly keys: number;
+    readonly versions: number;
+    readonly changeEvery: number;
+    /** Seconds since the epoch of the first version. */
+    readonly start: number;
+}
+
+/** T for a model: after every original version, before every change. */
+export function syntheticT(model: SyntheticBucketModel): Date {
+    return new Date((model.start + model.versions + 5) * 1000);
+}
+
+const keyName = (index: number) => `data/${String(index).padStart(9, "0")}`;
+
+function serve(model: SyntheticBucketModel, bucket: string): http.Server {
+    const written = new Map<number, Entry[]>();
+    let writes = 0;
+    const history = (index: number): Entry[] => {
+        const entries: Entry[] = [];
+        for (let v = model.versions - 1; v >= 0; v--) {
+            entries.push({ versionId: `${index}.${v}`, deleteMarker: false, lastModified: new Date((model.start + v) * 1000), eTag: `"e${index}.${v}"`, size: 100 + v });
+        }
+        if (index % model.changeEvery === 0) {
+            const at = new Date((model.start + model.versions + 60) * 1000);
+            entries.unshift(
+                index % (model.changeEvery * 5) === 0
+                    ? { versionId: `${index}.dm`, deleteMarker: true, lastModified: at, eTag: "", size: 0 }
+                    : { versionId: `${index}.x`, deleteMarker: false, lastModified: at, eTag: `"x${index}"`, size: 7 },
+            );
+        }
+        return [...(written.get(index) ?? []), ...entries];
+    };
+    const xmlEntry = (key: string, entry: Entry, isLatest: boolean) =>
+        entry.deleteMarker
+            ? `<DeleteMarker><Key>${key}</Key><VersionId>${entry.versionId}</VersionId><IsLatest>${isLatest}</IsLatest><LastModified>${entry.lastModified.toISOString()}</LastModified></DeleteMarker>`
+            : `<Version><Key>${key}</Key><VersionId>${entry.versionId}</VersionId><IsLatest>${isLatest}</IsLatest><LastModified>${entry.lastModified.toISOString()}</LastModified><ETag>${entry.eTag}</ETag><Size>${entry.size}</Size><StorageClass>STANDARD</StorageClass></Version>`;
+
+    function list(query: URLSearchParams): string {
+        const maxKeys = Math.min(Number(query.get("max-keys") ?? 1000), 1000);
+        const keyMarker = query.get("key-marker");
+        let index = keyMarker ? Number(keyMarker.slice("data/".length)) : 0;
+        let position = 0;
+        if (keyMarker) {
+            const versionMarker = query.get("version-id-marker");
+            const entries = history(index);
+            position = versionMarker ? entries.findIndex((entry) => entry.versionId === versionMarker) + 1 : entries.length;
+        }
+        const parts: string[] = [];
+        let last: { key: string; versionId: string } | undefined;
+        for (; index < model.keys; index++, position = 0) {
+            const entries = history(index);
+            for (; position < entries.length; position++) {
+                if (parts.length === maxKeys) {
+                    return page(parts, true, last);
+                }
+                parts.push(xmlEntry(keyName(index), entries[position], position === 0));
+                last = { key: keyName(index), versionId: entries[position].versionId };
+            }
+        }
+        return page(parts, false);
+    }
+    const page = (parts: string[], truncated: boolean, next?: { key: string; versionId: string }) =>
+        `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name>` +
+        `<IsTruncated>${truncated}</IsTruncated>` +
+        (truncated && next ? `<NextKeyMarker>${next.key}</NextKeyMarker><NextVersionIdMarker>${next.versionId}</NextVersionIdMarker>` : "") +
+        `${parts.join("")}</ListVersionsResult>`;
+
+    function write(index: number, entry: Entry): void {
+        written.set(index, [entry, ...(written.get(index) ?? [])]);
+    }
+
+    return http.createServer((request, response) => {
+        const url = new URL(request.url ?? "/", "http://127.0.0.1");
+        const [, , ...keyParts] = url.pathname.split("/");
+        const key = decodeURIComponent(keyParts.join("/"));
+        request.resume();
+        request.on("end", () => {
+            if (request.method === "GET" && url.searchParams.has("versioning")) {
+                response.end(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`);
+            } else if (request.method === "GET" && url.searchParams.has("versions")) {
+                response.setHeader("content-type", "application/xml");
+                response.end(list(url.searchParams));
+            } else if (request.method === "PUT" && request.headers["x-amz-copy-source"]) {
+                const source = decodeURIComponent(String(request.headers["x-amz-copy-source"]));
+                const sourceVersion = source.slice(source.indexOf("?versionId=") + "?versionId=".length);
+                const index = Number(key.slice("data/".length));
+                const original = history(index).find((entry) => entry.versionId === sourceVersion);
+                const versionId = `${index}.r${++writes}`;
+                write(index, { versionId, deleteMarker: false, lastModified: new Date(), eTag: original?.eTag ?? '"?"', size: original?.size ?? 0 });
+                response.setHeader("x-amz-version-id", versionId);
+                response.end(`<CopyObjectResult><ETag>${original?.eTag}</ETag><LastModified>${new Date().toISOString()}</LastModified></CopyObjectResult>`);
+            } else if (request.method === "DELETE" && !url.searchParams.has("versionId")) {
+                const index = Number(key.slice("data/".length));
+                const versionId = `${index}.d${++writes}`;
+                write(index, { versionId, deleteMarker: true, lastModified: new Date(), eTag: "", size: 0 });
+                response.statusCode = 204;
+                response.setHeader("x-amz-version-id", versionId);
+                response.setHeader("x-amz-delete-marker", "true");
+                response.end();
+            } else {
+                response.statusCode = 501;
+                response.end(`<Error><Code>NotImplemented</Code><Message>${request.method} ${url.pathname}${url.search}</Message></Error>`);
+            }
+        });
+    });
+}
+
+// Child-process entry: `fork(__filename, [JSON model, bucket])` prints the port on the IPC channel.
+if (require.main === module) {
+    const [modelJson, bucket] = process.argv.slice(2);
+    const server = serve(JSON.parse(modelJson) as SyntheticBucketModel, bucket);
+    server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        process.send?.({ port: typeof address === "object" && address ? address.port : 0 });
+    });
+    process.on("disconnect", () => process.exit(0));
+}

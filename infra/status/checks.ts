@@ -6,6 +6,7 @@ import type { DataRepositoryAssociation, EventType } from "@aws-sdk/client-fsx";
 import { replicationRuleId } from "../../components/replicationRule";
 import type { ReplicationStatus } from "../../stacks/outputs";
 import type { SideRole } from "../aws/sides";
+import { drillSummaryLine } from "../drill/report";
 import type { DrillResult } from "../drill/result";
 import type { Fact, Finding, PairFacts, Severity, SideFacts, StatusThresholds } from "./model";
 import {
@@ -405,17 +406,6 @@ export function assessSide(side: SideFacts, peer: SideFacts, thresholds: StatusT
     return findings;
 }
 
-/** One line about a drill: its slowest leg against the objective, or why it failed. */
-export function describeDrill(drill: DrillResult): string {
-    if (!drill.passed) {
-        return drill.failures.join("; ") || "failed";
-    }
-    const slowest = [...drill.legs].filter((leg) => leg.stats).sort((a, b) => (b.stats?.maxSeconds ?? 0) - (a.stats?.maxSeconds ?? 0))[0];
-    return slowest?.stats
-        ? `slowest leg ${slowest.name} ${slowest.stats.maxSeconds} s (objective ${drill.objectiveSeconds} s)`
-        : `objective ${drill.objectiveSeconds} s`;
-}
-
 /**
  * The last drill must have passed, recently, on this pair's buckets (a history file can outlive a pair, or be
  * copied from another checkout).
@@ -446,13 +436,14 @@ export function assessDrill(
     }
     const ageDays = (now.getTime() - Date.parse(drill.finishedAt)) / 86_400_000;
     const when = `${drill.finishedAt} (${ageDays < 2 ? `${Math.round(ageDays * 24)} h` : `${Math.floor(ageDays)} days`} ago)`;
+    const summary = `last drill ${when}: ${drillSummaryLine(drill)}`;
     if (!drill.passed) {
-        return finding("degraded", `last drill failed at ${when}: ${describeDrill(drill)}`);
+        return finding("degraded", summary);
     }
     if (!(ageDays <= thresholds.drillMaxAgeDays)) {
-        return finding("degraded", `last drill passed at ${when}, older than ${thresholds.drillMaxAgeDays} days: run lustre-dr drill`);
+        return finding("degraded", `${summary}; older than ${thresholds.drillMaxAgeDays} days: run lustre-dr drill`);
     }
-    return finding("ok", `passed at ${when}: ${describeDrill(drill)}`);
+    return finding("ok", summary);
 }
 
 /** All findings for the pair, side by side (primary first), then the drill. */

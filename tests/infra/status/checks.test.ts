@@ -153,7 +153,7 @@ describe("infra/status/checks", () => {
                     side: "pair",
                     area: "drill",
                     severity: "ok",
-                    message: "passed at 2026-11-24T03:00:00Z (30 h ago): slowest leg s3-object primary->dr 14.2 s (objective 900 s)",
+                    message: "last drill 2026-11-24T03:00:00Z (30 h ago): passed: 2 legs, slowest s3-object primary->dr 14.2 s of 900 s objective",
                 },
             ]);
         });
@@ -169,8 +169,8 @@ describe("infra/status/checks", () => {
             ].map((drill) => assessDrill(drill, buckets, now, defaultThresholds)[0]);
             expect(findings.map((f) => f.severity)).to.deep.equal(["degraded", "degraded", "degraded", "degraded", "degraded"]);
             expect(findings.map((f) => f.message)).to.deep.equal([
-                "last drill failed at 2026-11-24T03:00:00Z (30 h ago): s3-object dr->primary: 2 of 5 canaries missed the 900 s objective",
-                "last drill passed at 2026-11-10T03:00:00Z (15 days ago), older than 8 days: run lustre-dr drill",
+                "last drill 2026-11-24T03:00:00Z (30 h ago): FAILED: s3-object dr->primary: 2 of 5 canaries missed the 900 s objective",
+                "last drill 2026-11-10T03:00:00Z (15 days ago): passed: 2 legs, slowest s3-object primary->dr 14.2 s of 900 s objective; older than 8 days: run lustre-dr drill",
                 "the last drill on record was of s3://lustre-dr-primary-data and s3://old-dr-bucket, not this pair: run lustre-dr drill",
                 "no drill on record: run lustre-dr drill",
                 "cannot read the drill history: EACCES: permission denied",

@@ -202,7 +202,7 @@ describe("infra/status (emulator)", function () {
             expect(line("dr", "data-repository")).to.equal("no file system linked to this bucket (pilot light)");
             expect(line("primary", "file-system")).to.equal("fs-0123456789abcdef0 AVAILABLE");
             expect(line("primary", "metrics")).to.equal("last 24 h: latency max 14 s, pending operations 1 now (max 6), failed 0");
-            expect(line("pair", "drill")).to.equal("passed at 2026-11-24T03:00:00Z (30 h ago): slowest leg s3-object primary->dr 14.2 s (objective 900 s)");
+            expect(line("pair", "drill")).to.equal("last drill 2026-11-24T03:00:00Z (30 h ago): passed: 2 legs, slowest s3-object primary->dr 14.2 s of 900 s objective");
             // Metrics are read in the source side's region with the dimensions S3 publishes.
             const metricCalls = cloudWatch.commandCalls(GetMetricStatisticsCommand);
             expect(metricCalls).to.have.length(6);

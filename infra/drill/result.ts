@@ -160,7 +160,7 @@ export function failuresOf(
         } else if (leg.stats && leg.stats.maxSeconds > objectiveSeconds) {
             failures.push(`${leg.name}: slowest canary took ${leg.stats.maxSeconds} s, over the ${objectiveSeconds} s objective`);
         } else {
-            failures.push(`${leg.name}: no canary was sent`);
+            failures.push(`${leg.name}: not measured, no canary could be sent over it`);
         }
     }
     for (const check of checks) {

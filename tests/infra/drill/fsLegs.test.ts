@@ -1,7 +1,7 @@
 /**
  * File-system legs: SSM with aws-sdk-client-mock (one mocked client per side), playing two client instances whose
  * file systems export to and import from the emulated buckets; S3 and replication are the emulator and the copier.
- * The shell scripts themselves run for real in bash against a temporary directory.
+ * The shell scripts themselves run for real in sh (dash here, stricter than bash) against a temporary directory.
  */
 import { expect } from "chai";
 import { execFileSync } from "child_process";
@@ -195,7 +195,7 @@ describe("infra/drill file-system legs (SSM mocked, S3 emulated)", function () {
     });
 });
 
-describe("infra/drill file-system scripts (run in bash)", () => {
+describe("infra/drill file-system scripts (run in sh, as AWS-RunShellScript does)", () => {
     let dir: string;
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "drill-fs-"));
@@ -205,7 +205,7 @@ describe("infra/drill file-system scripts (run in bash)", () => {
     it("the writer creates the directories and the file, and prints the close time in epoch ms", () => {
         const file = filePath({ ssm: new SSMClient({ region: "us-east-1" }), instanceId: "i-0123456789abcdef0", repositoryDirectory: dir }, ".lustre-dr/drill/r/fs-primary-to-dr");
         const before = Date.now();
-        const out = execFileSync("bash", ["-c", writerScript(file, "abc123")], { encoding: "utf8" });
+        const out = execFileSync("sh", ["-c", writerScript(file, "abc123")], { encoding: "utf8" });
         expect(fs.readFileSync(file, "utf8")).to.equal("abc123");
         const stamp = Number(/^written (\d+)$/m.exec(out)?.[1]);
         expect(stamp).to.be.within(before - 1000, Date.now() + 1000);
@@ -215,8 +215,8 @@ describe("infra/drill file-system scripts (run in bash)", () => {
         const file = path.join(dir, "f");
         fs.writeFileSync(file, "wrong");
         const sha = "6ca13d52ca70c883e0f0bb101e425a89e8624de51db2d2392593af6a84118090"; // sha256("abc123")
-        expect(() => execFileSync("bash", ["-c", watcherScript(file, sha, 1)], { encoding: "utf8", stdio: "pipe" })).to.throw(/not readable/);
+        expect(() => execFileSync("sh", ["-c", watcherScript(file, sha, 1)], { encoding: "utf8", stdio: "pipe" })).to.throw(/not readable/);
         fs.writeFileSync(file, "abc123");
-        expect(execFileSync("bash", ["-c", watcherScript(file, sha, 5)], { encoding: "utf8" })).to.match(/^seen \d{13}$/m);
+        expect(execFileSync("sh", ["-c", watcherScript(file, sha, 5)], { encoding: "utf8" })).to.match(/^seen \d{13}$/m);
     });
 });

@@ -256,9 +256,9 @@ describe("docs/runbook.md, walked against the emulator", function () {
                     drill: {
                         // moto never sets x-amz-replication-status; the copier knows what S3 would report.
                         replicationStatus: async (side, key, versionId) => replication.replicationStatus(side.role, key, versionId),
-                        loopSettleMs: 400,
-                        cleanupSettleMs: 400,
-                        poll: { initialMs: 100, factor: 2, maxMs: 400 },
+                        loopSettleMs: 200,
+                        cleanupSettleMs: 200,
+                        poll: { initialMs: 50, factor: 2, maxMs: 200 },
                     },
                 });
             },
@@ -309,7 +309,7 @@ describe("docs/runbook.md, walked against the emulator", function () {
                     const client = new S3Client({ region: outputs.region, endpoint: emulators[role].endpoint, forcePathStyle: true, credentials: emulatorCredentials });
                     return { client, bucket: outputs.bucketName };
                 };
-                copier = new ReplicationCopier({ primary: side("primary"), dr: side("dr"), delayMs: 200 });
+                copier = new ReplicationCopier({ primary: side("primary"), dr: side("dr"), delayMs: 50 });
                 await copier.start();
             }
             return copier;

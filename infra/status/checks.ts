@@ -382,6 +382,9 @@ function checkSideState(side: SideFacts, peer: SideFacts, emit: Emit): void {
         emit("side", "degraded", `detached from ${peer.role} (recovery): no replication to or from it`);
     } else if (mode === "awaiting-peer-grant" || mode === "no-peer") {
         emit("side", "degraded", `replication handshake incomplete (${mode}): run lustre-dr deploy`);
+    } else if (peer.location?.outputs?.replicationStatus === "detached") {
+        // The peer stopped accepting replicas: everything written here now fails to replicate until failback.
+        emit("side", "degraded", `replicates to ${peer.role}, which is detached and refuses replicas: run lustre-dr failback when ready`);
     }
 }
 

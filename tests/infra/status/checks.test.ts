@@ -112,6 +112,10 @@ describe("infra/status/checks", () => {
         const drFindings = findings.filter((f) => f.side === "dr");
         expect(drFindings.find((f) => f.area === "replication")).to.include({ severity: "ok", message: "no outbound replication (detached)" });
         expect(drFindings.some((f) => f.area === "metrics"), "no metrics expected from a detached side").to.equal(false);
+        // The primary, still attached, is told that its replication now goes nowhere.
+        expect(problems(findings.filter((f) => f.side === "primary"))).to.deep.equal([
+            "degraded side: replicates to dr, which is detached and refuses replicas: run lustre-dr failback when ready",
+        ]);
     });
 
     it("degrades on replication latency above the threshold and on failed operations", async () => {

@@ -46,7 +46,7 @@ import { ReplicationCopier } from "./emulator/replicationCopier";
 import { EmulatedDeployment } from "./support/emulatedDeployment";
 import { FakePulumiCommand } from "./support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "./support/project";
-import { RunbookCommand, runbookCommands, unmatchedLine } from "./support/runbook";
+import { inlineCommands, RunbookCommand, runbookCommands, unmatchedLine } from "./support/runbook";
 
 const runbookPath = path.resolve(__dirname, "..", "docs", "runbook.md");
 
@@ -102,6 +102,22 @@ describe("docs/runbook.md, walked against the emulator", function () {
         expect(failback, "lustre-dr failback after that status").to.be.greaterThan(status);
         // A drill needs both sides replicating, so during the incident status is the check and the drill follows failback.
         expect(at("drill", failback), "a drill after failback").to.be.greaterThan(failback);
+    });
+
+    it("quotes in its prose only commands and flags the CLI accepts", async () => {
+        const quoted = inlineCommands(markdown);
+        expect(quoted.map((argv) => argv[0])).to.include.members(["recover", "sync-existing", "drill", "status", "destroy"]);
+        for (const argv of quoted) {
+            const cli = buildProgram().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+            for (const command of cli.commands) {
+                command.configureOutput({ writeOut: () => undefined, writeErr: () => undefined }).action(() => undefined);
+            }
+            const error = await cli.parseAsync(["node", "lustre-dr", ...argv]).then(
+                () => undefined,
+                (e: { code?: string; message: string }) => (e.code === "commander.helpDisplayed" ? undefined : e.message),
+            );
+            expect(error, `npx lustre-dr ${argv.join(" ")}`).to.equal(undefined);
+        }
     });
 
     describe("every command, in order", function () {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { runbookCommands, shellWords, unmatchedLine } from "./runbook";
+import { inlineCommands, runbookCommands, shellWords, unmatchedLine } from "./runbook";
 
 const fence = "```";
 const markdown = [
@@ -33,6 +33,14 @@ describe("tests/support/runbook (the runbook walk's reader)", () => {
             { line: 3, section: "1. First", env: { AWS_PROFILE: "dr" }, argv: ["status", "--json"] },
             { line: 5, section: "1. First", env: {}, argv: ["status", "--only", "dr"], expected: ["degraded: <...>"] },
             { line: 13, section: "2. Second", env: {}, argv: ["recover"] },
+        ]);
+    });
+
+    it("finds the commands quoted in the prose, also across a line break, but not those in code blocks", () => {
+        const prose = "Run `npx lustre-dr status\n--only dr` or `npx lustre-dr destroy --help`; not `pulumi up`.\n" + markdown;
+        expect(inlineCommands(prose)).to.deep.equal([
+            ["status", "--only", "dr"],
+            ["destroy", "--help"],
         ]);
     });
 

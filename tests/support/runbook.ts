@@ -115,6 +115,22 @@ export function runbookCommands(markdown: string): RunbookCommand[] {
     return commands;
 }
 
+/**
+ * The `npx lustre-dr ...` commands quoted inline in the prose (`like this`, possibly across a line break): they are not
+ * run, but they must still parse, so that a renamed flag cannot survive in a sentence.
+ */
+export function inlineCommands(markdown: string): string[][] {
+    const prose = markdown.replace(/^```[\s\S]*?^```/gm, "");
+    const commands: string[][] = [];
+    for (const match of prose.matchAll(/`(npx lustre-dr [^`]+)`/g)) {
+        const parsed = parseCommand(match[1].replace(/\s+/g, " "));
+        if (parsed) {
+            commands.push(parsed.argv);
+        }
+    }
+    return commands;
+}
+
 const anyLines = "<...>";
 
 function linePattern(expected: string): RegExp {

@@ -109,6 +109,29 @@ describe("infra/pulumi/deploy", () => {
         }
     });
 
+    it("streams the engine output to stderr with --verbose, and only then", async () => {
+        const written: string[] = [];
+        const original = process.stderr.write;
+        process.stderr.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stderr.write;
+        try {
+            await runDeploy(
+                { primary: "primary", dr: "dr", verbose: true },
+                { output: recordingOutput(), workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
+            );
+            const verboseRun = written.splice(0);
+            await deploy();
+            expect(verboseRun.filter((text) => text.startsWith("Updating ("))).to.deep.equal([
+                "Updating (primary)\n~ 2 to update\n",
+                "Updating (dr)\n~ 2 to update\n",
+                "Updating (primary)\n~ 2 to update\n",
+                "Updating (dr)\n~ 2 to update\n",
+            ]);
+            expect(written).to.deep.equal([]);
+        } finally {
+            process.stderr.write = original;
+        }
+    });
+
     it("removes a peerStack that names a stack which does not exist yet, instead of failing the first update", async () => {
         fake.addStack("primary", { "lustre-dr:peerStack": drFqn });
 

@@ -76,6 +76,8 @@ export function repositoryDirectoryProblems(directory: string): string[] {
           ];
 }
 
+// AWS-RunShellScript runs the commands with sh (dash on Ubuntu), not bash: the scripts below stay POSIX, and the
+// tests run them under dash.
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 export function filePath(client: FileSystemClient, key: string): string {

@@ -11,6 +11,7 @@ import {
     DeleteObjectCommand,
     GetObjectTaggingCommand,
     HeadObjectCommand,
+    HeadObjectCommandOutput,
     S3Client,
     StorageClass,
     UploadPartCopyCommand,
@@ -76,6 +77,30 @@ export async function applyAction(client: S3Client, bucket: string, action: Rest
         { abortSignal },
     );
     return result.VersionId;
+}
+
+const checksumFields = ["ChecksumCRC64NVME", "ChecksumCRC32", "ChecksumCRC32C", "ChecksumSHA1", "ChecksumSHA256"] as const;
+
+/**
+ * True when the copy plan's current version provably holds the bytes of the version from T: both versions carry a
+ * stored checksum of the same algorithm and type with the same value. That is what a copy made by an earlier
+ * restore looks like when its ETag is not a content hash (SSE-KMS, multipart): CopyObject copies the source's
+ * checksum, and S3 has stored a CRC64NVME for every object uploaded without one since December 2024. Only worth
+ * asking (two HeadObject calls) when the sizes match and the ETags differ; false when either has no checksum.
+ */
+export async function sameContentByChecksum(client: S3Client, bucket: string, action: CopyPlan, signal?: AbortSignal): Promise<boolean> {
+    if (action.currentVersionId === undefined || action.currentSize !== action.size || action.currentETag === action.eTag) {
+        return false;
+    }
+    const head = (versionId: string): Promise<HeadObjectCommandOutput> =>
+        client.send(new HeadObjectCommand({ Bucket: bucket, Key: action.key, VersionId: versionId, ChecksumMode: "ENABLED" }), {
+            abortSignal: signal,
+        });
+    const [current, atT] = await Promise.all([head(action.currentVersionId), head(action.versionId)]);
+    if (current.ChecksumType !== atT.ChecksumType) {
+        return false;
+    }
+    return checksumFields.some((field) => current[field] !== undefined && current[field] === atT[field]);
 }
 
 /** Part size for an object: the requested size, raised to stay within 10,000 parts, at least 5 MiB. */

@@ -120,7 +120,8 @@ export function describeResult(result: RestoreResult): string {
         `  listed ${number(result.versionsListed)} versions and delete markers of ${number(result.keys)} keys`,
         `  copy back the version from T   ${number(result.plan.copy.count)} keys, ${formatBytes(result.plan.copy.bytes)}${examples(result.plan.copy.firstKeys)}`,
         `  delete marker (created after T) ${number(result.plan.deleteMarker.count)} keys${examples(result.plan.deleteMarker.firstKeys)}`,
-        `  unchanged                       ${number(result.plan.unchanged)} keys`,
+        `  unchanged                       ${number(result.plan.unchanged)} keys` +
+            (result.plan.verifiedByChecksum ? ` (${number(result.plan.verifiedByChecksum)} verified by checksum)` : ""),
         `  absent at T and now             ${number(result.plan.absent)} keys`,
         `  reserved (.lustre-dr/)          ${number(result.plan.reserved)} keys`,
     ];

@@ -37,6 +37,9 @@ export interface CopyPlan {
     readonly lastModified: Date;
     /** What is current now: a version id, or `undefined` when the key is currently deleted. */
     readonly currentVersionId?: string;
+    /** Size and ETag of the current version, when there is one (the writer may compare checksums). */
+    readonly currentSize?: number;
+    readonly currentETag?: string;
 }
 
 /** A key that did not exist at T and exists now: it gets a delete marker (its versions stay). */
@@ -144,7 +147,8 @@ function decide(history: KeyHistory): KeyPlan {
         lastModified: atT.lastModified,
         ...(atT.eTag !== undefined ? { eTag: atT.eTag } : {}),
         ...(atT.storageClass !== undefined ? { storageClass: atT.storageClass } : {}),
-        ...(existsNow ? { currentVersionId: current.versionId } : {}),
+        ...(existsNow ? { currentVersionId: current.versionId, currentSize: current.size } : {}),
+        ...(existsNow && current.eTag !== undefined ? { currentETag: current.eTag } : {}),
     };
 }
 

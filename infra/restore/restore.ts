@@ -11,7 +11,7 @@ import { once } from "events";
 import { GetBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { sideClientConfig, SideLocation } from "../aws/clients";
 import { UsageError } from "../output";
-import { applyAction, ApplyOptions, forEachBounded, RestoreAction } from "./apply";
+import { applyAction, ApplyOptions, forEachBounded, RestoreAction, sameContentByChecksum } from "./apply";
 import { KeyPlan, planRestore, reservedPrefix, VersionEntry } from "./plan";
 import { listVersions } from "./versions";
 
@@ -75,6 +75,8 @@ export interface RestoreResult {
         readonly copy: { readonly count: number; readonly bytes: number; readonly firstKeys: string[] };
         readonly deleteMarker: { readonly count: number; readonly firstKeys: string[] };
         readonly unchanged: number;
+        /** Of `unchanged`: keys whose ETag differs from T's but whose stored checksum proves the same bytes. */
+        readonly verifiedByChecksum: number;
         readonly absent: number;
         readonly reserved: number;
         /** Keys whose state at T S3 never recorded (written without versioning after T); left alone. */
@@ -218,6 +220,7 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
     const deleteMarker = { count: 0, firstKeys: [] as string[] };
     const unknown = { count: 0, first: [] as Array<{ key: string; reason: string }> };
     let unchanged = 0;
+    let verifiedByChecksum = 0;
     let absent = 0;
     let reserved = 0;
     const applied = { copies: 0, deleteMarkers: 0, bytesCopied: 0 };
@@ -239,47 +242,56 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
     async function* actions(): AsyncGenerator<RestoreAction> {
         for await (const plan of planRestore(versions, { to: options.to })) {
             progress.keysPlanned++;
-            switch (plan.action) {
-                case "none":
-                    if (plan.reason === "unchanged") unchanged++;
-                    else if (plan.reason === "absent") absent++;
-                    else reserved++;
-                    continue;
-                case "unknown":
-                    unknown.count++;
-                    if (unknown.first.length < firstKeysLimit) unknown.first.push({ key: plan.key, reason: plan.reason });
-                    continue;
-                case "copy":
-                    copy.count++;
-                    copy.bytes += plan.size;
-                    if (copy.firstKeys.length < firstKeysLimit) copy.firstKeys.push(plan.key);
-                    break;
-                case "delete-marker":
-                    deleteMarker.count++;
-                    if (deleteMarker.firstKeys.length < firstKeysLimit) deleteMarker.firstKeys.push(plan.key);
-                    break;
+            if (plan.action === "none") {
+                if (plan.reason === "unchanged") unchanged++;
+                else if (plan.reason === "absent") absent++;
+                else reserved++;
+            } else if (plan.action === "unknown") {
+                unknown.count++;
+                if (unknown.first.length < firstKeysLimit) unknown.first.push({ key: plan.key, reason: plan.reason });
+            } else {
+                progress.actionsPlanned++;
+                yield plan;
             }
-            progress.actionsPlanned++;
-            await planFile?.add(plan);
-            yield plan;
         }
+    }
+
+    /** Counts an action that will be (or, in a dry run, would be) written, and adds it to the plan file. */
+    async function tally(action: RestoreAction): Promise<void> {
+        if (action.action === "copy") {
+            copy.count++;
+            copy.bytes += action.size;
+            if (copy.firstKeys.length < firstKeysLimit) copy.firstKeys.push(action.key);
+        } else {
+            deleteMarker.count++;
+            if (deleteMarker.firstKeys.length < firstKeysLimit) deleteMarker.firstKeys.push(action.key);
+        }
+        await planFile?.add(action);
     }
 
     const applyOptions: ApplyOptions = { ...options.apply, ...(options.signal ? { signal: options.signal } : {}) };
     try {
-        await forEachBounded(actions(), options.dryRun ? 1 : options.concurrency ?? 32, async (action) => {
-            if (options.dryRun) {
-                return;
-            }
+        await forEachBounded(actions(), options.concurrency ?? 32, async (action) => {
             options.signal?.throwIfAborted();
             try {
-                await applyAction(client, bucket, action, applyOptions);
-                if (action.action === "copy") {
-                    applied.copies++;
-                    applied.bytesCopied += action.size;
-                    progress.bytesCopied += action.size;
-                } else {
-                    applied.deleteMarkers++;
+                // A copy from an earlier run whose ETag is not a content hash: two reads instead of a needless write.
+                if (action.action === "copy" && (await sameContentByChecksum(client, bucket, action, options.signal))) {
+                    unchanged++;
+                    verifiedByChecksum++;
+                    progress.actionsPlanned--;
+                    report();
+                    return;
+                }
+                await tally(action);
+                if (!options.dryRun) {
+                    await applyAction(client, bucket, action, applyOptions);
+                    if (action.action === "copy") {
+                        applied.copies++;
+                        applied.bytesCopied += action.size;
+                        progress.bytesCopied += action.size;
+                    } else {
+                        applied.deleteMarkers++;
+                    }
                 }
             } catch (error) {
                 if (options.signal?.aborted) {
@@ -307,7 +319,7 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
         dryRun: options.dryRun === true,
         versionsListed: progress.versionsListed,
         keys: progress.keysPlanned,
-        plan: { copy, deleteMarker, unchanged, absent, reserved, unknown },
+        plan: { copy, deleteMarker, unchanged, verifiedByChecksum, absent, reserved, unknown },
         applied,
         failures,
         ...(planFile ? { planFile: planFile.path } : {}),

@@ -7,7 +7,7 @@ import {
     ListObjectVersionsCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { restoreToPointInTime } from "../../../infra/restore/restore";
 
 /**
@@ -16,7 +16,8 @@ import { restoreToPointInTime } from "../../../infra/restore/restore";
  */
 describe("infra/restore: content verified by checksum when ETags cannot tell", () => {
     const T = new Date("2026-11-20T12:00:00Z");
-    const s3 = mockClient(S3Client);
+    // Mocked only while this suite runs: mocha loads every file before running any, and the other suites talk to moto.
+    let s3: AwsClientStub<S3Client>;
     const client = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
 
     function bucketWith(currentETag: string, currentSize: number, checksums: Record<string, Omit<HeadObjectCommandOutput, "$metadata">>): void {
@@ -37,6 +38,9 @@ describe("infra/restore: content verified by checksum when ETags cannot tell", (
     }
     const run = () => restoreToPointInTime({ bucketName: "b", region: "us-east-1" }, { to: T, client, now: () => new Date("2026-11-22T00:00:00Z") });
 
+    before(() => {
+        s3 = mockClient(S3Client);
+    });
     after(() => s3.restore());
 
     it("plans nothing for a key whose current version has T's checksum under another ETag", async () => {

@@ -15,7 +15,7 @@ import { applyAction, ApplyOptions, forEachBounded, RestoreAction, sameContentBy
 import { KeyPlan, planRestore, reservedPrefix, VersionEntry } from "./plan";
 import { listVersions } from "./versions";
 
-/** The bucket to restore and how to reach it; a {@link import("../aws/sides").Side} fits. */
+/** The bucket to restore and how to reach it; a resolved `Side` (infra/aws/sides.ts) fits. */
 export interface RestoreTarget extends SideLocation {
     readonly bucketName: string;
 }

@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { compareKeys, KeyPlan, planKey, planRestore, VersionEntry, VersionStreamOrderError } from "../../../infra/restore/plan";
+import { batchReportPrefix } from "../../../components/policyDocuments";
+import { drillRoot } from "../../../infra/drill/canaries";
+import { compareKeys, KeyPlan, planKey, planRestore, reservedPrefix, VersionEntry, VersionStreamOrderError } from "../../../infra/restore/plan";
 
 const T = new Date("2026-11-20T12:00:00Z");
 const before = (minutes: number) => new Date(T.getTime() - minutes * 60_000);
@@ -83,6 +85,11 @@ describe("infra/restore/plan", () => {
             reason: "reserved",
         });
         expect(planKey(history(version(".lustre-dr/batch-reports/job.csv", after(1), "r")), T)).to.include({ reason: "reserved" });
+    });
+
+    it("reserves every prefix the drill and batch replication write under", () => {
+        expect(drillRoot.startsWith(reservedPrefix), drillRoot).to.equal(true);
+        expect(batchReportPrefix.startsWith(reservedPrefix), batchReportPrefix).to.equal(true);
     });
 
     it("streams one plan per key when pages split a key's versions, whatever the page size", async () => {

@@ -219,6 +219,12 @@ export class LustreClient extends pulumi.ComponentResource {
                     { ...range, securityGroupId: fs.securityGroupId, referencedSecurityGroupId: securityGroup.id, description: `Lustre ${ports.label} from client ${name}` },
                     parent,
                 ),
+                // The file system's group has no allow-all egress, so its side of the server-initiated traffic is explicit too.
+                new aws.vpc.SecurityGroupEgressRule(
+                    `${name}-fs-to-client-${ports.label}`,
+                    { ...range, securityGroupId: fs.securityGroupId, referencedSecurityGroupId: securityGroup.id, description: `Lustre ${ports.label} to client ${name}` },
+                    parent,
+                ),
             );
         }
         for (const cidr of args.httpsEgressCidrs ?? ["0.0.0.0/0"]) {

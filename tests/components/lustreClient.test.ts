@@ -152,6 +152,8 @@ describe("LustreClient", () => {
                 `${clientGroupId} tcp 1018-1023 ${fileSystem.securityGroupId}`,
                 `${clientGroupId} tcp 443-443 0.0.0.0/0`,
                 `${clientGroupId} tcp 80-80 0.0.0.0/0`,
+                `${fileSystem.securityGroupId} tcp 988-988 ${clientGroupId}`,
+                `${fileSystem.securityGroupId} tcp 1018-1023 ${clientGroupId}`,
             ]);
             expect(built.run.single("aws:ec2/instance:Instance").inputs.vpcSecurityGroupIds).to.deep.equal([clientGroupId]);
         });
@@ -161,6 +163,7 @@ describe("LustreClient", () => {
             const names = await Promise.all(dependsOn.map((r) => valueOf(r.urn)));
             expect(names.filter((urn) => urn.includes("fs-from-client"))).to.have.length(2);
             expect(names.filter((urn) => urn.includes("to-fs"))).to.have.length(2);
+            expect(names.filter((urn) => urn.includes("fs-to-client"))).to.have.length(2);
         });
 
         it("outputs the instance id and a mount command", async () => {

@@ -1,27 +1,11 @@
 import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { main } from "../../../infra/cli";
+import { CliRun, runCli } from "../../support/cliRun";
 import type { CostComparison } from "../../../infra/cost/estimate";
 
-/** Runs the CLI in-process and captures what it writes; restores the streams and exit code afterwards. */
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const writeOut = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-    const previous = process.exitCode;
-    process.exitCode = 0;
-    try {
-        await main(["node", "lustre-dr", ...args]);
-        return { stdout: out.join(""), stderr: err.join(""), exitCode: Number(process.exitCode ?? 0) };
-    } finally {
-        process.stdout.write = writeOut;
-        process.stderr.write = writeErr;
-        process.exitCode = previous;
-    }
+function run(args: string[]): Promise<CliRun> {
+    return runCli(args);
 }
 
 describe("lustre-dr cost", () => {

@@ -1,24 +1,9 @@
 import { expect } from "chai";
-import { main } from "../../../infra/cli";
+import { CliRun, runCli } from "../../support/cliRun";
 import type { StackPlan } from "../../../infra/plan/model";
 
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const writeOut = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-    const previous = process.exitCode;
-    process.exitCode = 0;
-    try {
-        await main(["node", "lustre-dr", ...args]);
-        return { stdout: out.join(""), stderr: err.join(""), exitCode: Number(process.exitCode ?? 0) };
-    } finally {
-        process.stdout.write = writeOut;
-        process.stderr.write = writeErr;
-        process.exitCode = previous;
-    }
+function run(args: string[]): Promise<CliRun> {
+    return runCli(args);
 }
 
 describe("lustre-dr plan", () => {

@@ -3,28 +3,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { main } from "../../../infra/cli";
+import { runCli } from "../../support/cliRun";
 
 const bin = path.resolve(__dirname, "..", "..", "..", "bin", "lustre-dr.js");
 
-/** Runs the CLI in-process with the given environment, capturing stdout, stderr and the exit code. */
+/** Runs the CLI in-process with exactly the given environment. */
 async function lustreDr(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
-    const saved = { env: process.env, exitCode: process.exitCode, out: process.stdout.write, err: process.stderr.write };
-    let stdout = "";
-    let stderr = "";
-    process.env = env;
-    process.exitCode = undefined;
-    process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-    try {
-        await main(["node", "lustre-dr", ...args]);
-        return { status: Number(process.exitCode ?? 0), stdout, stderr };
-    } finally {
-        process.env = saved.env;
-        process.exitCode = saved.exitCode;
-        process.stdout.write = saved.out;
-        process.stderr.write = saved.err;
-    }
+    const run = await runCli(args, { env });
+    return { status: run.exitCode, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe("lustre-dr stack commands (command line)", () => {

@@ -1,9 +1,9 @@
 import { expect } from "chai";
+import { captureCli, CliRun, runCli } from "../../support/cliRun";
 import * as os from "os";
 import * as path from "path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Command } from "commander";
-import { main } from "../../../infra/cli";
 import { parseRestoreTime, registerRestoreCommand } from "../../../infra/restore/command";
 import type { SiteOutputs } from "../../../stacks/outputs";
 import type { RestoreResult } from "../../../infra/restore/restore";
@@ -22,34 +22,9 @@ const drOutputs: SiteOutputs = {
     replicationStatus: "detached",
 };
 
-interface Run {
-    exitCode: number;
-    stdout: string;
-    stderr: string;
-}
-
 /** Runs the CLI in-process, capturing stdout, stderr and the exit code. */
-function run(...args: string[]): Promise<Run> {
-    return capture(() => main(["node", "lustre-dr", ...args]));
-}
-
-async function capture(body: () => Promise<void>): Promise<Run> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const writeOut = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string | Uint8Array) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-    const previousExitCode = process.exitCode;
-    process.exitCode = undefined;
-    try {
-        await body();
-        return { exitCode: Number(process.exitCode ?? 0), stdout: out.join(""), stderr: err.join("") };
-    } finally {
-        process.stdout.write = writeOut;
-        process.stderr.write = writeErr;
-        process.exitCode = previousExitCode;
-    }
+function run(...args: string[]): Promise<CliRun> {
+    return runCli(args);
 }
 
 describe("lustre-dr restore (command)", function () {
@@ -104,7 +79,7 @@ describe("lustre-dr restore (command)", function () {
             stacksRead.push(stack);
             return { ...drOutputs, bucketName: bucket, region: "us-east-1" };
         });
-        const result = await capture(async () => {
+        const result = await captureCli(async () => {
             await program.parseAsync(["node", "lustre-dr", "restore", "--stack", "dr-prod", "--endpoint", endpoint, "--to", new Date().toISOString(), "--json"]);
         });
         expect(stacksRead).to.deep.equal(["dr-prod"]);

@@ -8,6 +8,7 @@
  * markers expire with the buckets' lifecycle rule (noncurrentVersionRetentionDays, expired delete markers).
  */
 import { randomBytes } from "crypto";
+import { setMaxListeners } from "events";
 import type { SideRole } from "../aws/sides";
 import {
     deleteCanary,
@@ -439,6 +440,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
     const runId = options.runId ?? newRunId();
     // One direction failing stops the other before cleanup starts, so nothing writes canaries behind cleanup's back.
     const stop = new AbortController();
+    // Every in-flight request listens on this signal; a drill with many canaries legitimately has more than ten.
+    setMaxListeners(0, stop.signal);
     const forwardAbort = () => stop.abort(options.signal?.reason);
     if (options.signal?.aborted) {
         stop.abort(options.signal.reason);

@@ -17,13 +17,14 @@ export function buildProgram(): Command {
         .description("Operate the lustre-dr disaster-recovery pair: deploy, recover, drill, restore, status")
         .showHelpAfterError()
         .exitOverride();
-    registerCostCommand(program);
-    registerDrillCommand(program);
+    // In the order an operator meets them: before deploying, deploying and recovering, then day-to-day checks.
     registerPlanCommand(program);
-    registerStatusCommand(program);
+    registerCostCommand(program);
     registerStackCommands(program);
-    registerRestoreCommand(program);
     registerSyncExistingCommand(program);
+    registerStatusCommand(program);
+    registerDrillCommand(program);
+    registerRestoreCommand(program);
     return program;
 }
 

@@ -7,24 +7,13 @@ import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/
 import { interruptOnSigint, parseDrillArguments, runCleanUpCommand, runDrillCommand } from "../../../infra/drill/command";
 import { readLastDrill } from "../../../infra/drill/history";
 import type { DrillResult } from "../../../infra/drill/result";
-import type { Output } from "../../../infra/output";
 import { UsageError } from "../../../infra/output";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
+import { RecordingOutput, recordingOutput } from "../../support/recordingOutput";
 import { emulatedBucketPair, ReplicationCopier } from "../../emulator/replicationCopier";
 
-function capture(json = false): Output & { data?: DrillResult; text?: string; progressLines: string[] } {
-    const captured: Output & { data?: DrillResult; text?: string; progressLines: string[] } = {
-        json,
-        progressLines: [],
-        progress(message) {
-            captured.progressLines.push(message);
-        },
-        result(data, human) {
-            captured.data = data as DrillResult;
-            captured.text = json ? JSON.stringify(data) : human();
-        },
-    };
-    return captured;
+function capture(json = false): RecordingOutput<DrillResult> {
+    return recordingOutput<DrillResult>(json);
 }
 
 describe("infra/drill/command", () => {

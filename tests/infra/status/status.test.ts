@@ -24,29 +24,17 @@ import * as path from "path";
 import type { SideRole } from "../../../infra/aws/sides";
 import { buildProgram } from "../../../infra/cli";
 import { appendDrillHistory } from "../../../infra/drill/history";
-import type { Output } from "../../../infra/output";
 import { UsageError } from "../../../infra/output";
 import { runStatus, StatusOptions } from "../../../infra/status/command";
 import type { StatusReport } from "../../../infra/status/report";
 import { EmulatorPair, emulatorCredentials, emulatorPair } from "../../emulator/moto";
+import { RecordingOutput, recordingOutput } from "../../support/recordingOutput";
 import { deployedPolicy, deployedReplication, drillResult, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
 
 const now = new Date("2026-11-25T09:00:00Z");
 
-/** An Output that keeps what the command printed. */
-function capture(json = false): Output & { data?: StatusReport; text?: string; progressLines: string[] } {
-    const captured: Output & { data?: StatusReport; text?: string; progressLines: string[] } = {
-        json,
-        progressLines: [],
-        progress(message) {
-            captured.progressLines.push(message);
-        },
-        result(data, human) {
-            captured.data = data as StatusReport;
-            captured.text = json ? JSON.stringify(data) : human();
-        },
-    };
-    return captured;
+function capture(json = false): RecordingOutput<StatusReport> {
+    return recordingOutput<StatusReport>(json);
 }
 
 function closedPort(): Promise<number> {

@@ -176,6 +176,22 @@ const header = [
 // What Lustre file system, if any, is mounted at the mount point (findmnt exits 1 when none is).
 const mountedHere = [`mounted="$(findmnt --noheadings --output SOURCE --mountpoint "$mount_point" --types lustre || true)"`];
 
+/**
+ * Rewrites fstab through a temporary file (`$updated`, written by `edit`) and copies it back in place, keeping the
+ * file's owner and mode; then tells systemd, which generates its mount units from fstab. Indented for an `if` body.
+ */
+function rewriteFstab(edit: readonly string[]): string[] {
+    return [
+        `updated="$(mktemp)"`,
+        ...edit,
+        `cat "$updated" > "$fstab"`,
+        `rm -f "$updated"`,
+        "if command -v systemctl > /dev/null; then",
+        "    systemctl daemon-reload",
+        "fi",
+    ].map((line) => `    ${line}`);
+}
+
 function mountVariables(mount: LustreMount): string[] {
     return [
         `device=${shellQuote(lustreSource(mount))}`,
@@ -206,14 +222,10 @@ export function installAndMountScript(args: ClientScriptArgs): string {
         `mkdir -p "$mount_point"`,
         `if ! grep -qxF "$fstab_line" "$fstab"; then`,
         "    # Drop any other Lustre entry for this mount point (a replaced file system), keep every other line.",
-        `    updated="$(mktemp)"`,
-        `    MOUNT_POINT="$mount_point" awk '!($2 == ENVIRON["MOUNT_POINT"] && $3 == "lustre")' "$fstab" > "$updated"`,
-        `    printf '%s\\n' "$fstab_line" >> "$updated"`,
-        `    cat "$updated" > "$fstab"`,
-        `    rm -f "$updated"`,
-        "    if command -v systemctl > /dev/null; then",
-        "        systemctl daemon-reload",
-        "    fi",
+        ...rewriteFstab([
+            `MOUNT_POINT="$mount_point" awk '!($2 == ENVIRON["MOUNT_POINT"] && $3 == "lustre")' "$fstab" > "$updated"`,
+            `printf '%s\\n' "$fstab_line" >> "$updated"`,
+        ]),
         "fi",
         "",
         // Lustre reports the source by NID (the server's IP), not by DNS name, so compare the mount name.
@@ -254,13 +266,7 @@ export function unmountScript(mount: LustreMount): string {
         `    echo "lustre-dr: unmounted $device from $mount_point"`,
         "fi",
         `if grep -qxF "$fstab_line" "$fstab"; then`,
-        `    updated="$(mktemp)"`,
-        `    FSTAB_LINE="$fstab_line" awk '$0 != ENVIRON["FSTAB_LINE"]' "$fstab" > "$updated"`,
-        `    cat "$updated" > "$fstab"`,
-        `    rm -f "$updated"`,
-        "    if command -v systemctl > /dev/null; then",
-        "        systemctl daemon-reload",
-        "    fi",
+        ...rewriteFstab([`FSTAB_LINE="$fstab_line" awk '$0 != ENVIRON["FSTAB_LINE"]' "$fstab" > "$updated"`]),
         "fi",
         "",
     ];

@@ -177,6 +177,21 @@ function isTypeOf(type: string): (resourceClass: { __pulumiType?: string }) => b
     return (resourceClass) => resourceClass.__pulumiType === type;
 }
 
+/** The resource options and provider the engine sends with every resource, the same for both kinds of policy. */
+function policyOptions(record: StackUnderPolicy["records"][number], provider: ReturnType<typeof defaultProvider>) {
+    return {
+        opts: {
+            protect: record.protect,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+            ...(record.parent ? { parent: record.parent } : {}),
+        },
+        ...(record.custom && record.type.startsWith("aws:") ? { provider } : {}),
+    };
+}
+
 /** Every resource as a stack policy receives it: final outputs, options, parent and dependencies linked. */
 export function policyResources(under: StackUnderPolicy): PolicyResource[] {
     const provider = defaultProvider(under);
@@ -187,15 +202,7 @@ export function policyResources(under: StackUnderPolicy): PolicyResource[] {
             name: record.name,
             urn: record.urn,
             props: record.outputs,
-            opts: {
-                protect: record.protect,
-                ignoreChanges: [],
-                aliases: [],
-                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-                additionalSecretOutputs: [],
-                ...(record.parent ? { parent: record.parent } : {}),
-            },
-            ...(record.custom && record.type.startsWith("aws:") ? { provider } : {}),
+            ...policyOptions(record, provider),
             dependencies: [],
             propertyDependencies: {},
             isType: isTypeOf(record.type) as PolicyResource["isType"],
@@ -228,15 +235,7 @@ export function resourceValidationArgs(under: StackUnderPolicy): ResourceValidat
         name: record.name,
         urn: record.urn,
         props: record.inputs,
-        opts: {
-            protect: record.protect,
-            ignoreChanges: [],
-            aliases: [],
-            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-            additionalSecretOutputs: [],
-            ...(record.parent ? { parent: record.parent } : {}),
-        },
-        ...(record.custom && record.type.startsWith("aws:") ? { provider } : {}),
+        ...policyOptions(record, provider),
         stackTags: new Map(),
         isType: isTypeOf(record.type) as ResourceValidationArgs["isType"],
         asType: ((resourceClass: { __pulumiType?: string }) =>

@@ -35,3 +35,8 @@ export function bucketNameProblems(name: string): string[] {
     }
     return problems;
 }
+
+/** `arn:aws:s3:::name` -> `name` (S3 bucket ARNs carry no region or account). */
+export function bucketNameFromArn(arn: string): string {
+    return arn.slice(arn.lastIndexOf(":") + 1);
+}

@@ -9,6 +9,7 @@ import { isPersistent } from "../components/lustreRules";
 import { LustreWithRepository } from "../components/lustreWithRepository";
 import { ReplicatedBucket } from "../components/replicatedBucket";
 import { ReplicationAlarms } from "../components/replicationAlarms";
+import { bucketNameFromArn } from "./bucketName";
 import type { ClientSettings, NetworkSettings, SiteConfig } from "./config";
 import type { HandshakeDecision } from "./handshake";
 import type { SiteOutputs } from "./outputs";
@@ -34,11 +35,6 @@ export function roleArn(identity: Pick<DeploymentIdentity, "partition" | "accoun
 /** Tags on every taggable resource, so both sides of a pair can be found in the console and in cost reports. */
 export function siteTags(config: SiteConfig, identity: DeploymentIdentity): Record<string, string> {
     return { "lustre-dr:stack": identity.stack, "lustre-dr:role": config.role };
-}
-
-/** `arn:aws:s3:::name` -> `name` (S3 bucket ARNs carry no region or account). */
-export function bucketNameFromArn(arn: string): string {
-    return arn.slice(arn.lastIndexOf(":") + 1);
 }
 
 export type SiteStackOutputs = { [K in keyof SiteOutputs]: pulumi.Input<SiteOutputs[K]> };

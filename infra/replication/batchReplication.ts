@@ -15,6 +15,7 @@ import {
     S3ControlClient,
 } from "@aws-sdk/client-s3-control";
 import { batchReportPrefix } from "../../components/policyDocuments";
+import { bucketNameFromArn } from "../../stacks/bucketName";
 import { UsageError } from "../output";
 
 /** What to replicate, and as whom. All ARNs and the account come from the source side's stack outputs. */
@@ -88,10 +89,6 @@ export function batchReplicationRequestProblems(request: BatchReplicationRequest
     return problems;
 }
 
-function bucketNameOf(bucketArn: string): string {
-    return bucketArn.slice(bucketArn.lastIndexOf(":") + 1);
-}
-
 /**
  * The CreateJob request: a manifest generated from the source bucket (no manifest file to write and keep),
  * filtered to objects eligible under the bucket's replication configuration, and a completion report under the
@@ -127,7 +124,7 @@ export function createJobRequest(request: BatchReplicationRequest): CreateJobReq
         Priority: request.priority ?? 10,
         RoleArn: request.roleArn,
         ClientRequestToken: request.clientRequestToken ?? randomUUID(),
-        Description: request.description ?? `lustre-dr batch replication of ${bucketNameOf(request.sourceBucketArn)}`,
+        Description: request.description ?? `lustre-dr batch replication of ${bucketNameFromArn(request.sourceBucketArn)}`,
     };
 }
 
@@ -163,7 +160,7 @@ export async function describeBatchJob(client: S3ControlClient, accountId: strin
         failedTasks: summary?.NumberOfTasksFailed ?? 0,
         failureReasons,
         ...(report?.Enabled && report.Bucket
-            ? { reportLocation: `s3://${bucketNameOf(report.Bucket)}/${report.Prefix ? `${report.Prefix}/` : ""}job-${jobId}/` }
+            ? { reportLocation: `s3://${bucketNameFromArn(report.Bucket)}/${report.Prefix ? `${report.Prefix}/` : ""}job-${jobId}/` }
             : {}),
     };
 }

@@ -8,7 +8,7 @@ import { registerDrillCommand } from "./drill/command";
 import { registerPlanCommand } from "./plan/command";
 import { ExitCode, UsageError } from "./output";
 import { registerStatusCommand } from "./status/command";
-import { registerStackCommands } from "./pulumi/commands";
+import { registerStackCommands } from "./lifecycle/commands";
 import { registerRestoreCommand } from "./restore/command";
 import { registerSyncExistingCommand } from "./replication/syncExisting";
 

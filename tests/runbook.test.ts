@@ -33,11 +33,12 @@ import type { Output } from "../infra/output";
 import { DrillCommandOptions, runDrillCommand } from "../infra/drill/command";
 import { describeSyncResult, runSyncExisting, SyncExistingOptions } from "../infra/replication/syncExisting";
 import { resolveSide } from "../infra/aws/sides";
-import { DeployOptions, runDeploy } from "../infra/pulumi/deploy";
-import { FailbackOptions, runFailback } from "../infra/pulumi/failback";
-import { RecoverOptions, runRecover } from "../infra/pulumi/recover";
+import { DeployOptions, runDeploy } from "../infra/lifecycle/deploy";
+import { FailbackOptions, runFailback } from "../infra/lifecycle/failback";
+import { RecoverOptions, runRecover } from "../infra/lifecycle/recover";
 import { createStackOutputsReader } from "../infra/pulumi/stackOutputs";
-import { describeResult, parseConcurrency, parseRestoreTime } from "../infra/restore/command";
+import { describeResult, parseConcurrency } from "../infra/restore/command";
+import { parseIsoTime } from "../infra/time";
 import { restoreToPointInTime } from "../infra/restore/restore";
 import { runStatus, StatusOptions } from "../infra/status/command";
 import type { SiteOutputs } from "../stacks/outputs";
@@ -284,7 +285,7 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 }),
             // The command's own glue, with the stack read from the fake backend and the dr emulator as endpoint.
             restore: async (options, output) => {
-                const to = parseRestoreTime(options.to as string);
+                const to = parseIsoTime("--to", options.to as string);
                 const side = await resolveSide(
                     "dr",
                     { drStack: options.stack as string, drProfile: options.profile as string, drEndpoint: emulators.dr.endpoint },

@@ -10,6 +10,7 @@ import { sideClientConfig, SideLocation } from "../aws/clients";
 import { addSideOptions, resolveSide, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import { parseIsoTime } from "../time";
 import { BatchJobProgress, describeBatchJob, describeProgress, startBatchReplication, waitForBatchJob } from "./batchReplication";
 
 export interface SyncExistingOptions extends SideOptions {
@@ -68,14 +69,6 @@ function parsePositiveSeconds(flag: string, value: string): number {
     return seconds;
 }
 
-function parseSince(value: string, now: Date): Date {
-    const time = new Date(value);
-    if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(time.getTime()) || time > now) {
-        throw new UsageError(`--since is ${JSON.stringify(value)}: expected an ISO 8601 time in the past with a zone, such as 2026-11-25T08:00:00Z`);
-    }
-    return time;
-}
-
 /** Starts (or follows) the job and, unless told not to wait, waits for it. Validates every flag before any call. */
 export async function runSyncExisting(options: SyncExistingOptions, context: SyncExistingContext): Promise<SyncExistingResult> {
     const { output } = context;
@@ -85,7 +78,7 @@ export async function runSyncExisting(options: SyncExistingOptions, context: Syn
         throw new UsageError(`--from and --to are both ${from}: replication goes from one side to the other`);
     }
     const now = context.now ?? new Date();
-    const createdAfter = options.since !== undefined ? parseSince(options.since, now) : undefined;
+    const createdAfter = options.since !== undefined ? parseIsoTime("--since", options.since, { notAfter: now }) : undefined;
     const pollSeconds = parsePositiveSeconds("--poll-seconds", options.pollSeconds);
     const timeoutSeconds = options.timeoutSeconds !== undefined ? parsePositiveSeconds("--timeout-seconds", options.timeoutSeconds) : undefined;
     if (options.job !== undefined && (options.since !== undefined || options.all)) {

@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import { resolveSide, SideOptions, StackOutputsReader } from "../aws/sides";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import { parseIsoTime } from "../time";
 import { RestoreProgress, RestoreResult, restoreToPointInTime } from "./restore";
 
 interface RestoreCommandOptions {
@@ -20,17 +21,6 @@ interface RestoreCommandOptions {
     planFile?: string;
     concurrency: string;
     json?: boolean;
-}
-
-/** An ISO 8601 time with an explicit zone: during an incident, "08:00" in whose time zone must not be a guess. */
-const isoTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-export function parseRestoreTime(value: string): Date {
-    const time = new Date(value);
-    if (!isoTimePattern.test(value) || Number.isNaN(time.getTime())) {
-        throw new UsageError(`--to is ${JSON.stringify(value)}: expected an ISO 8601 time with a zone, such as 2026-11-25T08:00:00Z`);
-    }
-    return time;
 }
 
 export function parseConcurrency(value: string): number {
@@ -170,7 +160,7 @@ export function registerRestoreCommand(program: Command, readOutputs: StackOutpu
         .option("--json", "print the result as JSON on stdout")
         .action(async (options: RestoreCommandOptions) => {
             const output = createOutput({ json: options.json === true });
-            const to = parseRestoreTime(options.to);
+            const to = parseIsoTime("--to", options.to, { notAfter: new Date() });
             const concurrency = parseConcurrency(options.concurrency);
             const side = await resolveTarget(options, readOutputs);
             const planFile = options.planFile ?? (options.dryRun ? defaultPlanFile(side.bucketName, to) : undefined);

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Command } from "commander";
-import { parseRestoreTime, registerRestoreCommand } from "../../../infra/restore/command";
+import { registerRestoreCommand } from "../../../infra/restore/command";
 import type { SiteOutputs } from "../../../stacks/outputs";
 import type { RestoreResult } from "../../../infra/restore/restore";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
@@ -104,9 +104,12 @@ describe("lustre-dr restore (command)", function () {
         }
     });
 
-    it("accepts ISO times with a zone only", () => {
-        expect(parseRestoreTime("2026-11-25T08:00:00+01:00").toISOString()).to.equal("2026-11-25T07:00:00.000Z");
-        expect(parseRestoreTime("2026-11-25T08:00Z").toISOString()).to.equal("2026-11-25T08:00:00.000Z");
-        expect(() => parseRestoreTime("2026-11-25")).to.throw(/--to is "2026-11-25"/);
+    it("reads --to with the shared time parser: 9-digit fractions accepted, impossible dates refused", async () => {
+        const base = ["restore", "--bucket", "b-b-b", "--region", "us-east-1", "--endpoint", endpoint];
+        const refused = await run(...base, "--to", "2026-02-30T00:00:00Z");
+        expect(refused.exitCode).to.equal(2);
+        expect(refused.stderr).to.match(/--to is "2026-02-30T00:00:00Z": February 2026 has 28 days/);
+        const zoneless = await run(...base, "--to", "2026-01-31T12:00:00");
+        expect(zoneless.stderr).to.match(/--to is "2026-01-31T12:00:00": the time zone is missing/);
     });
 });

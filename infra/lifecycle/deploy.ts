@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import type { SideRole } from "../aws/sides";
 import { createOutput, Output, UsageError } from "../output";
 import { converge, ConvergeResult, describeChanges, StackNames } from "./converge";
-import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "./workspace";
+import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "../pulumi/workspace";
 
 export interface StackSelectionOptions {
     primary: string;

@@ -13,13 +13,14 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { mountCommand } from "../../components/clientScript";
 import type { SiteOutputs } from "../../stacks/outputs";
 import type { SideLocation } from "../aws/clients";
-import { createOutput, UsageError } from "../output";
-import { describeResult, parseRestoreTime, progressReporter } from "../restore/command";
+import { createOutput } from "../output";
+import { describeResult, progressReporter } from "../restore/command";
 import { RestoreResult, restoreToPointInTime } from "../restore/restore";
 import { describeChanges, engineErrorDetail } from "./converge";
 import { addStackOptions, CommandContext, openWorkspace } from "./deploy";
-import { outputValues, parseSiteOutputs, readOutputsOf } from "./stackOutputs";
-import { validateStackName } from "./workspace";
+import { outputValues, parseSiteOutputs, readOutputsOf } from "../pulumi/stackOutputs";
+import { validateStackName } from "../pulumi/workspace";
+import { parseIsoTime } from "../time";
 
 export interface RecoverOptions {
     dr: string;
@@ -78,21 +79,12 @@ export function clientMounts(outputs: SiteOutputs, clientsJson: string | undefin
     }));
 }
 
-/** `--restore-to` as a Date; the restore module's own check, reported under this command's flag name. */
+/** `--restore-to` as a Date: the shared time parser, refusing the future. */
 export function parseRestoreTo(value: string | undefined, now: Date = new Date()): Date | undefined {
     if (value === undefined) {
         return undefined;
     }
-    let time: Date;
-    try {
-        time = parseRestoreTime(value);
-    } catch (error) {
-        throw new UsageError((error as Error).message.replace(/^--to /, "--restore-to "));
-    }
-    if (time.getTime() > now.getTime()) {
-        throw new UsageError(`--restore-to is ${JSON.stringify(value)}, which is in the future: give the last good time before the incident`);
-    }
-    return time;
+    return parseIsoTime("--restore-to", value, { notAfter: now, futureHint: "give the last good time before the incident" });
 }
 
 export async function runRecover(options: RecoverOptions, context: RecoverContext): Promise<RecoverResult> {

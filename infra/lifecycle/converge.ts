@@ -10,8 +10,8 @@ import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import type { ReplicationStatus } from "../../stacks/outputs";
 import type { SideRole } from "../aws/sides";
 import type { Output } from "../output";
-import { outputValues, parseSiteOutputs } from "./stackOutputs";
-import type { LustreDrWorkspace } from "./workspace";
+import { outputValues, parseSiteOutputs } from "../pulumi/stackOutputs";
+import type { LustreDrWorkspace } from "../pulumi/workspace";
 
 export const peerStackKey = "lustre-dr:peerStack";
 

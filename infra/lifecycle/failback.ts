@@ -6,11 +6,12 @@
 import { Command } from "commander";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { sideClientConfig, SideLocation } from "../aws/clients";
-import { createOutput, UsageError } from "../output";
+import { createOutput } from "../output";
 import { BatchJobProgress, describeProgress, startBatchReplication, waitForBatchJob } from "../replication/batchReplication";
 import { converge, ConvergeResult } from "./converge";
 import { addStackOptions, CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
-import { readOutputsOf } from "./stackOutputs";
+import { readOutputsOf } from "../pulumi/stackOutputs";
+import { parseIsoTime } from "../time";
 
 export interface FailbackOptions extends StackSelectionOptions {
     /** ISO 8601 time: only objects created after it (e.g. when `recover` ran). */
@@ -42,11 +43,7 @@ export function parseSince(since: string | undefined, now: Date = new Date()): D
     if (since === undefined) {
         return undefined;
     }
-    const time = new Date(since);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(since) || Number.isNaN(time.getTime()) || time.getTime() > now.getTime()) {
-        throw new UsageError(`--since is ${JSON.stringify(since)}: expected an ISO 8601 time in the past such as 2026-01-31T12:00:00Z`);
-    }
-    return time;
+    return parseIsoTime("--since", since, { notAfter: now });
 }
 
 export async function runFailback(options: FailbackOptions, context: FailbackContext): Promise<FailbackResult> {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { convergenceVerdict, UpdateFailedError } from "../../../infra/pulumi/converge";
-import { runDeploy } from "../../../infra/pulumi/deploy";
+import { convergenceVerdict, UpdateFailedError } from "../../../infra/lifecycle/converge";
+import { runDeploy } from "../../../infra/lifecycle/deploy";
 import { UsageError } from "../../../infra/output";
 import { FakePulumiCommand, twoSites } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
@@ -11,7 +11,7 @@ const sites = twoSites;
 const primaryFqn = "organization/lustre-dr/primary";
 const drFqn = "organization/lustre-dr/dr";
 
-describe("infra/pulumi/deploy", () => {
+describe("infra/lifecycle/deploy", () => {
     let project: TempProject;
     let fake: FakePulumiCommand;
     beforeEach(() => {

@@ -14,7 +14,7 @@ import type { SideRole } from "../aws/sides";
 import { createOutput, UsageError } from "../output";
 import { engineErrorDetail } from "./converge";
 import { addStackOptions, CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
-import { LustreDrWorkspace } from "./workspace";
+import { LustreDrWorkspace } from "../pulumi/workspace";
 
 export interface DestroyCommandOptions extends StackSelectionOptions {
     only?: SideRole;

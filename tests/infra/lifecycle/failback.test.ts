@@ -3,14 +3,14 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import type { SideLocation } from "../../../infra/aws/clients";
 import { UsageError } from "../../../infra/output";
-import { runDeploy } from "../../../infra/pulumi/deploy";
-import { FailbackOptions, runFailback } from "../../../infra/pulumi/failback";
-import { runRecover } from "../../../infra/pulumi/recover";
+import { runDeploy } from "../../../infra/lifecycle/deploy";
+import { FailbackOptions, runFailback } from "../../../infra/lifecycle/failback";
+import { runRecover } from "../../../infra/lifecycle/recover";
 import { FakePulumiCommand, twoSites } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
 import { recordingOutput } from "../../support/recordingOutput";
 
-describe("infra/pulumi/failback", () => {
+describe("infra/lifecycle/failback", () => {
     const s3control = mockClient(S3ControlClient);
     let project: TempProject;
     let fake: FakePulumiCommand;
@@ -109,7 +109,17 @@ describe("infra/pulumi/failback", () => {
             (e: unknown) => e,
         );
         expect(error).to.be.instanceOf(UsageError);
-        expect((error as Error).message).to.match(/--since is "yesterday": expected an ISO 8601 time in the past/);
+        expect((error as Error).message).to.match(/--since is "yesterday": expected an ISO 8601 time with a zone/);
+        expect(fake.invocations).to.deep.equal([]);
+    });
+
+    it("refuses a zone-less --since instead of reading it as the machine's local time", async () => {
+        const error = await failback({ since: "2026-01-31T12:00:00" }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(UsageError);
+        expect((error as Error).message).to.match(/--since is "2026-01-31T12:00:00": the time zone is missing/);
         expect(fake.invocations).to.deep.equal([]);
     });
 });

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { UsageError } from "../../../infra/output";
-import { runDeploy } from "../../../infra/pulumi/deploy";
-import { DestroyCommandOptions, runDestroy } from "../../../infra/pulumi/destroy";
-import { runPreview } from "../../../infra/pulumi/preview";
+import { runDeploy } from "../../../infra/lifecycle/deploy";
+import { DestroyCommandOptions, runDestroy } from "../../../infra/lifecycle/destroy";
+import { runPreview } from "../../../infra/lifecycle/preview";
 import { FakePulumiCommand, twoSites } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
 import { recordingOutput } from "../../support/recordingOutput";

@@ -3,14 +3,14 @@ import { expect } from "chai";
 import { RestoreRefusedError } from "../../../infra/restore/restore";
 import { emulatorPair } from "../../emulator/moto";
 import { createBucket, emulatorS3, secondBoundary } from "../../support/versionedBucket";
-import { runDeploy } from "../../../infra/pulumi/deploy";
-import { runRecover } from "../../../infra/pulumi/recover";
+import { runDeploy } from "../../../infra/lifecycle/deploy";
+import { runRecover } from "../../../infra/lifecycle/recover";
 import { UsageError } from "../../../infra/output";
 import { FakePulumiCommand, twoSites as sites } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
 import { recordingOutput } from "../../support/recordingOutput";
 
-describe("infra/pulumi/recover", () => {
+describe("infra/lifecycle/recover", () => {
     let project: TempProject;
     let fake: FakePulumiCommand;
     beforeEach(async () => {

@@ -1,0 +1,218 @@
+/**
+ * What "the same object" means for restore, `restore --verify` and the batch restore: two versions of a key are the
+ * same object when they have the same content, user metadata, content headers, storage class and tags.
+ *
+ * Bytes alone are not enough. FSx for Lustre exports POSIX ownership, permissions and mtime as user metadata
+ * (`x-amz-meta-file-owner`, `-file-group`, `-file-permissions`, `-file-mtime`), so an attacker's `chmod 777` or
+ * `chown` changes only metadata; a content-type, storage-class or tag change leaves the bytes alone too.
+ *
+ * This module is pure: it compares what was read about two versions and says what differs, and which aspects could
+ * not be compared with what was read (so the caller reads more: a HEAD, then the tags). Reading is done by
+ * `readIdentity.ts`; deciding never needs more than the facts passed in here.
+ */
+import type { HeadObjectCommandOutput, Tag } from "@aws-sdk/client-s3";
+
+/** The parts of an object's identity, in the order they are compared (cheapest to observe first). */
+export const identityAspects = ["content", "storage-class", "metadata", "content-headers", "tags"] as const;
+export type IdentityAspect = (typeof identityAspects)[number];
+
+/** The content headers S3 stores with a version and a copy with `MetadataDirective: COPY` keeps. */
+export const contentHeaderNames = ["Content-Type", "Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires"] as const;
+export type ContentHeaderName = (typeof contentHeaderNames)[number];
+export type ContentHeaders = Readonly<Partial<Record<ContentHeaderName, string>>>;
+
+/** A checksum S3 stored with a version (`HeadObject` with `ChecksumMode: ENABLED`). */
+export interface StoredChecksum {
+    /** e.g. `CRC64NVME`, `SHA256`. */
+    readonly algorithm: string;
+    /** `FULL_OBJECT` or `COMPOSITE` (a multipart object's checksum of part checksums). */
+    readonly type?: string;
+    readonly value: string;
+}
+
+/** What one `HeadObject` (with `ChecksumMode: ENABLED`) tells about a version. */
+export interface HeadFacts {
+    /** User metadata (`x-amz-meta-*`), names lower-cased as S3 stores them, without the prefix. */
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly contentHeaders: ContentHeaders;
+    /** Empty when the version has no stored checksum. */
+    readonly checksums: readonly StoredChecksum[];
+    /** S3's `x-amz-tagging-count`, when it sent one (it omits it for a version without tags, or without permission). */
+    readonly tagCount?: number;
+}
+
+/** What is known about one version: the listing's facts always, a HEAD's and the tags when they were read. */
+export interface ObjectIdentity {
+    readonly size: number;
+    readonly eTag?: string;
+    /** From the listing; absent means STANDARD (HEAD omits the header for STANDARD). */
+    readonly storageClass?: string;
+    /** Absent: not read yet. */
+    readonly head?: HeadFacts;
+    /** `GetObjectTagging`'s tag set; absent: not read yet. */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** One way the current version differs from the version at T. */
+export interface IdentityDifference {
+    readonly aspect: IdentityAspect;
+    /** What differs: `size`, `ETag`, `checksum`, `x-amz-meta-file-permissions`, `Content-Type`, `tag owner`... */
+    readonly name: string;
+    /** The value at T; absent when the version at T had none. */
+    readonly atT?: string;
+    /** The value now; absent when the current version has none. */
+    readonly now?: string;
+}
+
+export interface IdentityComparison {
+    readonly differences: readonly IdentityDifference[];
+    /** Aspects the facts passed in cannot decide: read more (HEAD for content/metadata/headers, then the tags). */
+    readonly unread: readonly IdentityAspect[];
+}
+
+/** True only when everything was compared and nothing differs. */
+export function sameObject(atT: ObjectIdentity, now: ObjectIdentity): boolean {
+    const { differences, unread } = compareIdentity(atT, now);
+    return differences.length === 0 && unread.length === 0;
+}
+
+/**
+ * Compares the version at T with the current version, aspect by aspect. Never guesses "same": an aspect the facts
+ * cannot decide is returned as `unread`, and content that cannot be proved equal (different ETags and no common
+ * stored checksum) is a difference, because copying it again is always safe and leaving it never is.
+ */
+export function compareIdentity(atT: ObjectIdentity, now: ObjectIdentity): IdentityComparison {
+    const differences: IdentityDifference[] = [];
+    const unread: IdentityAspect[] = [];
+    const content = compareContent(atT, now);
+    if (content === "unread") unread.push("content");
+    else differences.push(...content);
+
+    const classAtT = normalStorageClass(atT.storageClass);
+    const classNow = normalStorageClass(now.storageClass);
+    if (classAtT !== classNow) {
+        differences.push({ aspect: "storage-class", name: "storage class", atT: classAtT, now: classNow });
+    }
+
+    if (atT.head && now.head) {
+        differences.push(...compareMaps("metadata", "x-amz-meta-", atT.head.metadata, now.head.metadata));
+        differences.push(...compareMaps("content-headers", "", atT.head.contentHeaders, now.head.contentHeaders));
+    } else {
+        unread.push("metadata", "content-headers");
+    }
+
+    const tags = compareTags(atT, now);
+    if (tags === "unread") unread.push("tags");
+    else differences.push(...tags);
+    return { differences, unread };
+}
+
+function compareContent(atT: ObjectIdentity, now: ObjectIdentity): IdentityDifference[] | "unread" {
+    if (atT.size !== now.size) {
+        return [{ aspect: "content", name: "size", atT: String(atT.size), now: String(now.size) }];
+    }
+    // Equal ETags and sizes: for a single-part unencrypted or SSE-S3 object the ETag is the MD5 of the bytes, and a
+    // copy of such a version has its source's ETag. A multipart or SSE-KMS ETag is not a content hash, but two such
+    // ETags are equal only for the same upload's bytes.
+    if (atT.eTag !== undefined && atT.eTag === now.eTag) {
+        return [];
+    }
+    if (!atT.head || !now.head) {
+        return "unread";
+    }
+    const headNow = now.head;
+    // CopyObject copies the source's checksum; S3 has stored a CRC64NVME for every upload without one since
+    // December 2024. Only a checksum of the same algorithm and type on both sides proves anything.
+    const common = atT.head.checksums.find((a) => headNow.checksums.some((b) => b.algorithm === a.algorithm && b.type === a.type));
+    if (common) {
+        const other = headNow.checksums.find((b) => b.algorithm === common.algorithm && b.type === common.type);
+        return other?.value === common.value ? [] : [{ aspect: "content", name: `checksum ${common.algorithm}`, atT: common.value, now: other?.value }];
+    }
+    return [
+        {
+            aspect: "content",
+            name: "ETag (no common stored checksum to prove equal bytes)",
+            ...(atT.eTag !== undefined ? { atT: atT.eTag } : {}),
+            ...(now.eTag !== undefined ? { now: now.eTag } : {}),
+        },
+    ];
+}
+
+function compareTags(atT: ObjectIdentity, now: ObjectIdentity): IdentityDifference[] | "unread" {
+    if (atT.tags && now.tags) {
+        return compareMaps("tags", "tag ", atT.tags, now.tags);
+    }
+    // HEAD's tag count settles the common cases without reading tags: both untagged, or different counts.
+    const countAtT = atT.tags ? Object.keys(atT.tags).length : atT.head ? (atT.head.tagCount ?? 0) : undefined;
+    const countNow = now.tags ? Object.keys(now.tags).length : now.head ? (now.head.tagCount ?? 0) : undefined;
+    if (countAtT === undefined || countNow === undefined) {
+        return "unread";
+    }
+    if (countAtT !== countNow) {
+        return [{ aspect: "tags", name: "tag count", atT: String(countAtT), now: String(countNow) }];
+    }
+    return countAtT === 0 ? [] : "unread";
+}
+
+/** S3 lists the default class as STANDARD and HEAD omits it: both mean STANDARD. */
+export function normalStorageClass(storageClass: string | undefined): string {
+    return storageClass === undefined || storageClass === "" ? "STANDARD" : storageClass;
+}
+
+function compareMaps(
+    aspect: IdentityAspect,
+    label: string,
+    atT: Readonly<Record<string, string | undefined>>,
+    now: Readonly<Record<string, string | undefined>>,
+): IdentityDifference[] {
+    const names = [...new Set([...Object.keys(atT), ...Object.keys(now)])].sort();
+    const differences: IdentityDifference[] = [];
+    for (const name of names) {
+        const a = atT[name];
+        const b = now[name];
+        if (a !== b) {
+            differences.push({ aspect, name: `${label}${name}`, ...(a !== undefined ? { atT: a } : {}), ...(b !== undefined ? { now: b } : {}) });
+        }
+    }
+    return differences;
+}
+
+/** One line for an operator: `x-amz-meta-file-permissions: "0644" at T, "0777" now`. */
+export function describeDifference(difference: IdentityDifference): string {
+    const show = (value: string | undefined) => (value === undefined ? "none" : JSON.stringify(value));
+    return `${difference.name}: ${show(difference.atT)} at T, ${show(difference.now)} now`;
+}
+
+const checksumAlgorithms = ["CRC64NVME", "CRC32", "CRC32C", "SHA1", "SHA256", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"] as const;
+
+/** The facts of a `HeadObject` response (made with `ChecksumMode: ENABLED`, else no checksums are returned). */
+export function headFacts(head: Omit<HeadObjectCommandOutput, "$metadata">): HeadFacts {
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(head.Metadata ?? {})) {
+        metadata[name.toLowerCase()] = value;
+    }
+    const headers: Partial<Record<ContentHeaderName, string>> = {};
+    const set = (name: ContentHeaderName, value: string | undefined) => {
+        if (value !== undefined && value !== "") headers[name] = value;
+    };
+    set("Content-Type", head.ContentType);
+    set("Content-Encoding", head.ContentEncoding);
+    set("Content-Disposition", head.ContentDisposition);
+    set("Content-Language", head.ContentLanguage);
+    set("Cache-Control", head.CacheControl);
+    // The raw header when the SDK kept it (it also fails to parse non-HTTP dates), else the parsed date.
+    set("Expires", head.ExpiresString ?? head.Expires?.toUTCString());
+    const checksums: StoredChecksum[] = [];
+    for (const algorithm of checksumAlgorithms) {
+        const value = head[`Checksum${algorithm}`];
+        if (value !== undefined) {
+            checksums.push({ algorithm, value, ...(head.ChecksumType !== undefined ? { type: head.ChecksumType } : {}) });
+        }
+    }
+    return { metadata, contentHeaders: headers, checksums, ...(head.TagCount !== undefined ? { tagCount: head.TagCount } : {}) };
+}
+
+/** `GetObjectTagging`'s tag set as a map. */
+export function tagMap(tagSet: readonly Tag[] | undefined): Record<string, string> {
+    return Object.fromEntries((tagSet ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
+}

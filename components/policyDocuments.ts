@@ -37,11 +37,18 @@ function objectsOf(bucketArn: Value): pulumi.Input<string> {
 export const replicaWriteActions = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"];
 
 /**
- * Bucket-level actions the destination grants the source role. The AWS example also grants
- * `s3:PutBucketVersioning`; replication never needs it, and granting it would let a compromised peer
- * suspend versioning on this bucket, so it is deliberately left out.
+ * Bucket-level actions the destination grants the source role: S3 checks that the destination is versioned.
+ * The AWS example also grants `s3:PutBucketVersioning` and `s3:List*`; replication needs neither, and the first
+ * would let a compromised peer suspend versioning here, the second list every key and version of this bucket.
  */
-export const replicaBucketActions = ["s3:GetBucketVersioning", "s3:List*"];
+export const replicaBucketActions = ["s3:GetBucketVersioning"];
+
+/**
+ * What writing a replica needs on the destination's key. With S3 Bucket Keys the writer also needs `kms:Decrypt`:
+ * S3 decrypts the bucket key to check its integrity before using it (S3 guide, "Replicating encrypted objects",
+ * section "S3 Bucket Keys and replication"). Without it every SSE-KMS replica fails.
+ */
+export const replicaKeyActions = ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Trust policies
@@ -64,14 +71,26 @@ export function replicationTrustPolicy(accountId: Value, sourceBucketArn: Value)
     ]);
 }
 
-export function batchReplicationTrustPolicy(accountId: Value): PolicyDocument {
+/** ARN pattern of every S3 Batch Operations job of an account in a region: `arn:aws:s3:<region>:<account>:job/*`. */
+export function batchJobArnPattern(partition: Value, region: Value, accountId: Value): pulumi.Input<string> {
+    return pulumi.interpolate`arn:${partition}:s3:${region}:${accountId}:job/*`;
+}
+
+/**
+ * Batch Operations may assume the role only for this account's jobs in this bucket's region (where the CLI creates
+ * them, infra/replication/syncExisting.ts): confused-deputy protection by source account and source ARN.
+ */
+export function batchReplicationTrustPolicy(args: { partition: Value; region: Value; accountId: Value }): PolicyDocument {
     return document([
         {
             Sid: "BatchOperationsAssumesForReplication",
             Effect: "Allow",
             Principal: { Service: "batchoperations.s3.amazonaws.com" },
             Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            Condition: {
+                StringEquals: { "aws:SourceAccount": args.accountId },
+                ArnLike: { "aws:SourceArn": batchJobArnPattern(args.partition, args.region, args.accountId) },
+            },
         },
     ]);
 }
@@ -138,7 +157,7 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
             statements.push({
                 Sid: "EncryptReplicas",
                 Effect: "Allow",
-                Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+                Action: replicaKeyActions,
                 Resource: destination.keyArn,
                 Condition: s3KeyUseCondition(destination.region, destination.bucketArn),
             });
@@ -165,12 +184,15 @@ export const batchReportPrefix = ".lustre-dr/batch-reports/";
 
 export interface BatchReplicationRolePolicyArgs {
     readonly sourceBucketArn: Value;
+    readonly sourceRegion: Value;
     readonly sourceKeyArn?: Value;
 }
 
 /**
- * S3 Batch Replication with a generated manifest: start replication of source objects, generate the manifest
- * from the bucket, and write the completion report under `.lustre-dr/batch-reports/` of the same bucket.
+ * S3 Batch Replication with a generated manifest that is not saved (`EnableManifestOutput: false`,
+ * infra/replication/batchReplication.ts): start replication of source objects, generate the manifest from the
+ * bucket's replication configuration, and write the completion report under `.lustre-dr/batch-reports/` of the same
+ * bucket. No manifest object is ever read, so the role reads no object.
  */
 export function batchReplicationRolePolicy(args: BatchReplicationRolePolicyArgs): PolicyDocument {
     const statements: PolicyStatement[] = [
@@ -187,12 +209,6 @@ export function batchReplicationRolePolicy(args: BatchReplicationRolePolicyArgs)
             Resource: args.sourceBucketArn,
         },
         {
-            Sid: "ReadManifest",
-            Effect: "Allow",
-            Action: ["s3:GetObject", "s3:GetObjectVersion"],
-            Resource: pulumi.interpolate`${args.sourceBucketArn}/${batchReportPrefix}*`,
-        },
-        {
             Sid: "WriteReport",
             Effect: "Allow",
             Action: "s3:PutObject",
@@ -200,11 +216,13 @@ export function batchReplicationRolePolicy(args: BatchReplicationRolePolicyArgs)
         },
     ];
     if (args.sourceKeyArn) {
+        // The report is written with the bucket's default encryption (bucket key: Decrypt as for replicas).
         statements.push({
-            Sid: "UseKeyForManifestAndReport",
+            Sid: "EncryptReport",
             Effect: "Allow",
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
             Resource: args.sourceKeyArn,
+            Condition: s3KeyUseCondition(args.sourceRegion, args.sourceBucketArn),
         });
     }
     return document(statements);
@@ -289,6 +307,8 @@ export function keyPolicy(args: KeyPolicyArgs): PolicyDocument {
                     "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com`,
                 },
                 ArnLike: { "aws:PrincipalArn": fsxS3AccessRolePattern(args.partition, args.accountId) },
+                // Only for this bucket: a file system linked to another bucket of the account gets nothing here.
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": [args.bucketArn, objectsOf(args.bucketArn)] },
             },
         },
     ];
@@ -297,7 +317,7 @@ export function keyPolicy(args: KeyPolicyArgs): PolicyDocument {
             Sid: "PeerEncryptsReplicas",
             Effect: "Allow",
             Principal: { AWS: args.peerReplicationRoleArn },
-            Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+            Action: replicaKeyActions,
             Resource: "*",
             Condition: s3KeyUseCondition(args.region, args.bucketArn),
         });

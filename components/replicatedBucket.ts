@@ -265,7 +265,9 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
             {
                 name: args.batchReplicationRoleName,
                 description: "S3 Batch Operations replicates existing lustre-dr objects to the peer with this role",
-                assumeRolePolicy: pulumi.jsonStringify(batchReplicationTrustPolicy(args.accountId)),
+                assumeRolePolicy: pulumi.jsonStringify(
+                    batchReplicationTrustPolicy({ partition: args.partition, region: args.region, accountId: args.accountId }),
+                ),
                 tags,
             },
             child,
@@ -275,7 +277,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
             {
                 role: this.batchReplicationRole.id,
                 policy: pulumi.jsonStringify(
-                    batchReplicationRolePolicy({ sourceBucketArn: this.bucketArn, sourceKeyArn: kmsKeyArn }),
+                    batchReplicationRolePolicy({ sourceBucketArn: this.bucketArn, sourceRegion: args.region, sourceKeyArn: kmsKeyArn }),
                 ),
             },
             child,

@@ -89,9 +89,13 @@ describe("policy documents", () => {
                 StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
                 StringLike: { "kms:EncryptionContext:aws:s3:arn": [source, `${source}/*`] },
             });
+            // Bucket keys: S3 also decrypts the replica key's bucket key to check it before writing with it.
             const encrypt = statement(doc, "EncryptReplicas");
-            expect(encrypt).to.deep.include({ Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: destinationKey });
-            expect(encrypt.Condition?.StringEquals).to.deep.equal({ "kms:ViaService": "s3.eu-central-1.amazonaws.com" });
+            expect(encrypt).to.deep.include({ Action: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], Resource: destinationKey });
+            expect(encrypt.Condition).to.deep.equal({
+                StringEquals: { "kms:ViaService": "s3.eu-central-1.amazonaws.com" },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": [destination, `${destination}/*`] },
+            });
         });
 
         it("never uses a wildcard resource", async () => {
@@ -123,21 +127,33 @@ describe("policy documents", () => {
             });
         });
 
-        it("lets only S3 Batch Operations assume the batch replication role", async () => {
-            const doc = await asSent(batchReplicationTrustPolicy("111111111111"));
+        it("lets only S3 Batch Operations assume the batch replication role, for this account's jobs in this region", async () => {
+            const doc = await asSent(batchReplicationTrustPolicy({ partition: "aws", region: "eu-west-1", accountId: "111111111111" }));
             expect(doc.Statement[0].Principal).to.deep.equal({ Service: "batchoperations.s3.amazonaws.com" });
             expect(doc.Statement[0]).to.not.have.property("Resource");
+            expect(doc.Statement[0].Condition).to.deep.equal({
+                StringEquals: { "aws:SourceAccount": "111111111111" },
+                ArnLike: { "aws:SourceArn": "arn:aws:s3:eu-west-1:111111111111:job/*" },
+            });
         });
     });
 
     describe("batch replication role", () => {
-        it("initiates replication on source objects and writes reports under the reserved prefix", async () => {
-            const doc = await asSent(batchReplicationRolePolicy({ sourceBucketArn: source, sourceKeyArn: sourceKey }));
+        it("initiates replication on source objects and writes reports under the reserved prefix, reading no object", async () => {
+            const doc = await asSent(batchReplicationRolePolicy({ sourceBucketArn: source, sourceRegion: "eu-west-1", sourceKeyArn: sourceKey }));
+            expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(["InitiateReplication", "GenerateManifest", "WriteReport", "EncryptReport"]);
             expect(statement(doc, "InitiateReplication")).to.deep.include({ Action: "s3:InitiateReplication", Resource: `${source}/*` });
             expect(statement(doc, "GenerateManifest").Action).to.deep.equal(["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"]);
             expect(statement(doc, "GenerateManifest").Resource).to.equal(source);
             expect(statement(doc, "WriteReport")).to.deep.include({ Action: "s3:PutObject", Resource: `${source}/.lustre-dr/batch-reports/*` });
-            expect(statement(doc, "UseKeyForManifestAndReport").Resource).to.equal(sourceKey);
+            // The manifest is generated and not saved: nothing to read (no s3:GetObject anywhere).
+            expect(doc.Statement.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith("s3:GetObject"))).to.be.empty;
+            const key = statement(doc, "EncryptReport");
+            expect(key).to.deep.include({ Resource: sourceKey });
+            expect(key.Condition).to.deep.equal({
+                StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": [source, `${source}/*`] },
+            });
         });
     });
 
@@ -168,7 +184,8 @@ describe("policy documents", () => {
             ]);
             expect(objects.Resource).to.equal(`${destination}/*`);
             const bucket = statement(doc, "LetPeerCheckVersioning");
-            expect(bucket.Action).to.deep.equal(["s3:GetBucketVersioning", "s3:List*"]);
+            // Only the versioning check: no s3:List* (the peer must not enumerate this bucket's keys and versions).
+            expect(bucket.Action).to.deep.equal(["s3:GetBucketVersioning"]);
             expect(bucket.Resource).to.equal(destination);
             // A compromised peer must not be able to suspend versioning here.
             expect(doc.Statement.flatMap((s) => [s.Action].flat())).to.not.include("s3:PutBucketVersioning");
@@ -187,6 +204,7 @@ describe("policy documents", () => {
                     "arn:aws:iam::222222222222:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/AWSServiceRoleForFSxS3Access_*",
             });
             expect(fsx.Condition?.StringEquals).to.deep.include({ "aws:PrincipalAccount": "222222222222" });
+            expect(fsx.Condition?.StringLike).to.deep.equal({ "kms:EncryptionContext:aws:s3:arn": [destination, `${destination}/*`] });
             expect(doc.Statement.map((s) => s.Sid)).to.not.include("PeerEncryptsReplicas");
         });
 
@@ -194,7 +212,7 @@ describe("policy documents", () => {
             const doc = await asSent(keyPolicy({ ...base, peerReplicationRoleArn: peerRole }));
             const peer = statement(doc, "PeerEncryptsReplicas");
             expect(peer.Principal).to.deep.equal({ AWS: peerRole });
-            expect(peer.Action).to.deep.equal(["kms:Encrypt", "kms:GenerateDataKey"]);
+            expect(peer.Action).to.deep.equal(["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"]);
             expect(peer.Condition?.StringEquals).to.deep.equal({ "kms:ViaService": "s3.eu-central-1.amazonaws.com" });
         });
     });

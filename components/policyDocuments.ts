@@ -153,6 +153,14 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
             Action: [...replicaWriteActions, ...(destination.crossAccount ? ["s3:ObjectOwnerOverrideToBucketOwner"] : [])],
             Resource: objectsOf(destination.bucketArn),
         });
+        // The destination's bucket policy grants this too (LetPeerCheckVersioning); across accounts a grant only
+        // takes effect when the caller's own policy allows the call as well.
+        statements.push({
+            Sid: "CheckDestinationVersioning",
+            Effect: "Allow",
+            Action: "s3:GetBucketVersioning",
+            Resource: destination.bucketArn,
+        });
         if (destination.keyArn) {
             statements.push({
                 Sid: "EncryptReplicas",

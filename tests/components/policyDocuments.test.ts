@@ -61,6 +61,7 @@ describe("policy documents", () => {
             );
             expect(statement(sameAccount, "WriteReplicas").Action).to.deep.equal(["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]);
             expect(statement(sameAccount, "WriteReplicas").Resource).to.equal(`${destination}/*`);
+            expect(statement(sameAccount, "CheckDestinationVersioning")).to.deep.include({ Action: "s3:GetBucketVersioning", Resource: destination });
 
             const crossAccount = await asSent(
                 replicationRolePolicy({

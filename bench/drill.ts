@@ -16,7 +16,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DrillBucket } from "../infra/drill/buckets";
 import { runDrill } from "../infra/drill/drill";
 import { percentile } from "../infra/drill/result";
-import { emulatorCredentials, emulatorPair, stopEmulators } from "../tests/emulator/moto";
+import { emulatorCredentials, emulatorPair, ensureMotoInstalled, stopEmulators } from "../tests/emulator/moto";
 import { emulatedBucketPair, ReplicationCopier } from "../tests/emulator/replicationCopier";
 
 const canaryCounts = [1, 10, 100];
@@ -59,6 +59,7 @@ function countingClient(endpoint: string, region: string, counts: Map<string, nu
 }
 
 async function runCase(canaries: number, delayMs: number): Promise<Row> {
+    ensureMotoInstalled((line) => console.error(line));
     const buckets = await emulatedBucketPair(await emulatorPair(), "bench");
     const copier = new ReplicationCopier({ primary: buckets.primary, dr: buckets.dr, delayMs });
     await copier.start();

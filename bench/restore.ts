@@ -16,7 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { forEachBounded } from "../infra/restore/apply";
 import { RestoreOptions, RestoreResult, restoreToPointInTime } from "../infra/restore/restore";
-import { startMoto } from "../tests/emulator/moto";
+import { ensureMotoInstalled, startMoto } from "../tests/emulator/moto";
 import { createBucket, emulatorS3, secondBoundary } from "../tests/support/versionedBucket";
 import { SyntheticBucketModel, syntheticT } from "./syntheticS3";
 
@@ -78,6 +78,7 @@ interface Bench {
 }
 
 async function onMoto(keys: number, versions: number, changedPercent: number): Promise<Bench> {
+    ensureMotoInstalled((line) => console.error(line));
     const moto = await startMoto();
     const seeder = emulatorS3(moto.endpoint);
     const bucket = await createBucket(seeder);

@@ -3,7 +3,8 @@
  *
  * Servers start lazily on the first `emulatorPair()` call, so unit tests that never touch AWS pay nothing,
  * and stop in the root `afterAll` hook (tests/hooks.ts). moto is installed into `.venv/` from
- * `tests/emulator/requirements.txt` when absent; `.ci/run` does the same install up front.
+ * `tests/emulator/requirements.txt` when absent, by the suite's global setup before any test runs
+ * (tests/globalSetup.ts); `.ci/run` does the same install up front.
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
@@ -33,14 +34,30 @@ export interface EmulatorPair {
 /** Credentials moto accepts; they never leave this machine. */
 export const emulatorCredentials = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
-export function ensureMotoInstalled(): void {
+/** The requirement line(s) of `tests/emulator/requirements.txt`, for messages. */
+function pinnedRequirements(): string {
+    return fs.readFileSync(requirements, "utf8").split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#")).join(", ");
+}
+
+/**
+ * Installs moto into `.venv/` when it is not there yet, and returns what it installed (undefined when nothing).
+ * Called once per test run by the suite's global setup (tests/globalSetup.ts), outside every test's timeout, and by
+ * the benchmarks; `startMoto` never installs, so no test waits on a download.
+ */
+export function ensureMotoInstalled(report: (line: string) => void = () => undefined): string | undefined {
     if (fs.existsSync(motoServerBin)) {
-        return;
+        return undefined;
     }
+    const what = `${pinnedRequirements()} into ${path.relative(process.cwd(), venv) || venv}/`;
+    report(`Installing the AWS API emulator for the tests (first run only): ${what}`);
     if (!fs.existsSync(path.join(venv, "bin", "pip"))) {
         execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
     }
     execFileSync(path.join(venv, "bin", "pip"), ["install", "--quiet", "-r", requirements], { stdio: "inherit" });
+    if (!fs.existsSync(motoServerBin)) {
+        throw new Error(`installed ${what} but ${motoServerBin} is missing`);
+    }
+    return what;
 }
 
 function freePort(): Promise<number> {
@@ -76,7 +93,12 @@ async function waitUntilServing(endpoint: string, child: ChildProcess, timeoutMs
 }
 
 export async function startMoto(): Promise<MotoServer> {
-    ensureMotoInstalled();
+    if (!fs.existsSync(motoServerBin)) {
+        throw new Error(
+            `${motoServerBin} is missing: the test suite's global setup (tests/globalSetup.ts, run by every mocha ` +
+                `invocation through .mocharc.json) installs it; outside mocha, call ensureMotoInstalled() first`,
+        );
+    }
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
     const child = spawn(motoServerBin, ["-H", "127.0.0.1", "-p", String(port)], {

@@ -19,7 +19,8 @@ async function versionsOf(client: S3Client, bucket: string, key: string) {
     };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+/** Polls until `probe` finds something; the bound only turns a hang into a failure, so it is generous for loaded machines. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         const found = await probe();
@@ -123,11 +124,13 @@ describe("emulator replication copier", function () {
     it("in ping-pong mode re-replicates replicas, so versions keep growing until stopped", async () => {
         const c = await startCopier({ delayMs: 50, pingPong: true });
         await buckets.primary.client.send(new PutObjectCommand({ Bucket: buckets.primary.bucket, Key: "loop", Body: "x" }));
-        await sleep(800);
-        const early = (await versionsOf(buckets.primary.client, buckets.primary.bucket, "loop")).versions.length;
-        await sleep(500);
-        const later = (await versionsOf(buckets.primary.client, buckets.primary.bucket, "loop")).versions.length;
-        expect(early).to.be.at.least(2);
+        // waits for what it asserts instead of sleeping a fixed time, which a loaded machine may not fit a round trip in
+        const versionsAbove = (floor: number) => async () => {
+            const count = (await versionsOf(buckets.primary.client, buckets.primary.bucket, "loop")).versions.length;
+            return count > floor ? count : undefined;
+        };
+        const early = await waitFor("the replica replicated back to primary", versionsAbove(1));
+        const later = await waitFor("the versions to keep growing", versionsAbove(early));
         expect(later).to.be.greaterThan(early);
         await c.stop();
         const stopped = (await versionsOf(buckets.primary.client, buckets.primary.bucket, "loop")).versions.length;

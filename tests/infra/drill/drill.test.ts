@@ -4,12 +4,28 @@ import type { SideRole } from "../../../infra/aws/sides";
 import { DrillBucket, ReplicationStatusReader } from "../../../infra/drill/buckets";
 import { runPrefix } from "../../../infra/drill/canaries";
 import { DrillOptions, runDrill } from "../../../infra/drill/drill";
+import { nextPollDelay, PollSchedule } from "../../../infra/drill/poll";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
 import { EmulatedBucketPair, emulatedBucketPair, ReplicationCopier, ReplicationCopierOptions } from "../../emulator/replicationCopier";
 
 const delayMs = 300;
 /** Faster than the default (250 ms doubling to 1 s) where a test is about verdicts, not about measuring. */
 const quickPoll = { initialMs: 100, factor: 2, maxMs: 400 };
+/**
+ * Objective of the tests where one leg never arrives, which wait it out; the healthy legs beside it must still pass
+ * within it, so it is many times the copier's delay (a 300 ms copy took over 1 s at a load average of 40 on 2 cores).
+ */
+const brokenLegObjectiveSeconds = 5;
+
+/** How many polls `schedule` sends before a deadline `ms` after the write: one after each wait that starts in time. */
+function pollsWithin(ms: number, schedule: PollSchedule): number {
+    let count = 0;
+    for (let waited = 0, delay: number | undefined; waited < ms; count++) {
+        delay = nextPollDelay(delay, schedule);
+        waited += delay;
+    }
+    return count;
+}
 
 function drillSides(buckets: EmulatedBucketPair): Record<SideRole, DrillBucket> {
     return {
@@ -49,7 +65,9 @@ describe("infra/drill against the emulator", function () {
         runDrill({
             ...drillSides(buckets),
             canaries: 3,
-            objectiveSeconds: 5,
+            // Far above the copier's 300 ms: a healthy leg passes however loaded the machine. Only the tests of a
+            // broken leg, which waits the whole objective, pay for its length, so they set a shorter one.
+            objectiveSeconds: 30,
             loopSettleMs: 600,
             cleanupSettleMs: 2 * delayMs,
             replicationStatus: statusFrom(copier),
@@ -92,11 +110,18 @@ describe("infra/drill against the emulator", function () {
             expect(trueLag).to.be.at.least(delayMs - 5);
             expect(Math.abs(trace.lagMs! - trueLag), trace.key).to.be.at.most(halfBracket + 5);
         }
+        // Each leg reports its canaries' own estimates and the widest of their brackets. How tight the brackets are
+        // depends on the machine's load (the polls run late on a busy one), so that is measured in BENCHMARKS.md, not
+        // asserted here.
         for (const leg of result.legs) {
-            // with polls at 250 and 750 ms after the writes, a 300 ms delay is bracketed to within 0.5 s
-            expect(leg.stats!.uncertaintySeconds).to.be.above(0).and.at.most(0.55);
-            expect(leg.stats!.minSeconds).to.be.at.least((delayMs - 150) / 1000);
-            expect(leg.stats!.maxSeconds).to.be.below(2);
+            const traces = canaries.filter((t) => `${t.kind} ${t.from}->${t.to}` === leg.name);
+            const lags = traces.map((t) => t.lagMs!);
+            const halfBrackets = traces.map((t) => (t.seenAt! - Math.max(t.writtenAt, t.lastMissSentAt ?? t.writtenAt)) / 2);
+            expect(traces, leg.name).to.have.length(3);
+            expect(leg.stats!.minSeconds, leg.name).to.be.closeTo(Math.min(...lags) / 1000, 0.001);
+            expect(leg.stats!.maxSeconds, leg.name).to.be.closeTo(Math.max(...lags) / 1000, 0.001);
+            expect(leg.stats!.uncertaintySeconds, leg.name).to.be.closeTo(Math.max(...halfBrackets) / 1000, 0.001);
+            expect(leg.stats!.uncertaintySeconds, leg.name).to.be.above(0);
         }
         expect(result.cleanup.leftover).to.deep.equal([]);
         const prefix = runPrefix(result.runId);
@@ -107,12 +132,14 @@ describe("infra/drill against the emulator", function () {
 
     it("fails within the objective, naming the direction, when replication is stopped", async () => {
         await startCopier({ toDr: { stopped: true } });
-        const started = Date.now();
-        const { result } = await drill({ canaries: 2, objectiveSeconds: 1, poll: quickPoll, loopSettleMs: 400 });
-        expect(Date.now() - started).to.be.below(1000 + 4000);
+        const { result, polls } = await drill({ canaries: 2, objectiveSeconds: brokenLegObjectiveSeconds, poll: quickPoll, loopSettleMs: 400 });
+        // It stopped polling the stopped direction at the objective: no more listings than the schedule fits in it
+        // (fewer on a loaded machine, where waits run late).
+        const stopped = polls.find((p) => p.kind === "s3-object" && p.from === "primary");
+        expect(stopped?.requests).to.be.within(1, pollsWithin(brokenLegObjectiveSeconds * 1000, quickPoll));
         expect(result.passed).to.equal(false);
         expect(result.failures.slice(0, 2)).to.deep.equal([
-            "s3-object primary->dr: 2 of 2 canaries did not arrive within the 1 s objective",
+            `s3-object primary->dr: 2 of 2 canaries did not arrive within the ${brokenLegObjectiveSeconds} s objective`,
             "s3-delete-marker primary->dr: not measured, no canary could be sent over it",
         ]);
         expect(result.failures.join("\n")).to.not.match(/s3-object dr->primary/);
@@ -122,9 +149,11 @@ describe("infra/drill against the emulator", function () {
 
     it("fails the delete-marker leg when delete markers are not replicated", async () => {
         await startCopier({ toPrimary: { replicateDeleteMarkers: false } });
-        const { result } = await drill({ canaries: 2, objectiveSeconds: 1, poll: quickPoll, loopSettleMs: 400 });
+        const { result } = await drill({ canaries: 2, objectiveSeconds: brokenLegObjectiveSeconds, poll: quickPoll, loopSettleMs: 400 });
         expect(result.passed).to.equal(false);
-        expect(result.failures).to.deep.equal(["s3-delete-marker dr->primary: 2 of 2 canaries did not arrive within the 1 s objective"]);
+        expect(result.failures).to.deep.equal([
+            `s3-delete-marker dr->primary: 2 of 2 canaries did not arrive within the ${brokenLegObjectiveSeconds} s objective`,
+        ]);
         expect(result.legs.find((l) => l.name === "s3-object dr->primary")?.passed).to.equal(true);
     });
 

@@ -30,12 +30,11 @@ describe("infra/drill/poll", () => {
 
     it("sleeps, and stops sleeping when aborted", async () => {
         const controller = new AbortController();
-        const started = Date.now();
         setTimeout(() => controller.abort(new Error("stop")), 20);
         let error: unknown;
-        await sleep(5000, controller.signal).catch((e) => (error = e));
+        // An hour, far beyond mocha's timeout: if the abort did not end the sleep, the test times out and fails.
+        await sleep(3_600_000, controller.signal).catch((e) => (error = e));
         expect((error as Error).message).to.equal("stop");
-        expect(Date.now() - started).to.be.below(1000);
         await sleep(1);
     });
 });

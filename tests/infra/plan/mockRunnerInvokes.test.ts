@@ -10,16 +10,14 @@ function programUsingAnInvoke(): void {
 
 describe("mock runner invokes", () => {
     it("fails the run at once, naming the token, when an invoke has no answer", async () => {
-        const started = Date.now();
         let error: unknown;
         try {
             await runWithMocks(programUsingAnInvoke, { stack: "primary" });
         } catch (caught) {
             error = caught;
         }
+        // An unanswered invoke used to hang the run until mocha's timeout, which fails this test; no wall-clock margin.
         expect(String(error)).to.include("unexpected invoke aws:ssm/getParameter:getParameter");
-        // Well under mocha's 20 s timeout, which is what an unanswered invoke used to cost.
-        expect(Date.now() - started).to.be.below(10_000);
     });
 
     it("answers invokes from the world, and a failed run does not poison the next one", async () => {

@@ -39,6 +39,46 @@ export const hddCapacityUnitGiB: Readonly<Record<number, number>> = { 12: 6000, 
 /** SSD capacity (SCRATCH_2, PERSISTENT_1 SSD, PERSISTENT_2): 1200, 2400, then multiples of 2400 GiB. */
 export const ssdCapacityStepGiB = 2400;
 
+/** FSx's quota of data repository associations per file system. */
+export const maxDataRepositories = 8;
+
+/** FSx's limit on `NoSquashNids` entries. */
+export const maxNoSquashNids = 64;
+
+/** One data repository association as it arrives, not yet checked. */
+export interface UncheckedDataRepository {
+    readonly fileSystemPath: string;
+    readonly repositoryPrefix: string;
+    /** Adopt this existing association (`dra-...`) instead of creating one; only on an adopted file system. */
+    readonly importAssociationId?: string;
+}
+
+/** One checked data repository association. */
+export interface DataRepository {
+    /** Where the repository appears inside the file system, e.g. `/s3`. */
+    readonly fileSystemPath: string;
+    /** Normalised: "" (whole bucket) or `a/b` without leading or trailing slash. */
+    readonly repositoryPrefix: string;
+    readonly importAssociationId?: string;
+}
+
+/** Root squash as it arrives: `uidGid` such as "65534:65534", and the client NIDs that keep root. */
+export interface UncheckedRootSquash {
+    readonly uidGid: string;
+    readonly noSquashNids?: readonly string[];
+}
+
+export interface RootSquash {
+    /** `UID:GID` root is mapped to; "0:0" switches root squash off. */
+    readonly uidGid: string;
+    readonly noSquashNids: readonly string[];
+}
+
+export interface AdoptedFileSystem {
+    readonly fileSystemId: string;
+    readonly securityGroupId: string;
+}
+
 /** Settings of one file system as they arrive (from config or from a component's args), not yet checked. */
 export interface UncheckedLustreSettings {
     readonly deploymentType: string;
@@ -47,8 +87,17 @@ export interface UncheckedLustreSettings {
     readonly perUnitStorageThroughput?: number;
     readonly driveCacheType?: string;
     readonly dataCompression: string;
-    readonly fileSystemPath: string;
-    readonly repositoryPrefix: string;
+    /** Short form of one repository; refused together with `repositories`. @default "/s3" */
+    readonly fileSystemPath?: string;
+    /** Short form of one repository; refused together with `repositories`. @default "" */
+    readonly repositoryPrefix?: string;
+    /** One to eight repositories, each its own association. */
+    readonly repositories?: readonly UncheckedDataRepository[];
+    readonly rootSquash?: UncheckedRootSquash;
+    /** Adopt this existing file system (`fs-...`) instead of creating one. */
+    readonly importFileSystemId?: string;
+    /** The adopted file system's security group (FSx does not report it); client rules go there. */
+    readonly importSecurityGroupId?: string;
     readonly weeklyMaintenanceStartTime?: string;
     readonly logLevel: string;
     /** A customer-managed KMS key for the file system's own storage; only persistent types honour one. */
@@ -65,9 +114,11 @@ export interface LustreFileSystemSettings {
     /** Present exactly when storageType is HDD. */
     readonly driveCacheType?: LustreDriveCacheType;
     readonly dataCompression: LustreDataCompressionType;
-    readonly fileSystemPath: string;
-    /** Normalised: "" (whole bucket) or `a/b` without leading or trailing slash. */
-    readonly repositoryPrefix: string;
+    /** One to eight associations with non-overlapping paths and prefixes; the short form becomes one entry. */
+    readonly repositories: readonly DataRepository[];
+    readonly rootSquash?: RootSquash;
+    /** The existing file system to adopt, and the security group its clients' rules go into. */
+    readonly adopt?: AdoptedFileSystem;
     readonly weeklyMaintenanceStartTime?: string;
     readonly logLevel: LustreLogLevel;
 }
@@ -235,16 +286,17 @@ export function checkLustreSettings(raw: UncheckedLustreSettings, keyOf: Setting
         problem("logLevel", `one of ${listOf(lustreLogLevels)}`);
     }
 
-    if (!raw.fileSystemPath.startsWith("/") || /[\s\u0000-\u001f]/.test(raw.fileSystemPath) || raw.fileSystemPath.length > 4096) {
-        problem("fileSystemPath", 'a path inside the file system that starts with "/", such as "/s3" ("/" alone links the whole file system)');
+    const repositories = checkRepositories(raw, keyOf, problems);
+    const rootSquash = raw.rootSquash === undefined ? undefined : checkRootSquash(raw.rootSquash, keyOf("rootSquash"), problems);
+    if (raw.importFileSystemId !== undefined && !fileSystemIdPattern.test(raw.importFileSystemId)) {
+        problem("importFileSystemId", 'the id of an existing FSx for Lustre file system, such as "fs-0123456789abcdef0"');
     }
-
-    const repositoryPrefix = normaliseRepositoryPrefix(raw.repositoryPrefix);
-    if (repositoryPrefix === undefined) {
-        problem(
-            "repositoryPrefix",
-            `"" (the whole bucket) or an S3 key prefix such as "projects/shared": segments of letters, digits and !_.*'()- separated by "/", no leading "/", no "." or ".." segments`,
-        );
+    if (raw.importSecurityGroupId !== undefined && !/^sg-[0-9a-f]{8,17}$/.test(raw.importSecurityGroupId)) {
+        problem("importSecurityGroupId", 'the id of the adopted file system\'s security group, such as "sg-0123456789abcdef0"');
+    } else if (raw.importFileSystemId !== undefined && raw.importSecurityGroupId === undefined) {
+        problem("importSecurityGroupId", `the id of a security group of ${raw.importFileSystemId} (FSx does not report it; lustre-dr adds its clients' Lustre rules there)`);
+    } else if (raw.importFileSystemId === undefined && raw.importSecurityGroupId !== undefined) {
+        problem("importSecurityGroupId", "no security group unless importFileSystemId adopts a file system (a created file system gets its own group)");
     }
 
     if (raw.weeklyMaintenanceStartTime !== undefined && !maintenanceWindow.test(raw.weeklyMaintenanceStartTime)) {
@@ -261,7 +313,7 @@ export function checkLustreSettings(raw: UncheckedLustreSettings, keyOf: Setting
         storageType === undefined ||
         dataCompression === undefined ||
         logLevel === undefined ||
-        repositoryPrefix === undefined
+        repositories === undefined
     ) {
         return { problems };
     }
@@ -274,10 +326,169 @@ export function checkLustreSettings(raw: UncheckedLustreSettings, keyOf: Setting
             ...(throughput === undefined ? {} : { perUnitStorageThroughput: throughput }),
             ...(driveCacheType === undefined ? {} : { driveCacheType }),
             dataCompression,
-            fileSystemPath: raw.fileSystemPath,
-            repositoryPrefix,
+            repositories,
+            ...(rootSquash === undefined ? {} : { rootSquash }),
+            ...(raw.importFileSystemId !== undefined && raw.importSecurityGroupId !== undefined
+                ? { adopt: { fileSystemId: raw.importFileSystemId, securityGroupId: raw.importSecurityGroupId } }
+                : {}),
             ...(raw.weeklyMaintenanceStartTime === undefined ? {} : { weeklyMaintenanceStartTime: raw.weeklyMaintenanceStartTime }),
             logLevel,
         },
     };
+}
+
+const fileSystemIdPattern = /^fs-[0-9a-f]{8,17}$/;
+const associationIdPattern = /^dra-[0-9a-f]{8,17}$/;
+
+const fileSystemPathRule = 'a path inside the file system that starts with "/", such as "/s3" ("/" alone links the whole file system)';
+const repositoryPrefixRule = `"" (the whole bucket) or an S3 key prefix such as "projects/shared": segments of letters, digits and !_.*'()- separated by "/", no leading "/", no "." or ".." segments`;
+
+function isFileSystemPath(path: string): boolean {
+    return path.startsWith("/") && !/[\s\u0000-\u001f]/.test(path) && path.length <= 4096;
+}
+
+/** `/a/b/` -> `/a/b`; `/` stays `/`. */
+function trimPath(path: string): string {
+    return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+/** Whether one path (or prefix) contains the other, segment-wise; `root` contains everything. */
+function nested(a: string, b: string, root: string): boolean {
+    const within = (outer: string, inner: string): boolean => outer === root || inner === outer || inner.startsWith(outer.endsWith("/") ? outer : `${outer}/`);
+    return within(a, b) || within(b, a);
+}
+
+/**
+ * The repositories of one file system: the list form, or the short form (`fileSystemPath`, `repositoryPrefix`) as one
+ * entry. FSx processes associations one at a time and refuses paths that contain one another; prefixes that contain
+ * one another would import the same objects twice and export each file to two keys, so they are refused too.
+ */
+function checkRepositories(raw: UncheckedLustreSettings, keyOf: SettingKey, problems: ConfigProblem[]): DataRepository[] | undefined {
+    const before = problems.length;
+    const listed = raw.repositories;
+    if (listed !== undefined && (raw.fileSystemPath !== undefined || raw.repositoryPrefix !== undefined)) {
+        problems.push({
+            key: keyOf("repositories"),
+            value: listed,
+            expected: `either repositories or the one-repository short form (fileSystemPath, repositoryPrefix), not both: move ${keyOf(raw.fileSystemPath !== undefined ? "fileSystemPath" : "repositoryPrefix")} into the list`,
+        });
+        return undefined;
+    }
+    if (listed === undefined) {
+        const fileSystemPath = raw.fileSystemPath ?? "/s3";
+        const repositoryPrefix = normaliseRepositoryPrefix(raw.repositoryPrefix ?? "");
+        if (!isFileSystemPath(fileSystemPath)) {
+            problems.push({ key: keyOf("fileSystemPath"), value: raw.fileSystemPath, expected: fileSystemPathRule });
+        }
+        if (repositoryPrefix === undefined) {
+            problems.push({ key: keyOf("repositoryPrefix"), value: raw.repositoryPrefix, expected: repositoryPrefixRule });
+        }
+        return problems.length > before || repositoryPrefix === undefined ? undefined : [{ fileSystemPath, repositoryPrefix }];
+    }
+    const listKey = keyOf("repositories");
+    if (listed.length < 1 || listed.length > maxDataRepositories) {
+        problems.push({
+            key: listKey,
+            value: listed.length,
+            expected: `1 to ${maxDataRepositories} repositories (FSx allows at most ${maxDataRepositories} data repository associations per file system)`,
+        });
+        return undefined;
+    }
+    const checked: DataRepository[] = [];
+    listed.forEach((entry, index) => {
+        const key = (field: keyof UncheckedDataRepository): string => `${listKey}[${index}].${field}`;
+        if (!isFileSystemPath(entry.fileSystemPath)) {
+            problems.push({ key: key("fileSystemPath"), value: entry.fileSystemPath, expected: fileSystemPathRule });
+        }
+        const prefix = entry.repositoryPrefix === "" || entry.repositoryPrefix.endsWith("/") ? normaliseRepositoryPrefix(entry.repositoryPrefix) : undefined;
+        if (prefix === undefined) {
+            problems.push({ key: key("repositoryPrefix"), value: entry.repositoryPrefix, expected: `${repositoryPrefixRule}; in the list form it ends with "/" (such as "projects/shared/")` });
+        }
+        if (entry.importAssociationId !== undefined) {
+            if (!associationIdPattern.test(entry.importAssociationId)) {
+                problems.push({ key: key("importAssociationId"), value: entry.importAssociationId, expected: 'the id of an existing data repository association, such as "dra-0123456789abcdef0"' });
+            } else if (raw.importFileSystemId === undefined) {
+                problems.push({ key: key("importAssociationId"), value: entry.importAssociationId, expected: `no association id unless the file system is adopted too (${keyOf("importFileSystemId")})` });
+            }
+        }
+        checked.forEach((earlier, earlierIndex) => {
+            if (isFileSystemPath(entry.fileSystemPath) && nested(trimPath(earlier.fileSystemPath), trimPath(entry.fileSystemPath), "/")) {
+                problems.push({
+                    key: key("fileSystemPath"),
+                    value: entry.fileSystemPath,
+                    expected: `a path that neither contains nor lies inside ${listKey}[${earlierIndex}].fileSystemPath (${JSON.stringify(earlier.fileSystemPath)}): FSx refuses overlapping association paths, and "/" only as the only repository`,
+                });
+            }
+            if (prefix !== undefined && nested(earlier.repositoryPrefix, prefix, "")) {
+                problems.push({
+                    key: key("repositoryPrefix"),
+                    value: entry.repositoryPrefix,
+                    expected: `a prefix that neither contains nor lies inside ${listKey}[${earlierIndex}].repositoryPrefix (${JSON.stringify(earlier.repositoryPrefix === "" ? "" : `${earlier.repositoryPrefix}/`)}): two associations would import and export the same objects ("" only as the only repository)`,
+                });
+            }
+            if (entry.importAssociationId !== undefined && entry.importAssociationId === earlier.importAssociationId) {
+                problems.push({ key: key("importAssociationId"), value: entry.importAssociationId, expected: `an association no other repository adopts (${listKey}[${earlierIndex}] adopts it)` });
+            }
+        });
+        checked.push({
+            fileSystemPath: entry.fileSystemPath,
+            repositoryPrefix: prefix ?? entry.repositoryPrefix,
+            ...(entry.importAssociationId === undefined ? {} : { importAssociationId: entry.importAssociationId }),
+        });
+    });
+    return problems.length > before ? undefined : checked;
+}
+
+/** UIDs and GIDs FSx accepts in a root squash setting. */
+const maxUidGid = 4294967294;
+
+/** One NID part: a number or a `[low-high]` range, each 0-255. */
+function isNidPart(part: string): boolean {
+    const octet = (text: string): boolean => /^\d{1,3}$/.test(text) && Number(text) <= 255;
+    const range = /^\[(\d{1,3})-(\d{1,3})\]$/.exec(part);
+    return range ? octet(range[1]) && octet(range[2]) && Number(range[1]) <= Number(range[2]) : octet(part);
+}
+
+/** A client NID as FSx takes it: `10.0.1.6@tcp`, or with ranges `10.0.[2-10].[1-255]@tcp`. */
+export function isLustreNid(nid: string): boolean {
+    const match = /^(.+)@tcp$/.exec(nid);
+    if (!match || nid.length < 11 || nid.length > 43) {
+        return false;
+    }
+    const parts = match[1].split(".");
+    return parts.length === 4 && parts.every(isNidPart);
+}
+
+/**
+ * Root squash: root on a client becomes `uidGid` on the file system, except on the clients listed in `noSquashNids`.
+ * "0:0" switches it off (and then no NID list makes sense).
+ */
+function checkRootSquash(raw: UncheckedRootSquash, key: string, problems: ConfigProblem[]): RootSquash | undefined {
+    const before = problems.length;
+    const match = /^(\d{1,10}):(\d{1,10})$/.exec(raw.uidGid);
+    const ids = match ? [Number(match[1]), Number(match[2])] : undefined;
+    if (ids === undefined || ids.some((id) => id > maxUidGid) || (ids[0] === 0) !== (ids[1] === 0)) {
+        problems.push({
+            key: `${key}.uidGid`,
+            value: raw.uidGid,
+            expected: `UID:GID, both from 1 to ${maxUidGid}, such as "65534:65534" (nobody:nogroup) to squash root; "0:0" switches root squash off`,
+        });
+    }
+    const nids = raw.noSquashNids ?? [];
+    if (nids.length > maxNoSquashNids) {
+        problems.push({ key: `${key}.noSquashNids`, value: nids.length, expected: `at most ${maxNoSquashNids} NIDs (FSx's limit)` });
+    }
+    nids.forEach((nid, index) => {
+        if (!isLustreNid(nid)) {
+            problems.push({
+                key: `${key}.noSquashNids[${index}]`,
+                value: nid,
+                expected: 'a client NID: an IPv4 address followed by "@tcp", such as "10.0.1.10@tcp", or a range such as "10.0.[2-10].[1-255]@tcp"',
+            });
+        }
+    });
+    if (ids !== undefined && ids[0] === 0 && ids[1] === 0 && nids.length > 0) {
+        problems.push({ key: `${key}.noSquashNids`, value: nids, expected: 'no NIDs while uidGid is "0:0" (root squash off): exempting clients only means something when root is squashed' });
+    }
+    return problems.length > before ? undefined : { uidGid: raw.uidGid, noSquashNids: [...nids] };
 }

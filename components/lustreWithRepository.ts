@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     checkLustreSettings,
+    DataRepository,
     dataRepositoryPath,
     isPersistent,
     LustreFileSystemSettings,
@@ -43,16 +44,49 @@ export interface LustreWithRepositoryArgs {
     /** The bucket linked to the file system; it must be in the file system's region (auto-import needs that). */
     readonly bucketName: pulumi.Input<string>;
     /**
-     * Key prefix of the bucket linked to the file system; "" links the whole bucket.
+     * Key prefix of the bucket linked to the file system; "" links the whole bucket. Short form of a single
+     * repository: refused together with `repositories`.
      * @default ""
      * @example "projects/shared"
      */
     readonly repositoryPrefix?: string;
     /**
-     * Where the bucket appears inside the file system. Cannot change without replacing the association.
+     * Where the bucket appears inside the file system. Cannot change without replacing the association. Short form
+     * of a single repository: refused together with `repositories`.
      * @default "/s3"
      */
     readonly fileSystemPath?: string;
+    /**
+     * One to eight parts of the bucket, each linked at its own path by its own data repository association.
+     * Paths must not contain one another ("/" only alone); prefixes end in "/" and must not contain one another
+     * ("" only alone). The first entry's association keeps the name of the single association, so a one-repository
+     * stack can grow into a list without replacing it: add new repositories at the end.
+     * @default [{ fileSystemPath: "/s3", repositoryPrefix: "" }]
+     * @example [{ fileSystemPath: "/projects", repositoryPrefix: "projects/" }, { fileSystemPath: "/scratch", repositoryPrefix: "scratch/" }]
+     */
+    readonly repositories?: readonly LustreRepositoryArgs[];
+    /**
+     * Root squash: root on a client acts as `uidGid` on the file system, except on the clients in `noSquashNids`.
+     * On a DR site many hosts are rebuilt in a hurry; squashing root keeps a mistake (or an intruder) on one of them
+     * from rewriting every file's owner and mode, which FSx then exports to the bucket.
+     * @default root is not squashed
+     * @example { uidGid: "65534:65534", noSquashNids: ["10.0.1.10@tcp"] }
+     */
+    readonly rootSquash?: { readonly uidGid: string; readonly noSquashNids?: readonly string[] };
+    /**
+     * Adopt this existing file system instead of creating one (Pulumi's `import`). The declared deployment type,
+     * storage type, capacity and throughput must match it; its subnet, security groups, KMS key and Lustre version
+     * are kept as they are (they cannot change without replacing it). Adopted resources are released, not deleted,
+     * when the stack is destroyed.
+     * @example "fs-0123456789abcdef0"
+     */
+    readonly importFileSystemId?: string;
+    /**
+     * With `importFileSystemId`: a security group of the adopted file system. FSx does not report a file system's
+     * groups, so lustre-dr is told which one its client rules go into.
+     * @example "sg-0123456789abcdef0"
+     */
+    readonly importSecurityGroupId?: string;
     /**
      * SCRATCH_1 is not accepted: it cannot have a data repository association.
      * @default "PERSISTENT_2"
@@ -112,6 +146,20 @@ export interface LustreWithRepositoryArgs {
     readonly tags?: Record<string, string>;
 }
 
+/** One data repository association of a `LustreWithRepository`. */
+export interface LustreRepositoryArgs {
+    /** Where this part of the bucket appears inside the file system, such as "/projects". */
+    readonly fileSystemPath: string;
+    /**
+     * Key prefix of the bucket, ending in "/"; "" is the whole bucket.
+     * @default ""
+     * @example "projects/"
+     */
+    readonly repositoryPrefix?: string;
+    /** Adopt this existing association (`dra-...`) instead of creating one; only with `importFileSystemId`. */
+    readonly importAssociationId?: string;
+}
+
 /** The args through the Lustre rules, with the defaults filled in; throws a ConfigError naming each bad field. */
 function validatedSettings(args: LustreWithRepositoryArgs): LustreFileSystemSettings {
     const checked = checkLustreSettings(
@@ -122,8 +170,12 @@ function validatedSettings(args: LustreWithRepositoryArgs): LustreFileSystemSett
             perUnitStorageThroughput: args.perUnitStorageThroughput,
             driveCacheType: args.driveCacheType,
             dataCompression: args.dataCompression ?? "LZ4",
-            fileSystemPath: args.fileSystemPath ?? "/s3",
-            repositoryPrefix: args.repositoryPrefix ?? "",
+            fileSystemPath: args.fileSystemPath,
+            repositoryPrefix: args.repositoryPrefix,
+            repositories: args.repositories?.map((repository) => ({ ...repository, repositoryPrefix: repository.repositoryPrefix ?? "" })),
+            rootSquash: args.rootSquash,
+            importFileSystemId: args.importFileSystemId,
+            importSecurityGroupId: args.importSecurityGroupId,
             weeklyMaintenanceStartTime: args.weeklyMaintenanceStartTime,
             logLevel: args.logLevel ?? "WARN_ERROR",
             kmsKeyId: args.kmsKeyId === undefined ? undefined : "(set)",
@@ -163,19 +215,27 @@ export const dataRepositoryAssociationTimeout = "30m";
  * is the durable copy.
  */
 export class LustreWithRepository extends pulumi.ComponentResource {
-    public readonly securityGroup: aws.ec2.SecurityGroup;
+    /** The file system's own security group; absent on an adopted file system, which keeps its groups. */
+    public readonly securityGroup?: aws.ec2.SecurityGroup;
     public readonly logGroup?: aws.cloudwatch.LogGroup;
     public readonly fileSystem: aws.fsx.LustreFileSystem;
+    /** One per repository, in the order given. */
+    public readonly dataRepositoryAssociations: aws.fsx.DataRepositoryAssociation[];
+    /** The first repository's association. */
     public readonly dataRepositoryAssociation: aws.fsx.DataRepositoryAssociation;
     public readonly fileSystemId: pulumi.Output<string>;
     public readonly dnsName: pulumi.Output<string>;
     public readonly mountName: pulumi.Output<string>;
     public readonly dataRepositoryAssociationId: pulumi.Output<string>;
+    public readonly dataRepositoryAssociationIds: pulumi.Output<string[]>;
+    /** The group clients' Lustre rules go into: the own group, or the adopted file system's given group. */
     public readonly securityGroupId: pulumi.Output<string>;
     /** `sudo mkdir -p /fsx && sudo mount -t lustre -o relatime,flock <dns>@tcp:/<mountName> /fsx` */
     public readonly mountCommand: pulumi.Output<string>;
     /** The capacity the file system was created with, for capacity alarms. */
     public readonly storageCapacityGiB: number;
+    /** The repositories as checked: paths, normalised prefixes, adopted association ids. */
+    public readonly repositories: readonly DataRepository[];
 
     constructor(name: string, args: LustreWithRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is registered, so invalid args leave no trace in the stack.
@@ -183,17 +243,26 @@ export class LustreWithRepository extends pulumi.ComponentResource {
         super("lustre-dr:filesystem:LustreWithRepository", name, {}, opts);
         const child = { parent: this };
         const tags = args.tags ?? {};
+        const adopted = settings.adopt;
+        this.repositories = settings.repositories;
 
-        this.securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            {
-                vpcId: args.vpcId,
-                description: "FSx for Lustre file system: Lustre traffic (TCP 988, 1018-1023) with itself and its clients",
-                tags,
-            },
-            child,
-        );
-        this.addLustreRules(name, args, tags);
+        // An adopted file system keeps its security groups (changing them replaces the file system), so only a
+        // created one gets a group of its own.
+        if (adopted) {
+            this.securityGroupId = pulumi.output(adopted.securityGroupId);
+        } else {
+            this.securityGroup = new aws.ec2.SecurityGroup(
+                `${name}-sg`,
+                {
+                    vpcId: args.vpcId,
+                    description: "FSx for Lustre file system: Lustre traffic (TCP 988, 1018-1023) with itself and its clients",
+                    tags,
+                },
+                child,
+            );
+            this.securityGroupId = this.securityGroup.id;
+        }
+        this.addLustreRules(name, args, tags, { self: !adopted });
 
         const logLevel = settings.logLevel;
         if (logLevel !== "DISABLED") {
@@ -219,40 +288,54 @@ export class LustreWithRepository extends pulumi.ComponentResource {
                 dataCompressionType: settings.dataCompression,
                 kmsKeyId: persistent ? args.kmsKeyId : undefined,
                 subnetIds: args.subnetId,
-                securityGroupIds: [this.securityGroup.id],
+                securityGroupIds: [this.securityGroupId],
                 // S3-linked file systems cannot be backed up; the versioned, replicated bucket is the durable copy.
                 automaticBackupRetentionDays: 0,
                 weeklyMaintenanceStartTime: settings.weeklyMaintenanceStartTime,
                 logConfiguration: this.logGroup ? { level: logLevel, destination: this.logGroup.arn } : { level: "DISABLED" },
-                tags,
-            },
-            { ...child, protect: args.protect ?? true },
-        );
-
-        this.dataRepositoryAssociation = new aws.fsx.DataRepositoryAssociation(
-            `${name}-dra`,
-            {
-                fileSystemId: this.fileSystem.id,
-                fileSystemPath: settings.fileSystemPath,
-                dataRepositoryPath: pulumi.output(args.bucketName).apply((bucket) => dataRepositoryPath(bucket, settings.repositoryPrefix)),
-                // A file system created during recovery must list what the bucket already holds.
-                batchImportMetaDataOnCreate: true,
-                // Removing the association must never delete files that were not yet exported.
-                deleteDataInFilesystem: false,
-                s3: {
-                    autoImportPolicy: { events: [...dataRepositoryEvents] },
-                    autoExportPolicy: { events: [...dataRepositoryEvents] },
+                rootSquashConfiguration: settings.rootSquash && {
+                    rootSquash: settings.rootSquash.uidGid,
+                    noSquashNids: settings.rootSquash.noSquashNids.length > 0 ? [...settings.rootSquash.noSquashNids] : undefined,
                 },
                 tags,
             },
-            { ...child, customTimeouts: { create: dataRepositoryAssociationTimeout, delete: dataRepositoryAssociationTimeout } },
+            { ...child, protect: args.protect ?? true, ...(adopted ? adoptionOptions(adopted.fileSystemId, adoptedFileSystemFixedProperties) : {}) },
         );
+
+        this.dataRepositoryAssociations = settings.repositories.map(
+            (repository, index) =>
+                new aws.fsx.DataRepositoryAssociation(
+                    associationName(name, repository, index),
+                    {
+                        fileSystemId: this.fileSystem.id,
+                        fileSystemPath: repository.fileSystemPath,
+                        dataRepositoryPath: pulumi.output(args.bucketName).apply((bucket) => dataRepositoryPath(bucket, repository.repositoryPrefix)),
+                        // A file system created during recovery must list what the bucket already holds.
+                        batchImportMetaDataOnCreate: true,
+                        // Removing the association must never delete files that were not yet exported.
+                        deleteDataInFilesystem: false,
+                        s3: {
+                            autoImportPolicy: { events: [...dataRepositoryEvents] },
+                            autoExportPolicy: { events: [...dataRepositoryEvents] },
+                        },
+                        tags,
+                    },
+                    {
+                        ...child,
+                        customTimeouts: { create: dataRepositoryAssociationTimeout, delete: dataRepositoryAssociationTimeout },
+                        // FSx does not report the create-only batch import flag: without ignoring it an adopted
+                        // association would be replaced.
+                        ...(repository.importAssociationId ? adoptionOptions(repository.importAssociationId, ["batchImportMetaDataOnCreate"]) : {}),
+                    },
+                ),
+        );
+        this.dataRepositoryAssociation = this.dataRepositoryAssociations[0];
 
         this.fileSystemId = this.fileSystem.id;
         this.dnsName = this.fileSystem.dnsName;
         this.mountName = this.fileSystem.mountName;
         this.dataRepositoryAssociationId = this.dataRepositoryAssociation.id;
-        this.securityGroupId = this.securityGroup.id;
+        this.dataRepositoryAssociationIds = pulumi.all(this.dataRepositoryAssociations.map((association) => association.id));
         const mountPoint = args.mountPoint ?? "/fsx";
         this.mountCommand = pulumi
             .all([this.fileSystem.dnsName, this.fileSystem.mountName])
@@ -263,6 +346,7 @@ export class LustreWithRepository extends pulumi.ComponentResource {
             dnsName: this.dnsName,
             mountName: this.mountName,
             dataRepositoryAssociationId: this.dataRepositoryAssociationId,
+            dataRepositoryAssociationIds: this.dataRepositoryAssociationIds,
             securityGroupId: this.securityGroupId,
             mountCommand: this.mountCommand,
         });
@@ -270,12 +354,12 @@ export class LustreWithRepository extends pulumi.ComponentResource {
 
     /**
      * One ingress and one egress rule per port range and peer: the group itself (file servers talk to each
-     * other), each client network and each client security group.
+     * other; an adopted file system's group already allows that), each client network and each client security group.
      */
-    private addLustreRules(name: string, args: LustreWithRepositoryArgs, tags: Record<string, string>): void {
+    private addLustreRules(name: string, args: LustreWithRepositoryArgs, tags: Record<string, string>, include: { readonly self: boolean }): void {
         const child = { parent: this };
         const peers: { readonly label: string; readonly cidrIpv4?: string; readonly referencedSecurityGroupId?: pulumi.Input<string> }[] = [
-            { label: "self", referencedSecurityGroupId: this.securityGroup.id },
+            ...(include.self ? [{ label: "self", referencedSecurityGroupId: this.securityGroupId }] : []),
             ...(args.clientCidrs ?? []).map((cidr) => ({ label: `cidr-${cidr.replace(/[./]/g, "-")}`, cidrIpv4: cidr })),
             ...(args.clientSecurityGroupIds ?? []).map((id, index) => ({ label: `client-sg-${index}`, referencedSecurityGroupId: id })),
         ];
@@ -283,7 +367,7 @@ export class LustreWithRepository extends pulumi.ComponentResource {
             for (const ports of lustrePortRanges) {
                 const portLabel = ports.fromPort === ports.toPort ? `${ports.fromPort}` : `${ports.fromPort}-${ports.toPort}`;
                 const rule = {
-                    securityGroupId: this.securityGroup.id,
+                    securityGroupId: this.securityGroupId,
                     ipProtocol: "tcp",
                     fromPort: ports.fromPort,
                     toPort: ports.toPort,
@@ -304,4 +388,27 @@ export class LustreWithRepository extends pulumi.ComponentResource {
             }
         }
     }
+}
+
+/**
+ * Properties of an adopted file system that cannot change without replacing it and that lustre-dr cannot know
+ * offline: they stay as they are.
+ */
+export const adoptedFileSystemFixedProperties = ["securityGroupIds", "subnetIds", "kmsKeyId", "fileSystemTypeVersion"] as const;
+
+/**
+ * Resource options that adopt an existing resource: import it, leave alone what cannot change in place, and release
+ * it instead of deleting it when the stack goes (it was somebody's before it was ours).
+ */
+function adoptionOptions(id: string, fixed: readonly string[]): pulumi.CustomResourceOptions {
+    return { import: id, ignoreChanges: [...fixed], retainOnDelete: true };
+}
+
+/** The first association keeps the single-association name, so a stack can grow from one repository to several. */
+function associationName(name: string, repository: DataRepository, index: number): string {
+    if (index === 0) {
+        return `${name}-dra`;
+    }
+    const slug = repository.fileSystemPath.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    return `${name}-dra-${slug || "root"}`;
 }

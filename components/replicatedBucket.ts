@@ -8,6 +8,7 @@ import {
     replicationRolePolicy,
     replicationTrustPolicy,
 } from "./policyDocuments";
+import { ConfigError } from "./problems";
 import { replicationRule } from "./replicationRule";
 
 export type BucketEncryption = "SSE_KMS" | "SSE_S3";
@@ -52,6 +53,14 @@ export interface ReplicatedBucketArgs {
      * @example { mode: "GOVERNANCE", days: 30 }
      */
     readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+    /**
+     * Adopt the existing bucket `bucketName` (Pulumi's `import`) instead of creating one. Its versioning,
+     * encryption, bucket policy, public access block, ownership controls and lifecycle are then set as this
+     * component manages them (the policy and lifecycle are replaced, not merged); its event notifications are left
+     * alone. An adopted bucket is released, not deleted, when the stack is destroyed.
+     * @default false
+     */
+    readonly importExisting?: boolean;
     /**
      * Let `pulumi destroy` delete a bucket that still holds objects.
      * @default false
@@ -102,6 +111,9 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
     public readonly replicationConfig?: aws.s3.BucketReplicationConfig;
 
     constructor(name: string, args: ReplicatedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        if (args.importExisting && args.bucketName === undefined) {
+            throw new ConfigError([{ key: "ReplicatedBucketArgs.bucketName", value: undefined, expected: "the name of the existing bucket to adopt (importExisting is true)" }]);
+        }
         super("lustre-dr:storage:ReplicatedBucket", name, {}, opts);
 
         const encryption = args.encryption ?? "SSE_KMS";
@@ -117,7 +129,13 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                 objectLockEnabled: args.objectLock ? true : undefined,
                 tags,
             },
-            { ...child, protect },
+            {
+                ...child,
+                protect,
+                // Object Lock on an existing bucket is switched on by its lock configuration below; the provider would
+                // replace the bucket for it instead.
+                ...(args.importExisting ? { import: args.bucketName, ignoreChanges: ["objectLockEnabled"], retainOnDelete: true } : {}),
+            },
         );
         this.bucketName = this.bucket.bucket;
         this.bucketArn = this.bucket.arn;

@@ -28,6 +28,8 @@ const bucketSchema = z.strictObject({
     noncurrentVersionRetentionDays: z.number().int().min(1).default(90),
     objectLock: objectLockSchema.optional(),
     forceDestroy: z.boolean().default(false),
+    importExisting: z.boolean().default(false),
+    adoptWithoutHistory: z.boolean().default(false),
 });
 
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 10.0.0.0/16");
@@ -55,8 +57,20 @@ const lustreSchema = z.strictObject({
     storageType: z.string().default("SSD"),
     storageCapacityGiB: z.number().int().default(1200),
     perUnitStorageThroughput: z.number().int().optional(),
-    fileSystemPath: z.string().default("/s3"),
-    repositoryPrefix: z.string().default(""),
+    fileSystemPath: z.string().optional(),
+    repositoryPrefix: z.string().optional(),
+    repositories: z
+        .array(
+            z.strictObject({
+                fileSystemPath: z.string(),
+                repositoryPrefix: z.string().default(""),
+                importAssociationId: z.string().optional(),
+            }),
+        )
+        .optional(),
+    rootSquash: z.strictObject({ uidGid: z.string(), noSquashNids: z.array(z.string()).optional() }).optional(),
+    importFileSystemId: z.string().optional(),
+    importSecurityGroupId: z.string().optional(),
     dataCompression: z.enum(["LZ4", "NONE"]).default("LZ4"),
     driveCacheType: z.string().optional(),
     weeklyMaintenanceStartTime: z.string().optional(),
@@ -270,6 +284,7 @@ function crossKeyProblems(
             problems.push({ key: `${configNamespace}:network.availabilityZone`, value: zone, expected: `an availability zone of ${config.region}, such as ${config.region}a` });
         }
     }
+    problems.push(...adoptionProblems(config, raw));
     if (config.lustre.enabled && config.network === undefined) {
         problems.push({
             key: `${configNamespace}:network`,
@@ -310,6 +325,34 @@ function crossKeyProblems(
             key: `${configNamespace}:sshPrivateKey`,
             value: undefined,
             expected: `the private key the ssh clients (${sshClients.join(", ")}) log in with, set as a secret: pulumi config set --secret ${configNamespace}:sshPrivateKey < key.pem`,
+        });
+    }
+    return problems;
+}
+
+/** Adopting existing resources: what an import needs that the config alone can tell. */
+function adoptionProblems(config: Pick<SiteConfig, "bucket" | "network">, raw: RawSiteConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    if (config.bucket.importExisting && config.bucket.name === undefined) {
+        problems.push({
+            key: `${configNamespace}:bucket.name`,
+            value: undefined,
+            expected: "the name of the existing bucket to adopt (bucket.importExisting is true)",
+        });
+    }
+    if (config.bucket.adoptWithoutHistory && !config.bucket.importExisting) {
+        problems.push({
+            key: `${configNamespace}:bucket.adoptWithoutHistory`,
+            value: true,
+            expected: "only together with bucket.importExisting: true (it accepts an adopted bucket whose versioning was never enabled)",
+        });
+    }
+    const importFileSystemId = (raw.lustre as { importFileSystemId?: unknown } | undefined)?.importFileSystemId;
+    if (importFileSystemId !== undefined && config.network !== undefined && "create" in config.network) {
+        problems.push({
+            key: `${configNamespace}:network`,
+            value: { create: true },
+            expected: `the existing network of the adopted file system ${String(importFileSystemId)}: {vpcId, subnetId, clientCidrs} (an adopted file system stays in its own subnet)`,
         });
     }
     return problems;

@@ -28,6 +28,9 @@ export interface SiteOutputs {
     fileSystemId?: string;
     fileSystemDnsName?: string;
     fileSystemMountName?: string;
+    /** The first repository's association (the only one with the short form). */
     dataRepositoryAssociationId?: string;
+    /** Every association, in the order of `lustre.repositories`. */
+    dataRepositoryAssociationIds?: string[];
     mountCommand?: string;
 }

@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/problems";
+import { liveVersioningHistory, VersioningHistoryReader, versioningHistoryProblems } from "./adoption";
 import { configNamespace, parseSiteConfig, RawSiteConfig, StackIdentity, unknownNamespaceKeys } from "./config";
 import { decideHandshake, peerProblems } from "./handshake";
 import { readPeerOutputs } from "./peer";
@@ -34,9 +35,30 @@ export function currentStack(): StackIdentity {
     return { organization: pulumi.getOrganization(), project: pulumi.getProject(), stack: pulumi.getStack() };
 }
 
-export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig()): Promise<SiteStackOutputs> {
+/** What the program reads outside Pulumi; tests and the offline plan pass their own. */
+export interface ProgramEnvironment {
+    /** The versioning history of a bucket to adopt (only asked when `bucket.importExisting` is true). */
+    readonly versioningHistory: VersioningHistoryReader;
+}
+
+function liveEnvironment(): ProgramEnvironment {
+    return { versioningHistory: liveVersioningHistory(new pulumi.Config("aws").get("profile")) };
+}
+
+export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig(), environment: ProgramEnvironment = liveEnvironment()): Promise<SiteStackOutputs> {
     const self = currentStack();
     const config = parseSiteConfig(raw, self);
+
+    if (config.bucket.importExisting && config.bucket.name !== undefined) {
+        const history = await environment.versioningHistory(config.bucket.name, config.region);
+        const problems = versioningHistoryProblems(config.bucket, history);
+        if (problems.length > 0) {
+            throw new ConfigError(problems);
+        }
+        if (history === "suspended") {
+            pulumi.log.warn(`bucket ${config.bucket.name}: versioning was suspended; objects written meanwhile have only their latest version, so restore cannot reach their earlier states`);
+        }
+    }
 
     const caller = await aws.getCallerIdentity();
     const identity: DeploymentIdentity = {

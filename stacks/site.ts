@@ -63,6 +63,7 @@ export function buildSite(
         noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
         objectLock: config.bucket.objectLock,
         forceDestroy: config.bucket.forceDestroy,
+        importExisting: config.bucket.importExisting,
         replicationRoleName: names.replication,
         batchReplicationRoleName: names.batchReplication,
         acceptReplicasFrom: handshake.acceptReplicasFrom,
@@ -105,6 +106,7 @@ export function buildSite(
                   fileSystemDnsName: lustre.fileSystem.dnsName,
                   fileSystemMountName: lustre.fileSystem.mountName,
                   dataRepositoryAssociationId: lustre.fileSystem.dataRepositoryAssociationId,
+                  dataRepositoryAssociationIds: lustre.fileSystem.dataRepositoryAssociationIds,
                   mountCommand: lustre.fileSystem.mountCommand,
               }
             : {}),
@@ -140,8 +142,15 @@ function buildFileSystem(
             subnetId: network.subnetId,
             clientCidrs: network.clientCidrs,
             bucketName: storage.bucketName,
-            repositoryPrefix: settings.repositoryPrefix,
-            fileSystemPath: settings.fileSystemPath,
+            repositories: settings.repositories.map((repository) => ({
+                fileSystemPath: repository.fileSystemPath,
+                // The checked prefix is normalised (no trailing slash); the component's list form wants one.
+                repositoryPrefix: repository.repositoryPrefix === "" ? "" : `${repository.repositoryPrefix}/`,
+                importAssociationId: repository.importAssociationId,
+            })),
+            rootSquash: settings.rootSquash,
+            importFileSystemId: settings.adopt?.fileSystemId,
+            importSecurityGroupId: settings.adopt?.securityGroupId,
             deploymentType: settings.deploymentType,
             storageType: settings.storageType,
             storageCapacityGiB: settings.storageCapacityGiB,

@@ -23,6 +23,8 @@ export interface RecordedResource {
     readonly parent?: ResourceRef;
     /** False for component resources, which AWS never sees. */
     readonly custom: boolean;
+    /** The id of the existing resource this one adopts (the `import` resource option). */
+    readonly importId?: string;
 }
 
 export interface MockWorld {
@@ -124,6 +126,7 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
                     provider: args.provider,
                     ...(parentUrn ? { parent: refFromUrn(parentUrn) } : {}),
                     custom: args.custom !== false,
+                    ...(args.id ? { importId: args.id } : {}),
                 });
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const stackName = args.inputs.name as string;

@@ -29,6 +29,8 @@ export interface StackPlan {
     readonly accountId: string;
     /** What was assumed to plan this stack offline (placeholder account, simulated peer, ...). */
     readonly assumptions: string[];
+    /** What adopting existing resources changes on them (absent when nothing is adopted). */
+    readonly adoption?: string[];
     readonly resources: PlannedResource[];
     readonly outputs: Record<string, PlanValue>;
 }
@@ -130,7 +132,8 @@ const generatedWhenAbsent: Readonly<Record<string, readonly string[]>> = {
 
 /** The key properties of one recorded resource; absent inputs are left out, unknown or generated ones are `<computed>`. */
 export function plannedResource(resource: RecordedResource): PlannedResource {
-    const properties: Record<string, PlanValue> = {};
+    // An adopted resource shows what it adopts first: that is the one thing the plan cannot show by its inputs.
+    const properties: Record<string, PlanValue> = resource.importId ? { adopts: resource.importId } : {};
     for (const path of keyInputs[resource.type] ?? []) {
         const value = at(resource.inputs, path);
         if (value !== undefined) {
@@ -199,6 +202,7 @@ export function formatPlanTable(plans: readonly StackPlan[]): string {
             return [
                 `Stack ${plan.stack} (${plan.role}, ${plan.region}): ${plan.resources.length} resources`,
                 ...plan.assumptions.map((a) => `  assumed: ${a}`),
+                ...(plan.adoption ?? []).map((a) => `  adoption: ${a}`),
                 "",
                 line(rows[0]),
                 ...body,

@@ -7,7 +7,8 @@
  * Peer values AWS would generate (bucket names, key ids) appear as placeholders such as `<dr bucket>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { configNamespace, RawSiteConfig, SiteRole } from "../../stacks/config";
+import { bucketAdoptionChanges } from "../../stacks/adoption";
+import { configNamespace, parseSiteConfig, RawSiteConfig, SiteRole } from "../../stacks/config";
 import { lustreDrProgram } from "../../stacks/program";
 import { ComputedState, MockWorld, planValueOf, runWithMocks } from "./mockRunner";
 import { plannedResource, PlanValue, StackPlan, toPlanValue } from "./model";
@@ -104,6 +105,13 @@ interface SideRun {
     readonly nameForPeer: string;
 }
 
+/** What adopting this side's existing bucket changes on it, from its (already validated) config. */
+function adoptionOf(side: SideRun): { adoption?: string[] } {
+    const config = parseSiteConfig(side.raw, { organization: organizationOf(side.raw.peerStack), project, stack: side.role });
+    const changes = bucketAdoptionChanges(config);
+    return changes.length > 0 ? { adoption: changes } : {};
+}
+
 /**
  * Plans the requested sides. Both configs are always used: each side's plan depends on what its peer grants.
  */
@@ -121,7 +129,8 @@ export async function planStacks(input: PlanInput, stacks: readonly SiteRole[]):
     // Both stacks exist but export nothing yet, as after `pulumi stack init`.
     const backend: Record<string, Record<string, unknown>> = { [sides.primary.nameForPeer]: {}, [sides.dr.nameForPeer]: {} };
     const runSide = (side: SideRun, computedState?: ComputedState) =>
-        runWithMocks(() => lustreDrProgram(side.raw), {
+        // Offline: an adopted bucket's versioning history is only read when deploying.
+        runWithMocks(() => lustreDrProgram(side.raw, { versioningHistory: async () => "unknown" }), {
             stack: side.role,
             project,
             organization: organizationOf(side.raw.peerStack),
@@ -158,6 +167,7 @@ export async function planStacks(input: PlanInput, stacks: readonly SiteRole[]):
                     ? [`peer ${peer.nameForPeer}: simulated from the planned outputs of Pulumi.${peer.role}.yaml (placeholders such as <${peer.role} bucket> stand for names AWS generates)`]
                     : []),
             ],
+            ...adoptionOf(side),
             resources: run.resources.map(plannedResource),
             outputs: Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, toPlanValue(value) as PlanValue])),
         });

@@ -48,8 +48,7 @@ describe("Lustre settings rules", () => {
             storageCapacityGiB: 1200,
             perUnitStorageThroughput: 125,
             dataCompression: "LZ4",
-            fileSystemPath: "/s3",
-            repositoryPrefix: "",
+            repositories: [{ fileSystemPath: "/s3", repositoryPrefix: "" }],
             logLevel: "WARN_ERROR",
         });
     });
@@ -218,14 +217,14 @@ describe("Lustre settings rules", () => {
                     expected: 'a path inside the file system that starts with "/", such as "/s3" ("/" alone links the whole file system)',
                 });
             }
-            expect(accepted({ fileSystemPath: "/" }).fileSystemPath).to.equal("/");
-            expect(accepted({ fileSystemPath: "/data/s3" }).fileSystemPath).to.equal("/data/s3");
+            expect(accepted({ fileSystemPath: "/" }).repositories[0].fileSystemPath).to.equal("/");
+            expect(accepted({ fileSystemPath: "/data/s3" }).repositories[0].fileSystemPath).to.equal("/data/s3");
         });
 
         it("accepts an empty or S3-safe repository prefix and normalises its trailing slash", () => {
-            expect(accepted({ repositoryPrefix: "" }).repositoryPrefix).to.equal("");
-            expect(accepted({ repositoryPrefix: "projects/shared/" }).repositoryPrefix).to.equal("projects/shared");
-            expect(accepted({ repositoryPrefix: "team-a_(2024)" }).repositoryPrefix).to.equal("team-a_(2024)");
+            expect(accepted({ repositoryPrefix: "" }).repositories[0].repositoryPrefix).to.equal("");
+            expect(accepted({ repositoryPrefix: "projects/shared/" }).repositories[0].repositoryPrefix).to.equal("projects/shared");
+            expect(accepted({ repositoryPrefix: "team-a_(2024)" }).repositories[0].repositoryPrefix).to.equal("team-a_(2024)");
         });
 
         it("refuses a repository prefix with a leading slash, empty or dot segments, or unsafe characters", () => {
@@ -294,5 +293,112 @@ describe("Lustre settings rules", () => {
     it("names keys the way the caller wrote them", () => {
         const check = checkLustreSettings({ ...defaults, deploymentType: "SCRATCH_1" }, (field) => `LustreWithRepositoryArgs.${field}`);
         expect(check.problems.map((p) => p.key)).to.deep.equal(["LustreWithRepositoryArgs.deploymentType"]);
+    });
+
+    describe("several repositories", () => {
+        /** The list form: the short form's keys left out, as a config that uses `repositories` has them. */
+        function listed(repositories: UncheckedLustreSettings["repositories"], extra: Partial<UncheckedLustreSettings> = {}): Partial<UncheckedLustreSettings> {
+            return { fileSystemPath: undefined, repositoryPrefix: undefined, repositories, ...extra };
+        }
+        const paths = (count: number) => Array.from({ length: count }, (_, i) => ({ fileSystemPath: `/r${i}`, repositoryPrefix: `r${i}/` }));
+
+        it("accepts one, two and eight repositories, each normalised, in the order given", () => {
+            expect(accepted(listed([{ fileSystemPath: "/", repositoryPrefix: "" }])).repositories).to.deep.equal([{ fileSystemPath: "/", repositoryPrefix: "" }]);
+            expect(
+                accepted(listed([{ fileSystemPath: "/projects", repositoryPrefix: "projects/" }, { fileSystemPath: "/scratch/team-a", repositoryPrefix: "scratch/team-a/" }])).repositories,
+            ).to.deep.equal([
+                { fileSystemPath: "/projects", repositoryPrefix: "projects" },
+                { fileSystemPath: "/scratch/team-a", repositoryPrefix: "scratch/team-a" },
+            ]);
+            expect(accepted(listed(paths(8))).repositories).to.have.length(8);
+        });
+
+        it("refuses nine repositories and an empty list, naming FSx's limit", () => {
+            for (const count of [9, 0]) {
+                const problem = onlyProblem(listed(paths(count)));
+                expect(problem).to.deep.include({ key: "lustre-dr:lustre.repositories", value: count });
+                expect(problem.expected).to.contain("1 to 8 repositories");
+            }
+        });
+
+        it("refuses the list and the short form together", () => {
+            const problem = onlyProblem({ fileSystemPath: "/s3", repositoryPrefix: undefined, repositories: paths(1) });
+            expect(problem.key).to.equal("lustre-dr:lustre.repositories");
+            expect(problem.expected).to.contain("not both").and.contain("lustre-dr:lustre.fileSystemPath");
+        });
+
+        it("refuses paths that contain one another, and / beside anything", () => {
+            for (const [first, second] of [["/data", "/data/b"], ["/data/", "/data"], ["/", "/b"], ["/a/b", "/a"]]) {
+                const problem = onlyProblem(listed([{ fileSystemPath: first, repositoryPrefix: "a/" }, { fileSystemPath: second, repositoryPrefix: "b/" }]));
+                expect(problem).to.deep.include({ key: "lustre-dr:lustre.repositories[1].fileSystemPath", value: second });
+                expect(problem.expected).to.contain("repositories[0].fileSystemPath");
+            }
+            expect(accepted(listed([{ fileSystemPath: "/data", repositoryPrefix: "a/" }, { fileSystemPath: "/database", repositoryPrefix: "b/" }])).repositories).to.have.length(2);
+        });
+
+        it("refuses prefixes that contain one another, and the whole bucket beside anything", () => {
+            for (const [first, second] of [["a/", "a/b/"], ["a/b/", "a/"], ["", "b/"], ["x/", "x/"]]) {
+                const problem = onlyProblem(listed([{ fileSystemPath: "/one", repositoryPrefix: first }, { fileSystemPath: "/two", repositoryPrefix: second }]));
+                expect(problem).to.deep.include({ key: "lustre-dr:lustre.repositories[1].repositoryPrefix", value: second });
+            }
+            expect(accepted(listed([{ fileSystemPath: "/one", repositoryPrefix: "ab/" }, { fileSystemPath: "/two", repositoryPrefix: "abc/" }])).repositories).to.have.length(2);
+        });
+
+        it("wants list prefixes to end in / and paths to start with /", () => {
+            const problems = problemsOf(listed([{ fileSystemPath: "projects", repositoryPrefix: "projects" }]));
+            expect(problems.map((p) => p.key)).to.deep.equal(["lustre-dr:lustre.repositories[0].fileSystemPath", "lustre-dr:lustre.repositories[0].repositoryPrefix"]);
+            expect(problems[1].expected).to.contain('ends with "/"');
+        });
+
+        it("adopts associations only on an adopted file system, each once", () => {
+            const adopt = [{ fileSystemPath: "/a", repositoryPrefix: "a/", importAssociationId: "dra-0123456789abcdef0" }];
+            expect(onlyProblem(listed(adopt)).expected).to.contain("lustre-dr:lustre.importFileSystemId");
+            expect(accepted(listed(adopt, { importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" })).repositories[0].importAssociationId).to.equal("dra-0123456789abcdef0");
+            const twice = [...adopt, { fileSystemPath: "/b", repositoryPrefix: "b/", importAssociationId: "dra-0123456789abcdef0" }];
+            expect(onlyProblem(listed(twice, { importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" })).key).to.equal("lustre-dr:lustre.repositories[1].importAssociationId");
+            expect(onlyProblem(listed([{ ...adopt[0], importAssociationId: "assoc-1" }], { importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" })).value).to.equal("assoc-1");
+        });
+
+        it("checks the id of an adopted file system", () => {
+            expect(accepted({ importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" }).adopt).to.deep.equal({
+                fileSystemId: "fs-0123456789abcdef0",
+                securityGroupId: "sg-0123456789abcdef0",
+            });
+            expect(onlyProblem({ importFileSystemId: "fsx-123", importSecurityGroupId: "sg-0123456789abcdef0" })).to.deep.include({ key: "lustre-dr:lustre.importFileSystemId", value: "fsx-123" });
+        });
+
+        it("needs the adopted file system's security group, and only then", () => {
+            expect(onlyProblem({ importFileSystemId: "fs-0123456789abcdef0" }).key).to.equal("lustre-dr:lustre.importSecurityGroupId");
+            expect(onlyProblem({ importSecurityGroupId: "sg-0123456789abcdef0" }).expected).to.contain("unless importFileSystemId");
+            expect(onlyProblem({ importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "default" }).value).to.equal("default");
+        });
+    });
+
+    describe("root squash", () => {
+        it("accepts UID:GID with client NIDs and ranges, and 0:0 to switch it off", () => {
+            expect(accepted({ rootSquash: { uidGid: "65534:65534", noSquashNids: ["10.0.1.10@tcp", "10.0.[2-10].[1-255]@tcp"] } }).rootSquash).to.deep.equal({
+                uidGid: "65534:65534",
+                noSquashNids: ["10.0.1.10@tcp", "10.0.[2-10].[1-255]@tcp"],
+            });
+            expect(accepted({ rootSquash: { uidGid: "0:0" } }).rootSquash).to.deep.equal({ uidGid: "0:0", noSquashNids: [] });
+        });
+
+        it("refuses ids that are not numbers, out of range, or half zero", () => {
+            for (const uidGid of ["nobody:nogroup", "65534", "4294967295:1", "0:65534", "65534:0", "-1:-1", ""]) {
+                expect(onlyProblem({ rootSquash: { uidGid } })).to.deep.include({ key: "lustre-dr:lustre.rootSquash.uidGid", value: uidGid });
+            }
+        });
+
+        it("refuses NIDs FSx would refuse, naming each", () => {
+            for (const nid of ["10.0.1.10", "10.0.1.10@o2ib", "10.0.1@tcp", "10.0.1.256@tcp", "10.0.[9-2].1@tcp", "host.example@tcp"]) {
+                expect(onlyProblem({ rootSquash: { uidGid: "65534:65534", noSquashNids: [nid] } })).to.deep.include({
+                    key: "lustre-dr:lustre.rootSquash.noSquashNids[0]",
+                    value: nid,
+                });
+            }
+            const many = Array.from({ length: 65 }, (_, i) => `10.0.0.${i}@tcp`);
+            expect(onlyProblem({ rootSquash: { uidGid: "65534:65534", noSquashNids: many } }).key).to.equal("lustre-dr:lustre.rootSquash.noSquashNids");
+            expect(onlyProblem({ rootSquash: { uidGid: "0:0", noSquashNids: ["10.0.1.10@tcp"] } }).expected).to.contain("root squash off");
+        });
     });
 });

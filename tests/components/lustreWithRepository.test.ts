@@ -279,4 +279,97 @@ describe("LustreWithRepository", () => {
             expect((run.result as ConfigError).problems.map((p) => p.key)).to.deep.equal(["LustreWithRepositoryArgs.mountPoint"]);
         });
     });
+
+    describe("several repositories", () => {
+        it("declares one association per repository, the first under the single association's name", async () => {
+            const several = await build({
+                ...baseArgs,
+                repositories: [
+                    { fileSystemPath: "/projects", repositoryPrefix: "projects/" },
+                    { fileSystemPath: "/scratch/team-a", repositoryPrefix: "scratch/team-a/" },
+                ],
+            });
+            const associations = several.run.ofType(associationType);
+            expect(associations.map((a) => a.name)).to.deep.equal(["lustre-dra", "lustre-dra-scratch-team-a"]);
+            expect(associations.map((a) => [a.inputs.fileSystemPath, a.inputs.dataRepositoryPath])).to.deep.equal([
+                ["/projects", "s3://primary-data/projects/"],
+                ["/scratch/team-a", "s3://primary-data/scratch/team-a/"],
+            ]);
+            for (const association of associations) {
+                expect(association.inputs).to.deep.include({ batchImportMetaDataOnCreate: true, deleteDataInFilesystem: false });
+                expect(association.inputs.s3.autoImportPolicy.events).to.deep.equal(["NEW", "CHANGED", "DELETED"]);
+                expect(association.inputs.s3.autoExportPolicy.events).to.deep.equal(["NEW", "CHANGED", "DELETED"]);
+                expect(several.options.get(association.name)?.customTimeouts).to.deep.equal({ create: "30m", delete: "30m" });
+            }
+            expect(await valueOf(several.run.result.dataRepositoryAssociationIds)).to.deep.equal(["lustre-dra-id", "lustre-dra-scratch-team-a-id"]);
+        });
+
+        it("declares eight, and refuses nine or both forms before registering anything", async () => {
+            const eight = Array.from({ length: 8 }, (_, i) => ({ fileSystemPath: `/r${i}`, repositoryPrefix: `r${i}/` }));
+            expect((await build({ ...baseArgs, repositories: eight })).run.ofType(associationType)).to.have.length(8);
+            for (const args of [
+                { ...baseArgs, repositories: [...eight, { fileSystemPath: "/r8", repositoryPrefix: "r8/" }] },
+                { ...baseArgs, fileSystemPath: "/s3", repositories: eight.slice(0, 1) },
+                { ...baseArgs, repositories: [{ fileSystemPath: "/a", repositoryPrefix: "a/" }, { fileSystemPath: "/a/b", repositoryPrefix: "b/" }] },
+            ]) {
+                let registered = -1;
+                try {
+                    await runWithMocks(() => new LustreWithRepository("lustre", args), { stack: "primary" });
+                } catch (error) {
+                    expect(error).to.be.instanceOf(ConfigError);
+                    expect((error as Error).message).to.contain("LustreWithRepositoryArgs.repositories");
+                    registered = 0;
+                }
+                expect(registered, JSON.stringify(args.repositories)).to.equal(0);
+            }
+        });
+    });
+
+    describe("root squash", () => {
+        it("maps uidGid and the exempt NIDs to the file system's root squash configuration", async () => {
+            const squashed = await build({ ...baseArgs, rootSquash: { uidGid: "65534:65534", noSquashNids: ["10.0.1.10@tcp"] } });
+            expect(fileSystem(squashed).inputs.rootSquashConfiguration).to.deep.equal({ rootSquash: "65534:65534", noSquashNids: ["10.0.1.10@tcp"] });
+            expect(fileSystem(built).inputs).not.to.have.property("rootSquashConfiguration");
+        });
+    });
+
+    describe("adopting an existing file system", () => {
+        let adopted: Built;
+        before(async () => {
+            adopted = await build({
+                ...baseArgs,
+                clientCidrs: ["10.0.0.0/16"],
+                importFileSystemId: "fs-0123456789abcdef0",
+                importSecurityGroupId: "sg-0123456789abcdef0",
+                repositories: [
+                    { fileSystemPath: "/data", repositoryPrefix: "data/", importAssociationId: "dra-0123456789abcdef0" },
+                    { fileSystemPath: "/new", repositoryPrefix: "new/" },
+                ],
+            });
+        });
+
+        it("imports the file system and the adopted association by id, and creates the new association", () => {
+            expect(fileSystem(adopted).importId).to.equal("fs-0123456789abcdef0");
+            const [kept, created] = adopted.run.ofType(associationType);
+            expect(kept.importId).to.equal("dra-0123456789abcdef0");
+            expect(created.importId).to.equal(undefined);
+        });
+
+        it("keeps what cannot change in place, and releases rather than deletes what it adopted", () => {
+            const fs = adopted.options.get("lustre-fs");
+            expect(fs?.ignoreChanges).to.deep.equal(["securityGroupIds", "subnetIds", "kmsKeyId", "fileSystemTypeVersion"]);
+            expect(fs).to.deep.include({ protect: true, retainOnDelete: true });
+            expect(adopted.options.get("lustre-dra")).to.deep.include({ retainOnDelete: true, ignoreChanges: ["batchImportMetaDataOnCreate"] });
+            expect(adopted.options.get("lustre-dra-new")).not.to.have.property("retainOnDelete");
+        });
+
+        it("creates no security group of its own and puts client rules into the given one, without a self rule", async () => {
+            expect(adopted.run.ofType("aws:ec2/securityGroup:SecurityGroup")).to.deep.equal([]);
+            expect(fileSystem(adopted).inputs.securityGroupIds).to.deep.equal(["sg-0123456789abcdef0"]);
+            const rules = [...adopted.run.ofType(ingressType), ...adopted.run.ofType(egressType)];
+            expect(rules).to.have.length(4);
+            expect(rules.every((rule) => rule.inputs.securityGroupId === "sg-0123456789abcdef0" && rule.inputs.cidrIpv4 === "10.0.0.0/16")).to.equal(true);
+            expect(await valueOf(adopted.run.result.securityGroupId)).to.equal("sg-0123456789abcdef0");
+        });
+    });
 });

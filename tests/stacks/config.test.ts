@@ -28,17 +28,18 @@ describe("config validation", () => {
             replicationTimeControl: true,
             noncurrentVersionRetentionDays: 90,
             forceDestroy: false,
+            importExisting: false,
+            adoptWithoutHistory: false,
         });
         expect(config.lustre).to.include({
             enabled: true,
             deploymentType: "PERSISTENT_2",
             storageType: "SSD",
             storageCapacityGiB: 1200,
-            fileSystemPath: "/s3",
-            repositoryPrefix: "",
             dataCompression: "LZ4",
             logLevel: "WARN_ERROR",
         });
+        expect(config.lustre.repositories).to.deep.equal([{ fileSystemPath: "/s3", repositoryPrefix: "" }]);
         expect(config.detached).to.equal(false);
         expect(config.alarms.replicationLatencySeconds).to.equal(900);
         expect(config.clients).to.deep.equal([]);

@@ -21,6 +21,7 @@ export const siteOutputsSchema = peerOutputsSchema.extend({
     fileSystemDnsName: optionalText,
     fileSystemMountName: optionalText,
     dataRepositoryAssociationId: optionalText,
+    dataRepositoryAssociationIds: z.array(z.string().regex(/^dra-[0-9a-f]+$/)).min(1).optional(),
     mountCommand: optionalText,
 });
 

@@ -109,11 +109,15 @@ async function readMetrics(cloudWatch: CloudWatchClient, dimensions: Dimension[]
     };
 }
 
-/** The associations that link this side's bucket: by id when the outputs name one, else every one in the region. */
+/**
+ * The associations that link this side's bucket: by id when the outputs name them (every repository's, or the one of
+ * an older stack), else every one in the region.
+ */
 async function readAssociations(fsx: FSxClient, side: Side): Promise<DataRepositoryAssociation[]> {
-    const associationId = side.outputs?.dataRepositoryAssociationId;
-    if (associationId) {
-        const response = await fsx.send(new DescribeDataRepositoryAssociationsCommand({ AssociationIds: [associationId] }));
+    const outputs = side.outputs;
+    const associationIds = outputs?.dataRepositoryAssociationIds ?? (outputs?.dataRepositoryAssociationId ? [outputs.dataRepositoryAssociationId] : []);
+    if (associationIds.length > 0) {
+        const response = await fsx.send(new DescribeDataRepositoryAssociationsCommand({ AssociationIds: associationIds }));
         return response.Associations ?? [];
     }
     const fileSystemId = side.outputs?.fileSystemId;

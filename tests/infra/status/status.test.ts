@@ -214,6 +214,25 @@ describe("infra/status (emulator)", function () {
         }
     });
 
+    it("checks every repository's association of a file system with several, by the ids the stack exports", async () => {
+        const second = { ...primaryAssociation, AssociationId: "dra-0fedcba9876543210", FileSystemPath: "/projects", DataRepositoryPath: "s3://lustre-dr-primary-data/projects/", Lifecycle: "MISCONFIGURED" as const };
+        associations["us-east-1"] = [{ ...primaryAssociation, DataRepositoryPath: "s3://lustre-dr-primary-data/home/" }, second];
+        const withTwo = { ...outputs.primary, dataRepositoryAssociationIds: ["dra-0123456789abcdef0", "dra-0fedcba9876543210"] };
+        const restore = answerReplicationAsS3Would();
+        try {
+            const { report } = await runStatus(options(), capture(), { ...sources, readOutputs: async (stack: string) => (stack === "primary" ? withTwo : outputs[stack as SideRole]) });
+            expect(fsx.commandCalls(DescribeDataRepositoryAssociationsCommand).map((c) => c.args[0].input.AssociationIds)).to.deep.include([
+                "dra-0123456789abcdef0",
+                "dra-0fedcba9876543210",
+            ]);
+            const lines = report.findings.filter((f) => f.side === "primary" && f.area === "data-repository");
+            expect(lines.map((f) => f.message).join("\n")).to.contain("dra-0123456789abcdef0").and.contain("dra-0fedcba9876543210 /projects");
+            expect(report.verdict).to.equal("broken");
+        } finally {
+            restore();
+        }
+    });
+
     it("reports a MISCONFIGURED association as broken with AWS's failure message (exit 2)", async () => {
         associations["us-east-1"] = [
             {

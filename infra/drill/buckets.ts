@@ -12,6 +12,7 @@ import {
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
+import { classifyAwsError, AwsProblem } from "../aws/errors";
 import type { SideRole } from "../aws/sides";
 import { assertOwnCanaryKey } from "./canaries";
 
@@ -21,6 +22,42 @@ export interface DrillBucket {
     readonly client: S3Client;
     readonly bucket: string;
     readonly region: string;
+    /** The endpoint override and profile the client uses, when given: named in messages and in the clean-up command. */
+    readonly endpoint?: string;
+    readonly profile?: string;
+}
+
+/** `dr bucket acme-data-usw2 (us-west-2)`: how every drill message names a side. */
+export function sideLabel(side: Pick<DrillBucket, "role" | "bucket" | "region">): string {
+    return `${side.role} bucket ${side.bucket} (${side.region})`;
+}
+
+/**
+ * An AWS call on one side failed. The message names the side, its bucket and region, the call and what the error
+ * means, so a failure read in a report or a CI log says where to look.
+ */
+export class DrillSideError extends Error {
+    readonly role: SideRole;
+    readonly problem: AwsProblem;
+    constructor(side: DrillBucket, action: string, cause: unknown) {
+        const problem = classifyAwsError(cause, { action, endpoint: side.endpoint, region: side.region });
+        super(`${sideLabel(side)}: ${action}: ${problem.text}`, { cause });
+        this.name = "DrillSideError";
+        this.role = side.role;
+        this.problem = problem;
+    }
+}
+
+/** Runs one call on `side`, turning its failure into a DrillSideError; an abort passes through untouched. */
+export async function onSide<T>(side: DrillBucket, action: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+        return await call();
+    } catch (error) {
+        if (signal?.aborted || error instanceof DrillSideError) {
+            throw error;
+        }
+        throw new DrillSideError(side, action, error);
+    }
 }
 
 /** What a listing says about one key: its versions and delete markers, and which one is current. */
@@ -52,18 +89,24 @@ export async function writeCanary(
     signal?: AbortSignal,
 ): Promise<{ versionId: string }> {
     assertOwnCanaryKey(runId, key);
-    const written = await side.client.send(
-        new PutObjectCommand({
-            Bucket: side.bucket,
-            Key: key,
-            Body: body,
-            ContentType: "application/octet-stream",
-            Metadata: { [canaryMetadataKey]: runId },
-        }),
-        { abortSignal: signal },
+    const written = await onSide(
+        side,
+        "s3:PutObject",
+        () =>
+            side.client.send(
+                new PutObjectCommand({
+                    Bucket: side.bucket,
+                    Key: key,
+                    Body: body,
+                    ContentType: "application/octet-stream",
+                    Metadata: { [canaryMetadataKey]: runId },
+                }),
+                { abortSignal: signal },
+            ),
+        signal,
     );
     if (!written.VersionId) {
-        throw new Error(`${side.role} bucket ${side.bucket} returned no version id for ${key}: versioning is not enabled`);
+        throw new Error(`${sideLabel(side)} returned no version id for ${key}: versioning is not enabled`);
     }
     return { versionId: written.VersionId };
 }
@@ -81,14 +124,21 @@ export async function listVersions(side: DrillBucket, prefix: string, signal?: A
     let requests = 0;
     let page: ListObjectVersionsCommandOutput | undefined;
     do {
-        page = await side.client.send(
-            new ListObjectVersionsCommand({
-                Bucket: side.bucket,
-                Prefix: prefix,
-                KeyMarker: page?.NextKeyMarker,
-                VersionIdMarker: page?.NextVersionIdMarker,
-            }),
-            { abortSignal: signal },
+        const previous = page;
+        page = await onSide(
+            side,
+            "s3:ListBucketVersions",
+            () =>
+                side.client.send(
+                    new ListObjectVersionsCommand({
+                        Bucket: side.bucket,
+                        Prefix: prefix,
+                        KeyMarker: previous?.NextKeyMarker,
+                        VersionIdMarker: previous?.NextVersionIdMarker,
+                    }),
+                    { abortSignal: signal },
+                ),
+            signal,
         );
         requests += 1;
         for (const version of page.Versions ?? []) {
@@ -119,17 +169,24 @@ export async function readReplica(
     versionId: string,
     signal?: AbortSignal,
 ): Promise<{ sha256: string; metadata: Record<string, string> }> {
-    const object = await side.client.send(new GetObjectCommand({ Bucket: side.bucket, Key: key, VersionId: versionId }), {
-        abortSignal: signal,
-    });
-    const body = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+    const { object, body } = await onSide(
+        side,
+        "s3:GetObjectVersion",
+        async () => {
+            const object = await side.client.send(new GetObjectCommand({ Bucket: side.bucket, Key: key, VersionId: versionId }), {
+                abortSignal: signal,
+            });
+            return { object, body: (await object.Body?.transformToByteArray()) ?? new Uint8Array() };
+        },
+        signal,
+    );
     return { sha256: sha256(body), metadata: object.Metadata ?? {} };
 }
 
 /** Puts a delete marker on a canary key (DeleteObject without a version id): what a user's delete does. */
 export async function deleteCanary(side: DrillBucket, runId: string, key: string, signal?: AbortSignal): Promise<void> {
     assertOwnCanaryKey(runId, key);
-    await side.client.send(new DeleteObjectCommand({ Bucket: side.bucket, Key: key }), { abortSignal: signal });
+    await onSide(side, "s3:DeleteObject", () => side.client.send(new DeleteObjectCommand({ Bucket: side.bucket, Key: key }), { abortSignal: signal }), signal);
 }
 
 /**
@@ -139,9 +196,12 @@ export async function deleteCanary(side: DrillBucket, runId: string, key: string
 export type ReplicationStatusReader = (side: DrillBucket, key: string, versionId: string, signal?: AbortSignal) => Promise<string | undefined>;
 
 export const headObjectReplicationStatus: ReplicationStatusReader = async (side, key, versionId, signal) => {
-    const head = await side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, VersionId: versionId }), {
-        abortSignal: signal,
-    });
+    const head = await onSide(
+        side,
+        "s3:GetObjectVersion (HeadObject)",
+        () => side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, VersionId: versionId }), { abortSignal: signal }),
+        signal,
+    );
     return head.ReplicationStatus;
 };
 

@@ -36,6 +36,18 @@ export function fsCanaryKey(runId: string, from: SideRole, to: SideRole): string
     return `${runPrefix(runId)}fs-${from}-to-${to}`;
 }
 
+/**
+ * Which way a canary key of this run travels: written on `from`, replicated to `to`. Undefined for keys that are not
+ * one of the run's canaries.
+ */
+export function directionOfCanary(runId: string, key: string): { from: SideRole; to: SideRole } | undefined {
+    if (!isOwnCanaryKey(runId, key)) {
+        return undefined;
+    }
+    const match = /^(?:fs-)?(primary|dr)-to-(primary|dr)(?:\/|$)/.exec(key.slice(runPrefix(runId).length));
+    return match ? { from: match[1] as SideRole, to: match[2] as SideRole } : undefined;
+}
+
 export function isOwnCanaryKey(runId: string, key: string): boolean {
     const prefix = runPrefix(runId);
     return key.startsWith(prefix) && key.length > prefix.length && !key.split("/").includes("..");

@@ -10,11 +10,12 @@ import { sideClientConfig } from "../aws/clients";
 import { addSideOptions, resolveSide, Side, SideOptions, SideRole, StackOutputsReader } from "../aws/sides";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/stackOutputs";
-import type { DrillBucket } from "./buckets";
+import { DrillBucket, sideLabel } from "./buckets";
 import { runIdPattern, runPrefix } from "./canaries";
 import { cleanUpCanaries, defaultCanaries, defaultObjectiveSeconds, DrillOptions, runDrill } from "./drill";
 import { instanceProblems, repositoryDirectoryProblems, ssmFileSystemDrill } from "./fsLegs";
 import { appendDrillHistory, defaultDrillHistoryPath, resolveDrillHistoryFile } from "./history";
+import { preflightDrill } from "./preflight";
 import { renderDrillReport } from "./report";
 import type { DrillResult } from "./result";
 
@@ -38,6 +39,8 @@ export interface DrillCommandDependencies {
     /** Extra drill options (tests: the emulator's ReplicationStatus, short settle times). */
     readonly drill?: Partial<DrillOptions>;
     readonly cwd?: string;
+    /** The checks run before the first write. @default preflightDrill */
+    readonly preflight?: typeof preflightDrill;
 }
 
 const maxCanaries = 1000;
@@ -77,7 +80,29 @@ export function parseDrillArguments(options: DrillCommandOptions): ParsedDrillAr
 }
 
 function bucketOf(side: Side): DrillBucket {
-    return { role: side.role, client: new S3Client(sideClientConfig(side)), bucket: side.bucketName, region: side.region };
+    return {
+        role: side.role,
+        client: new S3Client(sideClientConfig(side)),
+        bucket: side.bucketName,
+        region: side.region,
+        ...(side.endpoint ? { endpoint: side.endpoint } : {}),
+        ...(side.profile ? { profile: side.profile } : {}),
+    };
+}
+
+/**
+ * Reads both sides before anything is written; any problem stops the command with exit 2, nothing written and no
+ * history entry, naming each side's problems.
+ */
+async function assertSidesReady(sides: Record<SideRole, DrillBucket>, check: typeof preflightDrill, output: Output): Promise<void> {
+    output.progress(`checking both sides: ${sideLabel(sides.primary)}, ${sideLabel(sides.dr)}`);
+    const problems = await check(sides);
+    if (problems.length > 0) {
+        throw new UsageError(
+            `drill not started, nothing was written and no history entry was made: ${problems.length === 1 ? "a side is" : "sides are"} not ready\n` +
+                problems.map((problem) => `  - ${problem.message}`).join("\n"),
+        );
+    }
 }
 
 /**
@@ -103,9 +128,14 @@ export async function runCleanUpCommand(
     );
     const exitCode = cleanup.leftover.length === 0 ? ExitCode.Ok : ExitCode.Failed;
     output.result({ runId, ...cleanup }, () =>
-        cleanup.leftover.length === 0
-            ? `drill ${runId}: ${cleanup.deleteMarkersWritten} delete markers written; no canary left current`
-            : `drill ${runId}: still current after cleanup: ${cleanup.leftover.join(", ")}`,
+        [
+            cleanup.leftover.length === 0
+                ? `drill ${runId}: ${cleanup.deleteMarkersWritten} delete markers written; no canary left current`
+                : `drill ${runId}: still current after cleanup: ${cleanup.leftover.join(", ")}`,
+            ...(cleanup.inFlight.length > 0
+                ? [`  ${cleanup.inFlight.length} canary replicas have still not arrived (${cleanup.inFlight.slice(0, 3).join(", ")}): run this again once they have`]
+                : []),
+        ].join("\n"),
     );
     return { exitCode, ...cleanup };
 }
@@ -133,9 +163,10 @@ export async function runDrillCommand(
                   dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), repositoryDirectory: parsed.repositoryDirectory },
               })
             : undefined;
+    const sides = { primary: bucketOf(primary), dr: bucketOf(dr) };
+    await assertSidesReady(sides, dependencies.preflight ?? preflightDrill, output);
     const { result } = await runDrill({
-        primary: bucketOf(primary),
-        dr: bucketOf(dr),
+        ...sides,
         canaries: parsed.canaries,
         objectiveSeconds: parsed.objectiveSeconds,
         ...(fileSystems ? { fileSystems } : {}),
@@ -178,7 +209,8 @@ export function registerDrillCommand(program: Command): void {
         .description(
             "Test disaster recovery: write canaries under .lustre-dr/drill/<run-id>/ in each bucket, time replication " +
                 "both ways, check replica content, ReplicationStatus, delete-marker propagation and loops, clean up, and " +
-                "append the result to the drill history. Exit 1 when any leg misses the objective or any check fails.",
+                "append the result to the drill history. Exit 1 when any leg misses the objective or any check fails; exit 2, " +
+                "with nothing written, when a side is not ready (unreachable, credentials, bucket, versioning, replication).",
         )
         .option("--canaries <n>", "canary objects per direction", String(defaultCanaries))
         .option("--objective <seconds>", "RPO objective: each canary must arrive within it; also the longest any leg waits", String(defaultObjectiveSeconds))

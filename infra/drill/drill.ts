@@ -13,6 +13,7 @@ import type { SideRole } from "../aws/sides";
 import {
     deleteCanary,
     DrillBucket,
+    DrillSideError,
     headObjectReplicationStatus,
     KeyVersions,
     listVersions,
@@ -23,7 +24,7 @@ import {
     writeCanary,
     canaryMetadataKey,
 } from "./buckets";
-import { assertOwnCanaryKey, canaryKey, legPrefix, newRunId, runPrefix } from "./canaries";
+import { assertOwnCanaryKey, canaryKey, directionOfCanary, legPrefix, newRunId, runPrefix } from "./canaries";
 import type { FileSystemDrill, FileSystemLegsResult } from "./fsLegs";
 import { defaultPollSchedule, lagEstimateMs, lagUncertaintyMs, nextPollDelay, PollSchedule, sleep } from "./poll";
 import {
@@ -360,6 +361,18 @@ async function checkLoop(ctx: Context, settleMs: number): Promise<void> {
     );
 }
 
+/** What cleanup did and what it could not finish. */
+export interface CleanupOutcome {
+    readonly deleteMarkersWritten: number;
+    /** `side:key` still current after the last pass, and `cleanup failed on ...` for a side cleanup could not reach. */
+    readonly leftover: string[];
+    /**
+     * `side:key` of canaries written on the other side whose replica had not reached this side when cleanup last
+     * looked: if it lands later, the key is current there again until `--clean-up` runs.
+     */
+    readonly inFlight: string[];
+}
+
 /**
  * Puts a delete marker on every canary key of this run that is still current, on both sides, then looks again
  * after `settleMs` for replicas that landed after the first pass. Never touches a key outside the run's prefix.
@@ -370,17 +383,20 @@ export async function cleanUpCanaries(
     settleMs: number,
     progress: (message: string) => void = () => undefined,
     passes = 4,
-): Promise<{ deleteMarkersWritten: number; leftover: string[] }> {
+): Promise<CleanupOutcome> {
     const prefix = runPrefix(runId);
     let deleteMarkersWritten = 0;
     // one side failing (unreachable, denied) must not keep the other side's canaries in place
     const errors = new Map<SideRole, string>();
+    const failure = (error: unknown) => (error instanceof DrillSideError ? error.message : `${(error as Error).name}: ${(error as Error).message}`);
+    const listings = new Map<SideRole, Map<string, KeyVersions>>();
     const currentKeys = async () => {
         const current: Array<[SideRole, string]> = [];
         for (const role of ["primary", "dr"] as const) {
             try {
                 const listing = await listVersions(sides[role], prefix);
                 errors.delete(role);
+                listings.set(role, listing.keys);
                 for (const [key, versions] of listing.keys) {
                     if (versions.latest && !versions.latest.deleteMarker) {
                         assertOwnCanaryKey(runId, key);
@@ -388,7 +404,8 @@ export async function cleanUpCanaries(
                     }
                 }
             } catch (error) {
-                errors.set(role, `${(error as Error).name}: ${(error as Error).message}`);
+                listings.delete(role);
+                errors.set(role, failure(error));
             }
         }
         return current;
@@ -399,7 +416,7 @@ export async function cleanUpCanaries(
                 await deleteCanary(sides[role], runId, key);
                 deleteMarkersWritten += 1;
             } catch (error) {
-                errors.set(role, `${(error as Error).name}: ${(error as Error).message}`);
+                errors.set(role, failure(error));
             }
         });
     let current = await currentKeys();
@@ -414,9 +431,48 @@ export async function cleanUpCanaries(
     }
     const leftover = [
         ...current.map(([role, key]) => `${role}:${key}`),
-        ...[...errors].map(([role, message]) => `cleanup failed on ${role}: ${message}`),
+        ...[...errors].map(([, message]) => `cleanup failed on ${message}`),
     ];
-    return { deleteMarkersWritten, leftover };
+    return { deleteMarkersWritten, leftover, inFlight: replicasInFlight(runId, listings) };
+}
+
+/** Canaries with a version on the side that wrote them and none on the side they replicate to (both sides listed). */
+function replicasInFlight(runId: string, listings: ReadonlyMap<SideRole, ReadonlyMap<string, KeyVersions>>): string[] {
+    const inFlight: string[] = [];
+    for (const [role, keys] of listings) {
+        for (const [key, versions] of keys) {
+            const direction = directionOfCanary(runId, key);
+            const destination = direction?.from === role ? listings.get(direction.to) : undefined;
+            if (direction && destination && versions.versions.length > 0 && (destination.get(key)?.versions.length ?? 0) === 0) {
+                inFlight.push(`${direction.to}:${key}`);
+            }
+        }
+    }
+    return inFlight.sort();
+}
+
+/** One shell word: plain values as they are, anything else single-quoted. */
+function shellWord(value: string): string {
+    return /^[A-Za-z0-9_.,:/@=+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The command that finishes an unfinished cleanup: both sides named by bucket and region (so it needs neither the
+ * stacks nor the Pulumi CLI), with the profile and endpoint the drill used.
+ */
+export function cleanUpCommandLine(runId: string, sides: Record<SideRole, Pick<DrillBucket, "bucket" | "region" | "profile" | "endpoint">>): string {
+    const words = ["lustre-dr", "drill", "--clean-up", runId];
+    for (const role of ["primary", "dr"] as const) {
+        const side = sides[role];
+        words.push(`--${role}-bucket`, side.bucket, `--${role}-region`, side.region);
+        if (side.profile) {
+            words.push(`--${role}-profile`, side.profile);
+        }
+        if (side.endpoint) {
+            words.push(`--${role}-endpoint`, side.endpoint);
+        }
+    }
+    return words.map(shellWord).join(" ");
 }
 
 function defaultSettleMs(traces: readonly CanaryTrace[]): number {
@@ -463,7 +519,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
     const startedAt = new Date();
     ctx.progress(`drill ${runId}: canaries under ${runPrefix(runId)}, objective ${objectiveSeconds} s`);
     let interrupted = false;
-    let cleanup: { deleteMarkersWritten: number; leftover: string[] } = { deleteMarkersWritten: 0, leftover: [] };
+    let cleanup: CleanupOutcome = { deleteMarkersWritten: 0, leftover: [], inFlight: [] };
     let fileSystemResult: FileSystemLegsResult | undefined;
     try {
         let firstError: unknown;
@@ -497,10 +553,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
             interrupted = true;
             ctx.progress("interrupted: cleaning up this run's canaries");
         } else {
-            // a drill that cannot run (denied, no such bucket, throttled past the SDK's retries) is a failed drill,
-            // and goes into the history as one
-            const message = (error as Error).message;
-            ctx.checks.push({ name: "run", status: "failed", detail: `stopped by an error: ${(error as Error).name}: ${message}` });
+            // an AWS error after the preflight (denied, throttled past the SDK's retries, a bucket removed mid-run) is a
+            // failed drill, and goes into the history as one; the message names the side, bucket and region
+            const message = error instanceof DrillSideError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+            ctx.checks.push({ name: "run", status: "failed", detail: `stopped by an error: ${message}` });
             ctx.progress(`drill stopped by an error: ${message}`);
         }
     } finally {
@@ -511,6 +567,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
         }
         if (cleanup.leftover.length > 0) {
             ctx.progress(`cleanup left ${cleanup.leftover.length} canary keys current: ${cleanup.leftover.slice(0, 3).join(", ")}`);
+        }
+        if (cleanup.inFlight.length > 0) {
+            ctx.progress(`cleanup: ${cleanup.inFlight.length} canary replicas had not arrived; when they land, those keys are current again`);
         }
         options.signal?.removeEventListener("abort", forwardAbort);
     }
@@ -526,7 +585,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
         legs: ctx.legs,
         checks: ctx.checks,
         interrupted,
-        cleanup,
+        cleanup: {
+            ...cleanup,
+            ...(cleanup.leftover.length > 0 || cleanup.inFlight.length > 0 ? { command: cleanUpCommandLine(runId, ctx.sides) } : {}),
+        },
         failures,
         passed: failures.length === 0,
     };

@@ -36,6 +36,27 @@ export function drillSummaryLine(result: DrillResult): string {
         : "passed";
 }
 
+/** What cleanup did, and when it could not finish, why and the exact command that finishes it. */
+function cleanupLines(result: DrillResult): string[] {
+    const { deleteMarkersWritten, leftover, inFlight = [], command } = result.cleanup;
+    if (leftover.length === 0 && inFlight.length === 0) {
+        return [`cleanup: ${deleteMarkersWritten} delete markers on this run's canaries; no canary left current`];
+    }
+    const shown = (items: readonly string[]) => items.slice(0, 5).join(", ") + (items.length > 5 ? ` (+${items.length - 5} more)` : "");
+    const lines = [`cleanup: ${deleteMarkersWritten} delete markers on this run's canaries`];
+    if (leftover.length > 0) {
+        lines.push(`  WARNING, still current or not cleaned: ${shown(leftover)}`);
+    }
+    if (inFlight.length > 0) {
+        lines.push(
+            `  WARNING, ${inFlight.length} canary replicas had not arrived when cleanup ran: ${shown(inFlight)}`,
+            "  a replica that lands later leaves its key current on that side (lifecycle rules expire only noncurrent versions)",
+        );
+    }
+    lines.push("  once replication has caught up, run:", `    ${command ?? `lustre-dr drill --clean-up ${result.runId} (with the same side options)`}`);
+    return lines;
+}
+
 export function renderDrillReport(result: DrillResult, historyFile?: string): string {
     const lines: string[] = [
         `drill ${result.runId}: ${result.passed ? "PASSED" : "FAILED"} (objective ${result.objectiveSeconds} s)`,
@@ -49,13 +70,7 @@ export function renderDrillReport(result: DrillResult, historyFile?: string): st
     if (result.failures.length > 0) {
         lines.push("", "failures:", ...result.failures.map((failure) => `  - ${failure}`));
     }
-    lines.push(
-        "",
-        result.cleanup.leftover.length === 0
-            ? `cleanup: ${result.cleanup.deleteMarkersWritten} delete markers on this run's canaries; no canary left current`
-            : `cleanup: WARNING, canary keys still current (a late replica?): ${result.cleanup.leftover.join(", ")}\n` +
-                  `  run \`lustre-dr drill --clean-up ${result.runId}\` (with the same side options) once replication has caught up`,
-    );
+    lines.push("", ...cleanupLines(result));
     if (historyFile) {
         lines.push(`history: appended to ${historyFile}`);
     }

@@ -73,8 +73,18 @@ export const drillResultSchema = z.object({
     checks: z.array(checkResultSchema),
     /** Ctrl-C or an abort ended the run early. */
     interrupted: z.boolean(),
-    /** Cleanup writes delete markers on canary keys (never deletes a version); `leftover` are canary keys still current. */
-    cleanup: z.object({ deleteMarkersWritten: z.number().int().nonnegative(), leftover: z.array(z.string()) }),
+    /**
+     * Cleanup writes delete markers on canary keys (never deletes a version). `leftover`: canary keys still current
+     * (`side:key`) and sides cleanup could not reach; `inFlight`: replicas that had not arrived when cleanup last
+     * looked (each one, when it lands, leaves its key current); `command`: the exact `lustre-dr drill --clean-up`
+     * command that finishes the job, present whenever either list is not empty.
+     */
+    cleanup: z.object({
+        deleteMarkersWritten: z.number().int().nonnegative(),
+        leftover: z.array(z.string()),
+        inFlight: z.array(z.string()).optional(),
+        command: z.string().optional(),
+    }),
     /** One line per reason the drill failed; empty when it passed. */
     failures: z.array(z.string()),
     passed: z.boolean(),

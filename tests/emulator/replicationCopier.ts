@@ -27,6 +27,7 @@ import {
     GetObjectCommand,
     ListObjectVersionsCommand,
     ListObjectVersionsCommandOutput,
+    PutBucketReplicationCommand,
     PutBucketVersioningCommand,
     PutObjectCommand,
     S3Client,
@@ -374,12 +375,15 @@ export interface EmulatedBucketPair {
 let bucketSerial = 0;
 
 /**
- * Creates a fresh versioned bucket on each side (unique names, so tests need no reset between them).
+ * Creates a fresh versioned bucket on each side (unique names, so tests need no reset between them), each with a
+ * replication rule towards the other, as a converged pair has (the drill's preflight reads it; the copier does the
+ * replicating). `replication: false` leaves the rules out.
  * @example const buckets = await emulatedBucketPair(await emulatorPair(), "drill");
  */
 export async function emulatedBucketPair(
     servers: { readonly primary: { readonly endpoint: string }; readonly dr: { readonly endpoint: string } },
     label: string,
+    options: { readonly replication?: boolean } = {},
 ): Promise<EmulatedBucketPair> {
     bucketSerial += 1;
     const make = async (role: CopierSideName, region: string) => {
@@ -396,5 +400,33 @@ export async function emulatedBucketPair(
         return { client, bucket, endpoint, region };
     };
     const [primary, dr] = await Promise.all([make("primary", "us-east-1"), make("dr", "us-west-2")]);
+    if (options.replication !== false) {
+        await Promise.all([
+            replicateTo(primary, dr.bucket),
+            replicateTo(dr, primary.bucket),
+        ]);
+    }
     return { primary, dr };
+}
+
+/** A replication rule for all objects from `source` to `destinationBucket` (moto stores it; the copier replicates). */
+export async function replicateTo(source: { readonly client: S3Client; readonly bucket: string }, destinationBucket: string): Promise<void> {
+    await source.client.send(
+        new PutBucketReplicationCommand({
+            Bucket: source.bucket,
+            ReplicationConfiguration: {
+                Role: `arn:aws:iam::123456789012:role/${source.bucket}-replication`,
+                Rules: [
+                    {
+                        ID: "lustre-dr",
+                        Priority: 0,
+                        Status: "Enabled",
+                        Filter: {},
+                        DeleteMarkerReplication: { Status: "Enabled" },
+                        Destination: { Bucket: `arn:aws:s3:::${destinationBucket}` },
+                    },
+                ],
+            },
+        }),
+    );
 }

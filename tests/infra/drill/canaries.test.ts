@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { assertOwnCanaryKey, canaryKey, fsCanaryKey, isOwnCanaryKey, newRunId, runPrefix } from "../../../infra/drill/canaries";
+import { assertOwnCanaryKey, canaryKey, directionOfCanary, fsCanaryKey, isOwnCanaryKey, newRunId, runPrefix } from "../../../infra/drill/canaries";
+import { cleanUpCommandLine } from "../../../infra/drill/drill";
 
 describe("infra/drill/canaries", () => {
     const runId = newRunId(new Date("2026-11-25T09:24:00.123Z"), Buffer.from([0x3f, 0x9a, 0x1c]));
@@ -28,5 +29,23 @@ describe("infra/drill/canaries", () => {
             expect(isOwnCanaryKey(runId, key), key).to.equal(false);
             expect(() => assertOwnCanaryKey(runId, key)).to.throw(/refusing to touch/);
         }
+    });
+
+    it("knows which way each canary travels, and nothing about other keys", () => {
+        expect(directionOfCanary(runId, canaryKey(runId, "primary", "dr", 3))).to.deep.equal({ from: "primary", to: "dr" });
+        expect(directionOfCanary(runId, fsCanaryKey(runId, "dr", "primary"))).to.deep.equal({ from: "dr", to: "primary" });
+        expect(directionOfCanary(runId, `${runPrefix(runId)}other/canary-0000`)).to.equal(undefined);
+        expect(directionOfCanary(runId, "data/primary-to-dr/canary-0000")).to.equal(undefined);
+    });
+
+    it("writes the clean-up command with every side flag it needs, quoting what the shell would split", () => {
+        const command = cleanUpCommandLine(runId, {
+            primary: { bucket: "acme-use1", region: "us-east-1", profile: "ops admin" },
+            dr: { bucket: "acme-usw2", region: "us-west-2", endpoint: "http://127.0.0.1:5000", profile: "it's" },
+        });
+        expect(command).to.equal(
+            `lustre-dr drill --clean-up ${runId} --primary-bucket acme-use1 --primary-region us-east-1 --primary-profile 'ops admin' ` +
+                `--dr-bucket acme-usw2 --dr-region us-west-2 --dr-profile 'it'\\''s' --dr-endpoint http://127.0.0.1:5000`,
+        );
     });
 });

@@ -4,7 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { interruptOnSigint, parseDrillArguments, runCleanUpCommand, runDrillCommand } from "../../../infra/drill/command";
+import { buildProgram } from "../../../infra/cli";
+import { canaryKey } from "../../../infra/drill/canaries";
+import { DrillCommandOptions, interruptOnSigint, parseDrillArguments, runCleanUpCommand, runDrillCommand } from "../../../infra/drill/command";
 import { readLastDrill } from "../../../infra/drill/history";
 import type { DrillResult } from "../../../infra/drill/result";
 import { UsageError } from "../../../infra/output";
@@ -165,6 +167,61 @@ describe("infra/drill/command", () => {
             let failure: unknown;
             await runCleanUpCommand({ ...side, cleanUp: "../data" }, capture()).catch((error) => (failure = error));
             expect((failure as Error).message).to.equal('--clean-up is "../data": expected a drill run id such as 20261125t092400z-3f9a1c');
+        });
+
+        it("when canaries had not arrived before cleanup, says late replicas leave keys current and prints a clean-up command that works", async () => {
+            const buckets = await emulatedBucketPair(await emulatorPair(), "drilllate");
+            const copier = new ReplicationCopier({ primary: buckets.primary, dr: buckets.dr, delayMs: 300, toDr: { stopped: true } });
+            await copier.start();
+            const sides = {
+                primaryBucket: buckets.primary.bucket,
+                primaryRegion: buckets.primary.region,
+                primaryEndpoint: buckets.primary.endpoint,
+                drBucket: buckets.dr.bucket,
+                drRegion: buckets.dr.region,
+                drEndpoint: buckets.dr.endpoint,
+            };
+            let result: DrillResult;
+            const output = capture();
+            try {
+                ({ result } = await runDrillCommand({ ...sides, canaries: "1", objective: "1" }, output, {
+                    cwd: dir,
+                    drill: { loopSettleMs: 300, cleanupSettleMs: 300, poll: { initialMs: 100, factor: 2, maxMs: 400 } },
+                }));
+            } finally {
+                await copier.stop();
+            }
+            const stranded = canaryKey(result.runId, "primary", "dr", 0);
+            // the dr->primary canary arrived; only the primary->dr one is still on its way
+            expect(result.cleanup.inFlight).to.deep.equal([`dr:${stranded}`]);
+            const command =
+                `lustre-dr drill --clean-up ${result.runId} --primary-bucket ${buckets.primary.bucket} --primary-region us-east-1 ` +
+                `--primary-endpoint ${buckets.primary.endpoint} --dr-bucket ${buckets.dr.bucket} --dr-region us-west-2 --dr-endpoint ${buckets.dr.endpoint}`;
+            expect(result.cleanup.command).to.equal(command);
+            expect(output.text).to.include("WARNING, 1 canary replicas had not arrived when cleanup ran");
+            expect(output.text).to.include("a replica that lands later leaves its key current on that side");
+            expect(output.text).to.include(`    ${command}`);
+            expect(output.progressLines.some((line) => /1 canary replicas had not arrived/.test(line))).to.equal(true);
+
+            // the late replica lands: the key is current on dr again
+            await buckets.dr.client.send(new PutObjectCommand({ Bucket: buckets.dr.bucket, Key: stranded, Body: "late replica" }));
+            const current = async () =>
+                ((await buckets.dr.client.send(new ListObjectVersionsCommand({ Bucket: buckets.dr.bucket }))).Versions ?? [])
+                    .filter((v) => v.IsLatest)
+                    .map((v) => v.Key);
+            expect(await current()).to.deep.equal([stranded]);
+
+            // the printed command, parsed by the CLI itself, finishes the job
+            const program = buildProgram();
+            let parsed: (DrillCommandOptions & { cleanUp: string }) | undefined;
+            program.commands.find((c) => c.name() === "drill")!.action((options: DrillCommandOptions & { cleanUp: string }) => {
+                parsed = options;
+            });
+            await program.parseAsync(command.split(" ").slice(1), { from: "user" });
+            const cleanup = await runCleanUpCommand(parsed!, capture(), { settleMs: 50 });
+            expect(cleanup.exitCode).to.equal(0);
+            expect(cleanup.deleteMarkersWritten).to.equal(1);
+            expect(await current()).to.deep.equal([]);
         });
 
         it("exits 1 when replication is stopped, with --json and --history", async () => {

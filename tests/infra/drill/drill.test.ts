@@ -241,9 +241,15 @@ describe("infra/drill when AWS refuses", function () {
             cleanupSettleMs: 50,
         });
         expect(result.passed).to.equal(false);
-        expect(result.checks.find((c) => c.name === "run")?.detail).to.equal("stopped by an error: AccessDenied: Access Denied");
-        expect(result.failures).to.include("run: stopped by an error: AccessDenied: Access Denied");
-        expect(result.cleanup.leftover).to.deep.equal(["cleanup failed on dr: AccessDenied: Access Denied"]);
+        // the message names the side, its bucket and region, and the call that was refused
+        const refused = `dr bucket ${buckets.dr.bucket} (us-west-2): s3:ListBucketVersions: AccessDenied: Access Denied (the credentials lack s3:ListBucketVersions)`;
+        expect(result.checks.find((c) => c.name === "run")?.detail).to.equal(`stopped by an error: ${refused}`);
+        expect(result.failures).to.include(`run: stopped by an error: ${refused}`);
+        expect(result.cleanup.leftover).to.deep.equal([`cleanup failed on ${refused}`]);
+        expect(result.cleanup.command).to.equal(
+            `lustre-dr drill --clean-up ${result.runId} --primary-bucket ${buckets.primary.bucket} --primary-region us-east-1 ` +
+                `--dr-bucket ${buckets.dr.bucket} --dr-region us-west-2`,
+        );
         // the primary canary was written, and is behind a delete marker all the same
         const prefix = runPrefix(result.runId);
         const onPrimary = await buckets.primary.client.send(new ListObjectVersionsCommand({ Bucket: buckets.primary.bucket, Prefix: prefix }));

@@ -27,10 +27,23 @@ describe("infra/drill/report", () => {
         expect(lines).to.include("history: appended to /p/.lustre-dr/drill-history.jsonl");
     });
 
-    it("warns about canaries left current after cleanup", () => {
-        const text = renderDrillReport(sampleDrillResult({ cleanup: { deleteMarkersWritten: 3, leftover: ["dr:.lustre-dr/drill/x/a"] } }));
-        expect(text).to.match(/cleanup: WARNING, canary keys still current \(a late replica\?\): dr:\.lustre-dr\/drill\/x\/a/);
-        expect(text).to.include("run `lustre-dr drill --clean-up 20261125t090000z-abcd` (with the same side options)");
+    it("warns about canaries left current after cleanup, with the command that finishes it", () => {
+        const command = "lustre-dr drill --clean-up 20261125t090000z-abcd --primary-bucket p --primary-region us-east-1 --dr-bucket d --dr-region us-west-2";
+        const text = renderDrillReport(sampleDrillResult({ cleanup: { deleteMarkersWritten: 3, leftover: ["dr:.lustre-dr/drill/x/a"], inFlight: [], command } }));
+        expect(text.split("\n").slice(-4)).to.deep.equal([
+            "cleanup: 3 delete markers on this run's canaries",
+            "  WARNING, still current or not cleaned: dr:.lustre-dr/drill/x/a",
+            "  once replication has caught up, run:",
+            `    ${command}`,
+        ]);
+    });
+
+    it("says that replicas still in flight will leave their keys current", () => {
+        const inFlight = Array.from({ length: 7 }, (_, i) => `dr:.lustre-dr/drill/x/primary-to-dr/canary-000${i}`);
+        const text = renderDrillReport(sampleDrillResult({ cleanup: { deleteMarkersWritten: 7, leftover: [], inFlight, command: "lustre-dr drill --clean-up x" } }));
+        expect(text).to.include(`  WARNING, 7 canary replicas had not arrived when cleanup ran: ${inFlight.slice(0, 5).join(", ")} (+2 more)`);
+        expect(text).to.include("a replica that lands later leaves its key current on that side");
+        expect(text).to.include("    lustre-dr drill --clean-up x");
     });
 
     it("summarises a run in one line for status", () => {

@@ -49,7 +49,9 @@ export interface ReplicatedBucketArgs {
      */
     readonly noncurrentVersionRetentionDays?: number;
     /**
-     * Object Lock default retention. Can only be switched on when the bucket is created.
+     * Object Lock with this default retention: every new version (replicas included) cannot be deleted or overwritten
+     * for `days`. Can be switched on for an existing bucket, never off again. S3 replicates from an Object Lock
+     * bucket only into an Object Lock bucket, so set it on both sides of a pair.
      * @example { mode: "GOVERNANCE", days: 30 }
      */
     readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
@@ -126,7 +128,8 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
             {
                 bucket: args.bucketName,
                 forceDestroy: args.forceDestroy ?? false,
-                objectLockEnabled: args.objectLock ? true : undefined,
+                // Object Lock is switched on by the BucketObjectLockConfiguration below, which S3 accepts on new and
+                // existing (versioned) buckets alike: `objectLockEnabled` here would replace an existing bucket.
                 tags,
             },
             {

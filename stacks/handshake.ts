@@ -19,6 +19,8 @@ export interface PeerOutputs {
     readonly kmsKeyArn?: string;
     readonly replicationRoleArn: string;
     readonly replicationGrantedTo: readonly string[];
+    /** The peer's bucket has Object Lock; absent (false) in outputs of peers deployed before it was exported. */
+    readonly objectLockEnabled?: boolean;
 }
 
 export interface HandshakeInput {
@@ -30,6 +32,8 @@ export interface HandshakeInput {
     readonly peer?: PeerOutputs;
     /** This side's replication role ARN, known before the role exists because its name is deterministic. */
     readonly selfReplicationRoleArn: string;
+    /** This side's bucket has Object Lock (`lustre-dr:bucket.objectLock`). */
+    readonly objectLock?: boolean;
 }
 
 export interface HandshakeDecision {
@@ -38,6 +42,8 @@ export interface HandshakeDecision {
     readonly acceptReplicasFrom?: string;
     /** Configure replication to this destination. */
     readonly replicateTo?: ReplicationDestination;
+    /** Why outbound replication waits although the peer grants this side; the program prints it as a warning. */
+    readonly waitingFor?: string;
 }
 
 export function decideHandshake(input: HandshakeInput): HandshakeDecision {
@@ -54,6 +60,19 @@ export function decideHandshake(input: HandshakeInput): HandshakeDecision {
     const acceptReplicasFrom = peer.replicationRoleArn;
     if (!peer.replicationGrantedTo.includes(input.selfReplicationRoleArn)) {
         return { status: "awaiting-peer-grant", acceptReplicasFrom };
+    }
+    if (input.objectLock && !peer.objectLockEnabled) {
+        // S3 replicates from an Object Lock bucket only into an Object Lock bucket. Waiting (instead of refusing the
+        // update) lets both sides switch Object Lock on one after the other: the side that has it stops sending
+        // until the peer reports it too, and replication into this side goes on meanwhile.
+        return {
+            status: "awaiting-peer-grant",
+            acceptReplicasFrom,
+            waitingFor:
+                `this bucket has Object Lock and the peer's bucket ${peer.bucketName} does not report it: S3 replicates from an ` +
+                "Object Lock bucket only into an Object Lock bucket, so replication to the peer waits. Set lustre-dr:bucket.objectLock " +
+                "on the peer stack too, deploy it, then deploy this stack again.",
+        };
     }
     return {
         status: "active",

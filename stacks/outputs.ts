@@ -24,6 +24,8 @@ export interface SiteOutputs {
     /** Role ARNs this bucket's policy accepts replicas from. */
     replicationGrantedTo: string[];
     replicationStatus: ReplicationStatus;
+    /** The bucket has Object Lock: a peer with Object Lock replicates to this side only when it is true. */
+    objectLockEnabled?: boolean;
     /** Present only when Lustre is enabled on this side. */
     fileSystemId?: string;
     fileSystemDnsName?: string;

@@ -14,6 +14,7 @@ export const peerOutputsSchema = z.object({
     kmsKeyArn: z.string().startsWith("arn:").optional(),
     replicationRoleArn: z.string().startsWith("arn:"),
     replicationGrantedTo: z.array(z.string()).default([]),
+    objectLockEnabled: z.boolean().default(false),
 });
 
 const outputNames = Object.keys(peerOutputsSchema.shape) as (keyof PeerOutputs)[];

@@ -82,6 +82,10 @@ export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig(), en
         peerStack: config.peerStack,
         peer,
         selfReplicationRoleArn: roleArn(identity, roleNames(identity).replication),
+        objectLock: config.bucket.objectLock !== undefined,
     });
+    if (handshake.waitingFor) {
+        void pulumi.log.warn(`replication to ${config.peerStack} waits: ${handshake.waitingFor}`);
+    }
     return buildSite(config, identity, handshake, { sshPrivateKey: raw.sshPrivateKey });
 }

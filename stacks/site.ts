@@ -100,6 +100,7 @@ export function buildSite(
         batchReplicationRoleArn: storage.batchReplicationRole.arn,
         replicationGrantedTo: handshake.acceptReplicasFrom ? [handshake.acceptReplicasFrom] : [],
         replicationStatus: handshake.status,
+        objectLockEnabled: config.bucket.objectLock !== undefined,
         ...(lustre
             ? {
                   fileSystemId: lustre.fileSystem.fileSystemId,

@@ -71,7 +71,8 @@ const fsxManagedPolicy = (side: DeclaredSide): NamedPolicy[] => [
 
 interface Features {
     readonly kms: boolean;
-    readonly objectLock: boolean;
+    /** Sides whose bucket has Object Lock. */
+    readonly locked: readonly SideName[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -92,7 +93,7 @@ function replicationCalls(from: SideName, to: SideName, features: Features): Row
         row("replication reads the source version", (p) => ({ ...role(p), action: "s3:GetObjectVersionForReplication", resource: objectOf(p[from]) })),
         row("replication reads the source version's ACL", (p) => ({ ...role(p), action: "s3:GetObjectVersionAcl", resource: objectOf(p[from]) })),
         row("replication reads the source version's tags", (p) => ({ ...role(p), action: "s3:GetObjectVersionTagging", resource: objectOf(p[from]) })),
-        ...(features.objectLock
+        ...(features.locked.includes(from)
             ? [
                   row("replication reads the source version's retention (Object Lock)", (p: Pair) => ({ ...role(p), action: "s3:GetObjectRetention", resource: objectOf(p[from]) })),
                   row("replication reads the source version's legal hold (Object Lock)", (p: Pair) => ({ ...role(p), action: "s3:GetObjectLegalHold", resource: objectOf(p[from]) })),
@@ -427,17 +428,32 @@ interface Scenario {
     readonly title: string;
     readonly variant?: Variant;
     readonly features: Features;
+    /** Directions that replicate once converged. @default both */
+    readonly replicating?: readonly (readonly [SideName, SideName])[];
 }
 
-const withBucket = (change: Record<string, unknown>): Variant => (raw) => ({ ...raw, bucket: { ...(raw.bucket as Record<string, unknown>), ...change } });
+const both = [["primary", "dr"], ["dr", "primary"]] as const;
+const withBucket =
+    (change: Record<string, unknown>, only?: SideName): Variant =>
+    (raw) =>
+        only && raw.role !== only ? raw : { ...raw, bucket: { ...(raw.bucket as Record<string, unknown>), ...change } };
+const governance30 = { objectLock: { mode: "GOVERNANCE", days: 30 } };
 
 const scenarios: Scenario[] = [
-    { title: "SSE-KMS with bucket keys, cross-account, both sides active", features: { kms: true, objectLock: false } },
-    { title: "SSE-S3, cross-account, both sides active", variant: withBucket({ encryption: "SSE_S3" }), features: { kms: false, objectLock: false } },
+    { title: "SSE-KMS with bucket keys, cross-account, both sides active", features: { kms: true, locked: [] } },
+    { title: "SSE-S3, cross-account, both sides active", variant: withBucket({ encryption: "SSE_S3" }), features: { kms: false, locked: [] } },
     {
         title: "SSE-KMS with Object Lock (GOVERNANCE, 30 days) on both buckets",
-        variant: withBucket({ objectLock: { mode: "GOVERNANCE", days: 30 } }),
-        features: { kms: true, objectLock: true },
+        variant: withBucket(governance30),
+        features: { kms: true, locked: ["primary", "dr"] },
+    },
+    {
+        // The first half of switching Object Lock on (docs/config.md): dr has it, the primary not yet, so only
+        // primary -> dr replicates; the dr side waits to send until the primary reports Object Lock.
+        title: "SSE-KMS with Object Lock on the dr bucket only",
+        variant: withBucket(governance30, "dr"),
+        features: { kms: true, locked: ["dr"] },
+        replicating: [["primary", "dr"]],
     },
 ];
 
@@ -463,7 +479,7 @@ describe("access matrix (IAM policy simulator over the declared documents)", fun
                 for (const side of [primary, dr]) {
                     expect(side.bucketPolicy, `${side.stack} bucket policy`).to.not.equal(undefined);
                     expect(side.keyPolicy !== undefined, `${side.stack} key policy`).to.equal(scenario.features.kms);
-                    expect(side.objectLock, `${side.stack} Object Lock`).to.equal(scenario.features.objectLock);
+                    expect(side.objectLock, `${side.stack} Object Lock`).to.equal(scenario.features.locked.includes(side.stack as SideName));
                     expect(side.roles.get(side.replicationRoleArn)?.identity, `${side.stack} replication role policy`).to.have.length(1);
                     expect(side.roles.get(side.batchReplicationRoleArn)?.identity, `${side.stack} batch role policy`).to.have.length(1);
                 }
@@ -472,7 +488,7 @@ describe("access matrix (IAM policy simulator over the declared documents)", fun
             });
 
             describe("ALLOWED", () => {
-                for (const [from, to] of [["primary", "dr"], ["dr", "primary"]] as const) {
+                for (const [from, to] of scenario.replicating ?? both) {
                     describe(`live replication ${from} -> ${to}`, () => check(pairOf, replicationCalls(from, to, scenario.features), "allowed"));
                 }
                 for (const side of ["primary", "dr"] as const) {
@@ -483,8 +499,19 @@ describe("access matrix (IAM policy simulator over the declared documents)", fun
             });
 
             describe("DENIED", () => {
-                for (const [from, to] of [["primary", "dr"], ["dr", "primary"]] as const) {
+                for (const [from, to] of both) {
                     describe(`a compromised ${from} account against ${to}`, () => check(pairOf, peerAttackCalls(from, to, scenario.features), "denied"));
+                }
+                for (const [from, to] of both.filter(([f, t]) => !(scenario.replicating ?? both).some(([rf, rt]) => rf === f && rt === t))) {
+                    describe(`${from} waits to replicate into ${to}`, () =>
+                        check(
+                            pairOf,
+                            [
+                                row(`${from} replication writes a replica into ${to}`, (p) => ({ principal: p[from].replicationRoleArn, action: "s3:ReplicateObject", resource: objectOf(p[to]) })),
+                            ],
+                            "denied",
+                        ),
+                    );
                 }
                 for (const side of ["primary", "dr"] as const) {
                     describe(`strangers against ${side}`, () => check(pairOf, strangerCalls(side, scenario.features), "denied"));
@@ -494,7 +521,7 @@ describe("access matrix (IAM policy simulator over the declared documents)", fun
     }
 
     describe("SSE-KMS, dr recovered (detached, file system on) while the primary still runs", () => {
-        const features: Features = { kms: true, objectLock: false };
+        const features: Features = { kms: true, locked: [] };
         let pair: Pair | undefined;
         const pairOf = (): Pair => {
             if (!pair) {

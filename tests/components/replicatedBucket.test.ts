@@ -143,12 +143,39 @@ describe("ReplicatedBucket", () => {
     });
 
     describe("options", () => {
-        it("applies Object Lock default retention on a lock-enabled bucket", async () => {
-            const { run } = await build({ objectLock: { mode: "GOVERNANCE", days: 30 } });
-            expect(run.single("aws:s3/bucket:Bucket").inputs.objectLockEnabled).to.equal(true);
-            expect(run.single("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs.rule).to.deep.equal({
-                defaultRetention: { mode: "GOVERNANCE", days: 30 },
+        describe("with Object Lock (GOVERNANCE, 30 days), replicating both ways", () => {
+            let locked: Built;
+            before(async () => {
+                locked = await build({ objectLock: { mode: "GOVERNANCE", days: 30 }, acceptReplicasFrom: peerRole, replicateTo: peerBucket });
             });
+
+            it("switches Object Lock on with the default retention, after versioning, without replacing an existing bucket", () => {
+                const lock = locked.run.single("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+                expect(lock.inputs.bucket).to.equal("primary-data");
+                expect(lock.inputs.rule).to.deep.equal({ defaultRetention: { mode: "GOVERNANCE", days: 30 } });
+                expect(lock.inputs.objectLockEnabled ?? "Enabled").to.equal("Enabled");
+                expect(locked.dependsOn.get("data-object-lock")).to.include(locked.run.result.versioning);
+                // objectLockEnabled on the bucket forces a replacement; the lock configuration enables it in place.
+                expect(locked.run.single("aws:s3/bucket:Bucket").inputs.objectLockEnabled).to.equal(undefined);
+            });
+
+            it("lets replication read each version's retention and legal hold, and still grants the peer nothing that touches them", () => {
+                const role = policyOf(locked.run, "aws:iam/rolePolicy:RolePolicy", "data-replication-policy");
+                const reads = role.Statement.find((s) => s.Sid === "ReadSourceObjectVersions")!;
+                expect(reads.Action).to.include.members(["s3:GetObjectRetention", "s3:GetObjectLegalHold"]);
+                expect(reads.Resource).to.equal("arn:aws:s3:::primary-data/*");
+                const granted = policyOf(locked.run, "aws:s3/bucketPolicy:BucketPolicy")
+                    .Statement.filter((s) => s.Principal !== "*")
+                    .flatMap((s) => [s.Action].flat());
+                expect(granted).to.include("s3:ReplicateObject");
+                expect(granted.filter((a) => /Retention|LegalHold|ObjectLock|\*/.test(a))).to.deep.equal([]);
+            });
+        });
+
+        it("reads no retention or legal hold without Object Lock", async () => {
+            const { run } = await build({ acceptReplicasFrom: peerRole, replicateTo: peerBucket });
+            const role = policyOf(run, "aws:iam/rolePolicy:RolePolicy", "data-replication-policy");
+            expect(role.Statement.flatMap((s) => [s.Action].flat()).filter((a) => /Retention|LegalHold/.test(a))).to.deep.equal([]);
         });
 
         it("honours the retention days, force-destroy and protect switches", async () => {

@@ -53,6 +53,37 @@ describe("replication handshake", () => {
         expect(decision.replicateTo).to.equal(undefined);
     });
 
+    describe("with Object Lock on this side", () => {
+        const granted = { ...peer, replicationGrantedTo: [selfRole] };
+
+        it("waits to replicate (still granting the peer) while the peer's bucket has no Object Lock, and says why", () => {
+            for (const unlocked of [granted, { ...granted, objectLockEnabled: false }]) {
+                const decision = decideHandshake({ detached: false, peerStack: "o/p/dr", peer: unlocked, selfReplicationRoleArn: selfRole, objectLock: true });
+                expect(decision.status).to.equal("awaiting-peer-grant");
+                expect(decision.acceptReplicasFrom).to.equal(peer.replicationRoleArn);
+                expect(decision.replicateTo).to.equal(undefined);
+                expect(decision.waitingFor).to.contain("only into an Object Lock bucket").and.to.contain("lustre-dr:bucket.objectLock");
+            }
+        });
+
+        it("replicates once the peer reports Object Lock", () => {
+            const decision = decideHandshake({
+                detached: false,
+                peerStack: "o/p/dr",
+                peer: { ...granted, objectLockEnabled: true },
+                selfReplicationRoleArn: selfRole,
+                objectLock: true,
+            });
+            expect(decision.status).to.equal("active");
+            expect(decision.waitingFor).to.equal(undefined);
+        });
+
+        it("does not hold back a side without Object Lock sending to a peer with it", () => {
+            const decision = decideHandshake({ detached: false, peerStack: "o/p/dr", peer: { ...granted, objectLockEnabled: true }, selfReplicationRoleArn: selfRole });
+            expect(decision.status).to.equal("active");
+        });
+    });
+
     it("neither grants nor replicates when detached, whatever the peer says", () => {
         const decision = decideHandshake({
             detached: true,

@@ -42,6 +42,7 @@ describe("the program", () => {
             batchReplicationRoleArn: `arn:aws:iam::${accounts.primary}:role/lustre-dr-primary-batch-replication`,
             replicationGrantedTo: [],
             replicationStatus: "no-peer",
+            objectLockEnabled: false,
         });
         expect(run.ofType("pulumi:pulumi:StackReference")).to.be.empty;
         expect(run.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.be.empty;
@@ -92,6 +93,30 @@ describe("the program", () => {
         // A second deploy changes nothing: both sides stay active with the same grants.
         const again = await up("primary", withPeer(primaryConfig, "dr"), backend);
         expect(again.outputs).to.deep.equal(third.outputs);
+    });
+
+    it("switches Object Lock on one side after the other: the locked side waits to send until its peer reports Object Lock", async () => {
+        const backend: Backend = {};
+        const locked = (raw: RawSiteConfig): RawSiteConfig => ({ ...raw, bucket: { objectLock: { mode: "GOVERNANCE", days: 30 } } });
+        await up("primary", primaryConfig, backend);
+        await up("dr", withPeer(drConfig, "primary"), backend);
+        await up("primary", withPeer(primaryConfig, "dr"), backend);
+        await up("dr", withPeer(drConfig, "primary"), backend);
+
+        // dr first: it keeps accepting replicas, but S3 would not replicate its locked versions into an unlocked primary.
+        const dr = await up("dr", locked(withPeer(drConfig, "primary")), backend);
+        expect(dr.outputs).to.include({ objectLockEnabled: true, replicationStatus: "awaiting-peer-grant" });
+        expect(dr.outputs.replicationGrantedTo).to.have.length(1);
+        expect(dr.run.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.be.empty;
+        const primaryStill = await up("primary", withPeer(primaryConfig, "dr"), backend);
+        expect(primaryStill.outputs.replicationStatus, "an unlocked primary keeps replicating into the locked dr").to.equal("active");
+
+        // Then the primary: both have Object Lock, both replicate.
+        const primary = await up("primary", locked(withPeer(primaryConfig, "dr")), backend);
+        expect(primary.outputs).to.include({ objectLockEnabled: true, replicationStatus: "active" });
+        const drAgain = await up("dr", locked(withPeer(drConfig, "primary")), backend);
+        expect(drAgain.outputs.replicationStatus).to.equal("active");
+        expect(drAgain.run.single("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules[0].destination.bucket).to.equal(primary.outputs.bucketArn);
     });
 
     it("reads the peer through exactly one StackReference", async () => {

@@ -41,6 +41,9 @@ import { describeResult, parseConcurrency } from "../infra/restore/command";
 import { parseIsoTime } from "../infra/time";
 import { restoreToPointInTime } from "../infra/restore/restore";
 import { runStatus, StatusOptions } from "../infra/status/command";
+import { formatPlanTable } from "../infra/plan/model";
+import { planStacks } from "../infra/plan/run";
+import { readStackConfigFile } from "../stacks/stackConfigFile";
 import type { SiteOutputs } from "../stacks/outputs";
 import { emulatorCredentials, emulatorPair, EmulatorPair } from "./emulator/moto";
 import { ReplicationCopier } from "./emulator/replicationCopier";
@@ -80,6 +83,16 @@ function closedPort(): Promise<number> {
             server.close(() => resolve(port));
         });
     });
+}
+
+/** The first yaml block after a heading, as written. */
+function yamlBlockAfter(markdown: string, heading: string): string {
+    const after = markdown.slice(markdown.indexOf(heading));
+    const block = /```yaml\n([\s\S]*?)```/.exec(after);
+    if (!block) {
+        throw new Error(`no yaml block after ${heading}`);
+    }
+    return block[1];
 }
 
 describe("docs/runbook.md, walked against the emulator", function () {
@@ -279,6 +292,15 @@ describe("docs/runbook.md, walked against the emulator", function () {
                     },
                 });
             },
+            // Plans the project's own stack files offline, as the command does, from the project directory.
+            plan: async (options, output) => {
+                const configs = {
+                    primary: readStackConfigFile(path.join(project.dir, "Pulumi.primary.yaml")),
+                    dr: readStackConfigFile(path.join(project.dir, "Pulumi.dr.yaml")),
+                };
+                const plans = await planStacks({ configs }, [options.stack as "primary" | "dr"]);
+                output.result(plans, () => formatPlanTable(plans));
+            },
             status: (options, output) =>
                 runStatus({ ...(options as StatusOptions), primaryEndpoint, drEndpoint: emulators.dr.endpoint }, output, {
                     readOutputs: createStackOutputsReader(workspace()),
@@ -400,6 +422,11 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 client.destroy();
             } else if (/^6\./.test(section)) {
                 primaryEndpoint = emulators.primary.endpoint;
+            } else if (section === "Add DR to an existing file system") {
+                // The team's stack files, written as the section shows (its yaml block), beside the example dr side.
+                const adopting = yamlBlockAfter(markdown, "## Add DR to an existing file system");
+                fs.writeFileSync(path.join(project.dir, "Pulumi.primary.yaml"), `config:\n  aws:region: us-east-1\n${adopting}`);
+                fs.copyFileSync(path.join(__dirname, "..", "Pulumi.dr.yaml"), path.join(project.dir, "Pulumi.dr.yaml"));
             }
         }
 

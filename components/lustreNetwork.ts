@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { formatIpv4Cidr, Ipv4Cidr, ipv4CidrProblem, parseIpv4Cidr } from "./cidr";
 import { ConfigError, ConfigProblem } from "./problems";
 
 /** Systems Manager endpoints a private instance needs for Session Manager and Run Command without NAT. */
@@ -49,40 +50,34 @@ export type LustreNetworkArgs = ExistingNetworkArgs | CreatedNetworkArgs;
 
 export const defaultNetworkCidr = "10.80.0.0/16";
 
-function parseCidr(cidr: string): { address: number; prefix: number } | undefined {
-    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-    if (!match) {
-        return undefined;
-    }
-    const octets = match.slice(1, 5).map(Number);
-    const prefix = Number(match[5]);
-    if (octets.some((o) => o > 255) || prefix > 32) {
-        return undefined;
-    }
-    return { address: octets.reduce((acc, o) => acc * 256 + o, 0), prefix };
-}
-
-function formatCidr(address: number, prefix: number): string {
-    return `${[24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".")}/${prefix}`;
-}
-
-/** What is wrong with a range for a created VPC (AWS accepts /16 to /28, aligned to its prefix). */
+/** What is wrong with a range for a created VPC: the one CIDR rule (components/cidr.ts), and AWS takes /16 to /28. */
 export function createdNetworkCidrProblems(cidr: string, key: string): ConfigProblem[] {
-    const parsed = parseCidr(cidr);
-    if (parsed === undefined || parsed.prefix < 16 || parsed.prefix > 28 || parsed.address % 2 ** (32 - parsed.prefix) !== 0) {
-        const aligned = parsed && parsed.prefix >= 16 && parsed.prefix <= 28 ? ` (the range starts at ${formatCidr(parsed.address - (parsed.address % 2 ** (32 - parsed.prefix)), parsed.prefix)})` : "";
-        return [{ key, value: cidr, expected: `an IPv4 range from /16 to /28 that starts on its boundary, such as ${defaultNetworkCidr}${aligned}` }];
+    const problem = ipv4CidrProblem(cidr);
+    if (problem !== undefined) {
+        return [{ key, value: cidr, expected: problem }];
+    }
+    const parsed = parseIpv4Cidr(cidr) as Ipv4Cidr;
+    if (parsed.prefix < 16 || parsed.prefix > 28) {
+        return [{ key, value: cidr, expected: `a VPC range from /16 to /28 (AWS refuses others), such as ${defaultNetworkCidr}` }];
     }
     return [];
 }
 
+/** Every client range that breaks the one CIDR rule, keyed by its position. */
+export function clientCidrProblems(cidrs: readonly string[], keyOf: (index: number) => string): ConfigProblem[] {
+    return cidrs.flatMap((cidr, index) => {
+        const expected = ipv4CidrProblem(cidr);
+        return expected === undefined ? [] : [{ key: keyOf(index), value: cidr, expected }];
+    });
+}
+
 /** The private subnet: the first half of the VPC range, or all of it when the VPC is already the smallest (/28). */
 export function privateSubnetCidr(vpcCidr: string): string {
-    const parsed = parseCidr(vpcCidr);
+    const parsed = parseIpv4Cidr(vpcCidr);
     if (parsed === undefined) {
         throw new Error(`not an IPv4 CIDR: ${vpcCidr}`);
     }
-    return formatCidr(parsed.address, Math.min(parsed.prefix + 1, 28));
+    return formatIpv4Cidr({ address: parsed.address, prefix: Math.min(parsed.prefix + 1, 28) });
 }
 
 /** The networks allowed to mount: a created VPC always includes its own range, once. */
@@ -106,11 +101,12 @@ export class LustreNetwork extends pulumi.ComponentResource {
     public readonly endpoints: aws.ec2.VpcEndpoint[] = [];
 
     constructor(name: string, args: LustreNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        if (args.kind === "create") {
-            const problems = createdNetworkCidrProblems(args.cidr ?? defaultNetworkCidr, "CreatedNetworkArgs.cidr");
-            if (problems.length > 0) {
-                throw new ConfigError(problems);
-            }
+        const problems = [
+            ...(args.kind === "create" ? createdNetworkCidrProblems(args.cidr ?? defaultNetworkCidr, "CreatedNetworkArgs.cidr") : []),
+            ...clientCidrProblems(args.clientCidrs ?? [], (index) => `LustreNetworkArgs.clientCidrs[${index}]`),
+        ];
+        if (problems.length > 0) {
+            throw new ConfigError(problems);
         }
         super("lustre-dr:network:LustreNetwork", name, {}, opts);
         this.clientCidrs = mountingCidrs(args);

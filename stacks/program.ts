@@ -6,29 +6,31 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/problems";
 import { liveVersioningHistory, VersioningHistoryReader, versioningHistoryProblems } from "./adoption";
-import { configNamespace, parseSiteConfig, RawSiteConfig, StackIdentity, unknownNamespaceKeys } from "./config";
+import { configNamespace, namespaceKeys, parseSiteConfig, RawSiteConfig, StackIdentity } from "./config";
 import { decideHandshake, peerProblems } from "./handshake";
 import { readPeerOutputs } from "./peer";
 import { buildSite, DeploymentIdentity, roleArn, roleNames, SiteStackOutputs } from "./site";
-
-const stringKeys = ["role", "peerStack"] as const;
-const objectKeys = ["bucket", "network", "lustre", "clients", "recovery", "alarms"] as const;
 
 /** Reads the stack's config as raw values; they are validated by parseSiteConfig, not here. */
 export function readStackConfig(): RawSiteConfig {
     const config = new pulumi.Config(configNamespace);
     const raw: Record<string, unknown> = {
         awsRegion: new pulumi.Config("aws").get("region"),
-        unknownKeys: unknownNamespaceKeys(Object.keys(pulumi.runtime.allConfig())),
+        configKeys: Object.keys(pulumi.runtime.allConfig()),
     };
-    for (const key of stringKeys) {
-        raw[key] = config.get(key);
+    for (const [key, kind] of Object.entries(namespaceKeys)) {
+        raw[key] = kind === "string" ? config.get(key) : kind === "object" ? objectOrText(config, key) : config.getSecret(key);
     }
-    for (const key of objectKeys) {
-        raw[key] = config.getObject<unknown>(key);
-    }
-    raw.sshPrivateKey = config.getSecret("sshPrivateKey");
     return raw;
+}
+
+/** A YAML mapping or list as a value; anything else as the text it is, for the schema to name (not a JSON error). */
+function objectOrText(config: pulumi.Config, key: string): unknown {
+    try {
+        return config.getObject<unknown>(key);
+    } catch {
+        return config.get(key);
+    }
 }
 
 export function currentStack(): StackIdentity {

@@ -32,9 +32,13 @@ export function roleArn(identity: Pick<DeploymentIdentity, "partition" | "accoun
     return `arn:${identity.partition}:iam::${identity.accountId}:role/${roleName}`;
 }
 
-/** Tags on every taggable resource, so both sides of a pair can be found in the console and in cost reports. */
+/**
+ * Tags on every taggable resource: the operator's own (`lustre-dr:tags`), and lustre-dr's, so both sides of a pair
+ * can be found in the console and in cost reports. lustre-dr's come last: validation refuses operator tags that
+ * would override them, and this order keeps them even for a caller that skipped validation.
+ */
 export function siteTags(config: SiteConfig, identity: DeploymentIdentity): Record<string, string> {
-    return { "lustre-dr:stack": identity.stack, "lustre-dr:role": config.role };
+    return { ...config.tags, "lustre-dr:stack": identity.stack, "lustre-dr:role": config.role };
 }
 
 export type SiteStackOutputs = { [K in keyof SiteOutputs]: pulumi.Input<SiteOutputs[K]> };

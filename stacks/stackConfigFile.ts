@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { configNamespace, RawSiteConfig, unknownNamespaceKeys } from "./config";
+import { configNamespace, RawSiteConfig } from "./config";
 
 export const projectRoot = path.resolve(__dirname, "..");
 
@@ -17,7 +17,7 @@ export function stackConfigPath(stack: string): string {
 export function readStackConfigFile(file: string): RawSiteConfig {
     const document = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
     const config = document?.config ?? {};
-    const raw: Record<string, unknown> = { awsRegion: config["aws:region"], unknownKeys: unknownNamespaceKeys(Object.keys(config)) };
+    const raw: Record<string, unknown> = { awsRegion: config["aws:region"], configKeys: Object.keys(config) };
     const prefix = `${configNamespace}:`;
     for (const [key, value] of Object.entries(config)) {
         if (key.startsWith(prefix)) {

@@ -4,6 +4,7 @@
  * (`--primary-bucket`, `--primary-region`) or by its stack, whose outputs carry the bucket and region.
  */
 import { Command, Option } from "commander";
+import { regionProblem } from "../../stacks/config/regions";
 import type { SiteOutputs } from "../../stacks/outputs";
 import { UsageError } from "../output";
 import type { SideLocation } from "./clients";
@@ -58,8 +59,6 @@ export function addSideOptions(command: Command, roles: readonly SideRole[] = si
     return command;
 }
 
-const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
 /**
  * Resolves one side from its options: an explicit bucket wins (and then needs its region); otherwise the
  * side's stack outputs are read. Validates before anything talks to AWS.
@@ -69,8 +68,9 @@ export async function resolveSide(role: SideRole, options: SideOptions, readOutp
     const region = option(options, role, "Region");
     const profile = option(options, role, "Profile");
     const endpoint = option(options, role, "Endpoint");
-    if (region !== undefined && !regionPattern.test(region)) {
-        throw new UsageError(`--${role}-region is ${JSON.stringify(region)}: expected an AWS region such as us-east-1`);
+    const badRegion = region === undefined ? undefined : regionProblem(region);
+    if (badRegion !== undefined) {
+        throw new UsageError(`--${role}-region is ${JSON.stringify(region)}: expected ${badRegion}`);
     }
     if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
         throw new UsageError(`--${role}-endpoint is ${JSON.stringify(endpoint)}: expected a URL such as http://127.0.0.1:5000`);

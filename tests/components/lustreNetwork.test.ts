@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import {
+    clientCidrProblems,
     createdNetworkCidrProblems,
     LustreNetwork,
     LustreNetworkArgs,
@@ -19,11 +20,11 @@ function build(args: LustreNetworkArgs): Promise<MockedRun<LustreNetwork>> {
 describe("LustreNetwork", () => {
     describe("an existing network", () => {
         it("passes the VPC, subnet and client ranges through and creates nothing", async () => {
-            const run = await build({ kind: "existing", vpcId: "vpc-0a1b", subnetId: "subnet-0a1b", clientCidrs: ["10.0.0.0/16"] });
+            const run = await build({ kind: "existing", vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d", clientCidrs: ["10.0.0.0/16"] });
             expect(run.resources.map((r) => r.type)).to.deep.equal(["lustre-dr:network:LustreNetwork"]);
             expect(await resolveAll({ vpcId: run.result.vpcId, subnetId: run.result.subnetId })).to.deep.equal({
-                vpcId: "vpc-0a1b",
-                subnetId: "subnet-0a1b",
+                vpcId: "vpc-0a1b2c3d",
+                subnetId: "subnet-0a1b2c3d",
             });
             expect(run.result.clientCidrs).to.deep.equal(["10.0.0.0/16"]);
         });
@@ -152,12 +153,22 @@ describe("LustreNetwork", () => {
                 {
                     key: "lustre-dr:network.cidr",
                     value: "10.0.0.0/8",
-                    expected: "an IPv4 range from /16 to /28 that starts on its boundary, such as 10.80.0.0/16",
+                    expected: "a VPC range from /16 to /28 (AWS refuses others), such as 10.80.0.0/16",
                 },
             ]);
-            expect(createdNetworkCidrProblems("10.80.1.0/16", "k")[0].expected).to.contain("(the range starts at 10.80.0.0/16)");
+            expect(createdNetworkCidrProblems("10.80.1.0/16", "k")[0].expected).to.contain("has host bits set").and.contain("10.80.0.0/16");
             expect(createdNetworkCidrProblems("10.80.0.0/29", "k")).to.have.length(1);
-            expect(createdNetworkCidrProblems("10.300.0.0/16", "k")).to.have.length(1);
+            expect(createdNetworkCidrProblems("10.300.0.0/16", "k")[0].expected).to.contain("four numbers 0-255");
+        });
+
+        it("holds client ranges to the same CIDR rule as the created range", () => {
+            expect(clientCidrProblems(["10.0.0.0/16", "10.0.0.300/16", "10.0.5.0/16"], (i) => `c[${i}]`).map((p) => [p.key, p.value])).to.deep.equal([
+                ["c[1]", "10.0.0.300/16"],
+                ["c[2]", "10.0.5.0/16"],
+            ]);
+            expect(() => new LustreNetwork("n", { kind: "existing", vpcId: "vpc-1", subnetId: "subnet-1", clientCidrs: ["10.0.5.0/16"] })).to.throw(
+                "LustreNetworkArgs.clientCidrs[0]",
+            );
         });
 
         it("allows the created VPC's range once", () => {

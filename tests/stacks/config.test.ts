@@ -86,12 +86,12 @@ describe("config validation", () => {
             value: "STRICT",
             expected: 'one of "GOVERNANCE", "COMPLIANCE"',
         });
-        expect(problems).to.deep.include({ key: "lustre-dr:bucket.objectLock.days", value: 0, expected: "a number >= 1" });
+        expect(problems).to.deep.include({ key: "lustre-dr:bucket.objectLock.days", value: 0, expected: "a whole number of days >= 1" });
     });
 
     it("rejects retention days below 1", () => {
         const [problem] = problemsOf({ ...minimal, bucket: { noncurrentVersionRetentionDays: 0 } });
-        expect(problem).to.deep.equal({ key: "lustre-dr:bucket.noncurrentVersionRetentionDays", value: 0, expected: "a number >= 1" });
+        expect(problem).to.deep.equal({ key: "lustre-dr:bucket.noncurrentVersionRetentionDays", value: 0, expected: "a whole number of days >= 1" });
     });
 
     it("rejects a bucket name S3 would reject, with every reason", () => {
@@ -114,16 +114,18 @@ describe("config validation", () => {
     });
 
     it("rejects misspelt keys instead of ignoring them", () => {
-        const problems = problemsOf({ ...minimal, bucket: { encyption: "SSE_S3" }, unknownKeys: ["buckets"] });
+        const problems = problemsOf({ ...minimal, bucket: { encyption: "SSE_S3" }, configKeys: ["lustre-dr:buckets"] });
         expect(problems.map((p) => p.key)).to.have.members(["lustre-dr:bucket.encyption", "lustre-dr:buckets"]);
-        const topLevel = problemsOf({ ...minimal, unknownKeys: ["buckets"] });
+        const topLevel = problemsOf({ ...minimal, configKeys: ["lustre-dr:buckets"] });
         expect(topLevel[0].key).to.equal("lustre-dr:buckets");
     });
 
-    it("requires a network when Lustre is enabled, and no clients when it is not", () => {
+    it("requires a network when Lustre is enabled, and when clients are declared ahead of a recovery", () => {
         expect(problemsOf({ awsRegion: "us-east-1" })[0].key).to.equal("lustre-dr:network");
-        const clients = problemsOf({ ...minimal, clients: [{ name: "c1", kind: "instance" }] });
-        expect(clients[0].key).to.equal("lustre-dr:clients");
+        const [clients, ...rest] = problemsOf({ ...minimal, clients: [{ name: "c1", kind: "instance" }] });
+        expect(rest).to.be.empty;
+        expect(clients.key).to.equal("lustre-dr:network");
+        expect(clients.expected).to.contain("(c1)").and.contain("created on recovery");
     });
 
     it("rejects duplicate client names and bad client kinds", () => {
@@ -144,12 +146,12 @@ describe("config validation", () => {
                 { name: "c2", kind: "instance", mountPoint: "/mnt/../etc" },
             ],
         });
-        expect(problems.map((p) => [p.key, p.value])).to.deep.equal([
+        expect(problems.map((p) => [p.key, p.value])).to.have.deep.members([
             ["lustre-dr:clients[0].mountPoint", "/"],
             ["lustre-dr:clients[0].instanceType", "large"],
             ["lustre-dr:clients[1].mountPoint", "/mnt/../etc"],
         ]);
-        expect(problems[1].expected).to.include("m6i.large");
+        expect(problems.find((p) => p.key === "lustre-dr:clients[0].instanceType")?.expected).to.include("m6i.large");
     });
 
     it("requires the secret sshPrivateKey when an ssh client exists, and only then", () => {

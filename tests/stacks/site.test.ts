@@ -136,7 +136,7 @@ describe("the site's file system", () => {
     });
 
     describe("encryption choices", () => {
-        const network = { vpcId: "vpc-0a1b", subnetId: "subnet-0a1b" };
+        const network = { vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d" };
 
         it("SSE_S3 bucket: the file system uses an FSx-managed key", async () => {
             const { run } = await deploy("primary", { awsRegion: "us-east-1", network, bucket: { encryption: "SSE_S3" } });
@@ -154,7 +154,7 @@ describe("the site's file system", () => {
     it("passes every configured Lustre setting to the file system and the association", async () => {
         const { run } = await deploy("primary", {
             awsRegion: "us-east-1",
-            network: { vpcId: "vpc-0a1b", subnetId: "subnet-0a1b" },
+            network: { vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d" },
             lustre: {
                 deploymentType: "PERSISTENT_1",
                 storageType: "HDD",

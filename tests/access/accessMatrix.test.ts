@@ -482,6 +482,9 @@ describe("access matrix (IAM policy simulator over the declared documents)", fun
                     expect(side.objectLock, `${side.stack} Object Lock`).to.equal(scenario.features.locked.includes(side.stack as SideName));
                     expect(side.roles.get(side.replicationRoleArn)?.identity, `${side.stack} replication role policy`).to.have.length(1);
                     expect(side.roles.get(side.batchReplicationRoleArn)?.identity, `${side.stack} batch role policy`).to.have.length(1);
+                    for (const arn of [side.replicationRoleArn, side.batchReplicationRoleArn]) {
+                        expect(side.roles.get(arn)?.unreadablePolicyArns, `${arn}: policies the matrix cannot read`).to.deep.equal([]);
+                    }
                 }
                 expect(primary.fileSystem, "the example primary runs a file system").to.equal(true);
                 expect(world.documentProblems()).to.deep.equal([]);

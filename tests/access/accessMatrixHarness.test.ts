@@ -34,6 +34,14 @@ describe("access matrix harness", function () {
         dr = declaredSide(pair.dr, accounts.dr);
     });
 
+    it("reads every role of the stack, and reports the AWS-managed policies it cannot evaluate", () => {
+        const names = [...primary.roles.values()].map((role) => role.name);
+        expect(names).to.include.members(["lustre-dr-primary-replication", "lustre-dr-primary-batch-replication"]);
+        const unreadable = [...primary.roles.values()].flatMap((role) => role.unreadablePolicyArns);
+        // The example primary's instance client carries SSM's managed policy (attached, not declared).
+        expect(unreadable).to.deep.equal(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+    });
+
     const bucketKeyCheck = (): AccessRequest => ({
         principal: primary.replicationRoleArn,
         as: "primary replication role",

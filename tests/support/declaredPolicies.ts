@@ -22,8 +22,10 @@ export interface DeclaredRole {
     readonly arn: string;
     readonly name: string;
     readonly trust: NamedPolicy;
-    /** Inline role policies (aws.iam.RolePolicy) declared for this role. */
+    /** Inline role policies (aws.iam.RolePolicy) and attached policies the stack declares (aws.iam.Policy). */
     readonly identity: readonly NamedPolicy[];
+    /** Attached policies the stack does not declare (AWS-managed): the matrix cannot read them. */
+    readonly unreadablePolicyArns: readonly string[];
 }
 
 /** One side as the access matrix sees it: its resources' ARNs and every document it declares. */
@@ -77,22 +79,40 @@ export function declaredSide(under: StackUnderPolicy, accountId: string): Declar
             name,
             trust: { name: `${stack}: trust policy of role ${name}`, document: parse(record.inputs.assumeRolePolicy, `${stack} role ${name} trust policy`) },
             identity: [],
+            unreadablePolicyArns: [],
         });
     }
-    for (const record of records.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")) {
-        const roleUrn = record.propertyDependencies.role?.[0];
+    const attach = (roleUrn: string | undefined, what: string, change: (role: DeclaredRole) => DeclaredRole): void => {
         const role = roleUrn ? roleByUrn.get(roleUrn) : undefined;
         if (!role) {
-            throw new Error(`${stack}: role policy ${record.name} is attached to no role of the stack`);
+            throw new Error(`${stack}: ${what} is attached to no role of the stack`);
         }
-        const declared = roles.get(role.arn)!;
-        roles.set(role.arn, {
-            ...declared,
+        roles.set(role.arn, change(roles.get(role.arn)!));
+    };
+    for (const record of records.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")) {
+        attach(record.propertyDependencies.role?.[0], `role policy ${record.name}`, (role) => ({
+            ...role,
             identity: [
-                ...declared.identity,
+                ...role.identity,
                 { name: `${stack}: policy ${record.name} of role ${role.name}`, document: parse(record.inputs.policy, `${stack} role policy ${record.name}`) },
             ],
-        });
+        }));
+    }
+    const policyByUrn = new Map(records.filter((r) => r.type === "aws:iam/policy:Policy").map((r) => [r.urn, r]));
+    for (const record of records.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")) {
+        const policyUrn = record.propertyDependencies.policyArn?.[0];
+        const policy = policyUrn ? policyByUrn.get(policyUrn) : undefined;
+        attach(record.propertyDependencies.role?.[0], `policy attachment ${record.name}`, (role) =>
+            policy
+                ? {
+                      ...role,
+                      identity: [
+                          ...role.identity,
+                          { name: `${stack}: policy ${policy.name} attached to role ${role.name}`, document: parse(policy.inputs.policy, `${stack} policy ${policy.name}`) },
+                      ],
+                  }
+                : { ...role, unreadablePolicyArns: [...role.unreadablePolicyArns, String(record.inputs.policyArn)] },
+        );
     }
 
     const bucketPolicies = records.filter((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy");

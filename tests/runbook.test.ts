@@ -35,7 +35,9 @@ import { describeSyncResult, runSyncExisting, SyncExistingOptions } from "../inf
 import { resolveSide } from "../infra/aws/sides";
 import { DeployOptions, runDeploy } from "../infra/lifecycle/deploy";
 import { FailbackOptions, runFailback } from "../infra/lifecycle/failback";
+import { FreezeOptions, runFreeze } from "../infra/lifecycle/freeze";
 import { RecoverOptions, runRecover } from "../infra/lifecycle/recover";
+import { sideClientConfig } from "../infra/aws/clients";
 import { createStackOutputsReader } from "../infra/pulumi/stackOutputs";
 import { describeResult, parseConcurrency } from "../infra/restore/command";
 import { parseIsoTime } from "../infra/time";
@@ -104,12 +106,16 @@ describe("docs/runbook.md, walked against the emulator", function () {
         .filter((line) => line.startsWith("## "))
         .map((line) => line.slice(3).trim());
 
-    it("proves the pair with a drill, then runs recover -> status -> failback -> drill in its incident steps", () => {
+    it("proves the pair with a drill, then runs freeze -> restore dry run -> recover --restore-to -> status -> failback -> drill", () => {
         const names = commands.map((c) => c.argv[0]);
         const at = (name: string, from = 0) => names.indexOf(name, from);
         const recover = at("recover");
         expect(at("drill"), "a drill before the incident").to.be.within(0, recover);
         expect(recover, "the runbook runs lustre-dr recover").to.be.greaterThan(-1);
+        const freeze = at("freeze");
+        expect(freeze, "the runbook freezes the dr side before anything else in the incident").to.be.within(at("status", at("drill")), recover);
+        expect(at("restore", freeze), "a restore dry run between the freeze and recover").to.be.within(freeze, recover);
+        expect(commands[recover].argv, "recover restores before it activates").to.include("--restore-to");
         const status = at("status", recover);
         expect(status, "lustre-dr status after recover").to.be.greaterThan(recover);
         const failback = at("failback", status);
@@ -122,7 +128,7 @@ describe("docs/runbook.md, walked against the emulator", function () {
         const quoted = inlineCommands(markdown);
         expect(quoted.map((argv) => argv[0])).to.include.members(["recover", "sync-existing", "drill", "status", "destroy"]);
         for (const argv of quoted) {
-            const cli = buildProgram().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+            const cli = (await buildProgram()).configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
             for (const command of cli.commands) {
                 command.configureOutput({ writeOut: () => undefined, writeErr: () => undefined }).action(() => undefined);
             }
@@ -260,7 +266,14 @@ describe("docs/runbook.md, walked against the emulator", function () {
         /** How each command runs here: the real implementation, with the emulator and the fake Pulumi CLI. */
         const handlers: Record<string, (options: Record<string, unknown>, output: Output) => Promise<unknown>> = {
             deploy: (options, output) => runDeploy(options as unknown as DeployOptions, { output, workspace: workspace() }),
-            recover: (options, output) => runRecover(options as unknown as RecoverOptions, { output, workspace: workspace() }),
+            freeze: (options, output) => runFreeze(options as unknown as FreezeOptions, { output, workspace: workspace() }),
+            // The restore inside recover reaches the dr emulator with the profile recover was given.
+            recover: (options, output) =>
+                runRecover(options as unknown as RecoverOptions, {
+                    output,
+                    workspace: workspace(),
+                    restoreClient: (location) => new S3Client(sideClientConfig({ ...location, endpoint: emulators.dr.endpoint })),
+                }),
             failback: (options, output) =>
                 runFailback(options as unknown as FailbackOptions, {
                     output,
@@ -324,8 +337,8 @@ describe("docs/runbook.md, walked against the emulator", function () {
         };
 
         /** The CLI as shipped, with each command's action replaced by its handler above. */
-        function program(printed: Printed[]): Command {
-            const cli = buildProgram();
+        async function program(printed: Printed[]): Promise<Command> {
+            const cli = await buildProgram();
             for (const command of cli.commands) {
                 command.action(async (options: Record<string, unknown>) => {
                     const handler = handlers[command.name()];
@@ -386,7 +399,7 @@ describe("docs/runbook.md, walked against the emulator", function () {
         function withRecordedTimes(argv: readonly string[]): string[] {
             return argv.map((word, i) => {
                 const flag = argv[i - 1];
-                if (flag === "--to" && times.lastKnownGood) {
+                if ((flag === "--to" || flag === "--restore-to") && times.lastKnownGood) {
                     return times.lastKnownGood;
                 }
                 if (flag === "--since" && times.recoveredAt) {
@@ -430,6 +443,25 @@ describe("docs/runbook.md, walked against the emulator", function () {
             }
         }
 
+        /** What the freeze and recover phases must have done, beyond what they printed. */
+        async function checkAfter(argv: readonly string[], printed: Printed): Promise<void> {
+            const dr = () => deployment.deployed().find((o) => o.role === "dr")!;
+            if (argv[0] === "freeze") {
+                // Detached in one update, in seconds: no file system yet, no replication rule, no grant to the primary.
+                expect(fake.changes().slice(-2)).to.deep.equal(["config set-all --path dr lustre-dr:recovery.detached=true", "up dr"]);
+                expect(dr()).to.include({ replicationStatus: "detached" });
+                expect(dr().fileSystemId).to.equal(undefined);
+                expect(dr().replicationGrantedTo).to.deep.equal([]);
+                expect(deployment.replication.get(dr().bucketName)).to.equal(undefined);
+            }
+            if (argv[0] === "recover") {
+                // freeze (skipped: step 2 froze the side), restore, then the activation update that creates the file system.
+                expect(fake.changes().slice(-2)).to.deep.equal(["config set-all --path dr lustre-dr:lustre.enabled=true", "up dr"]);
+                expect(dr().fileSystemId).to.be.a("string");
+                expect(printed.text).to.match(/^Phases: freeze skipped \(already frozen\), restore \d+(\.\d+)? s, activate \d+(\.\d+)? s\.$/m);
+            }
+        }
+
         function title(command: RunbookCommand): string {
             return `line ${command.line} (${command.section}): lustre-dr ${command.argv.join(" ")}`;
         }
@@ -445,11 +477,12 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 const cwd = process.cwd();
                 process.chdir(project.dir);
                 try {
-                    await program(printed).parseAsync(["node", "lustre-dr", ...withRecordedTimes(command.argv)]);
+                    await (await program(printed)).parseAsync(["node", "lustre-dr", ...withRecordedTimes(command.argv)]);
                 } finally {
                     process.chdir(cwd);
                 }
                 expect(printed, "the command printed its result").to.have.length(1);
+                await checkAfter(command.argv, printed[0]);
                 const missing = command.expected && unmatchedLine(command.expected, printed[0].text);
                 if (missing !== undefined) {
                     expect.fail(`the runbook's expected output after line ${command.line} shows\n  ${missing}\nwhere the command printed:\n${printed[0].text}`);

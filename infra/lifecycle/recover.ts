@@ -1,24 +1,34 @@
 /**
- * `lustre-dr recover`: bring the file system up on the dr side during an incident (design.md §6).
+ * `lustre-dr recover`: bring the file system up on the dr side during an incident, in three phases:
  *
- * With `--restore-to`, the dr bucket is first returned to that point in time (infra/restore: versions written after it
- * are superseded, never deleted), so the new file system imports the data as it was before the incident.
+ * 1. freeze: one update with `recovery.detached=true` only (lifecycle/freeze.ts): the dr side stops accepting
+ *    replicas from the primary and stops replicating to it. Seconds, because no file system is created yet. In one
+ *    combined update the replication would only be dropped after the 20-minute file system creation, while a
+ *    possibly still-writing primary kept replicating into the bucket being restored.
+ * 2. restore (with `--restore-to T`): the dr bucket returns to T (infra/restore: versions written after T are
+ *    superseded, never deleted). Nothing replicates into it any more, so nothing undoes the restore.
+ * 3. activate: one update with `lustre.enabled=true`: the new file system's data repository association imports
+ *    the bucket as it is now, the clean state.
+ *
+ * Each phase's duration is measured and reported. A run killed at any point can be re-run with the same command: the
+ * freeze is skipped once it took effect, the restore resumes (it only adds what is still missing), and the activation
+ * is an ordinary update.
  *
  * Touches only the dr stack: the primary account may be unreachable or compromised, so this neither reads nor
- * writes the primary stack. With `recovery.detached=true` the program does not read the peer either, and drops the
- * inbound grant to the primary's role and the outbound replication to it.
+ * writes the primary stack. With `recovery.detached=true` the program does not read the peer either.
  */
 import { Command } from "commander";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { mountCommand } from "../../components/clientScript";
 import type { SiteOutputs } from "../../stacks/outputs";
 import type { SideLocation } from "../aws/clients";
-import { createOutput } from "../output";
+import { createOutput, UsageError } from "../output";
 import { describeResult, progressReporter } from "../restore/command";
 import { RestoreResult, restoreToPointInTime } from "../restore/restore";
 import { describeChanges, engineErrorDetail } from "./converge";
 import { addStackOptions, CommandContext, openWorkspace } from "./deploy";
-import { outputValues, parseSiteOutputs, readOutputsOf } from "../pulumi/stackOutputs";
+import { freezeSide, PhaseRecord, secondsSince } from "./freeze";
+import { outputValues, parseSiteOutputs } from "../pulumi/stackOutputs";
 import { validateStackName } from "../pulumi/workspace";
 import { parseIsoTime } from "../time";
 
@@ -47,17 +57,17 @@ export interface RecoverResult {
     /** The point-in-time restore that ran first, with --restore-to. */
     readonly restore?: RestoreResult;
     readonly detached: boolean;
+    /** The phases as they ran, in order: freeze (unless --no-detach), restore (with --restore-to), activate. */
+    readonly phases: PhaseRecord[];
+    /** Resource operation counts of the activation update. */
     readonly changes: Record<string, number>;
     readonly outputs: SiteOutputs;
     readonly mounts: ClientMount[];
 }
 
-/** Config the recovery sets, as `config set-all --path` keys. */
-export function recoveryConfig(detach: boolean): Record<string, { value: string }> {
-    return {
-        "lustre-dr:lustre.enabled": { value: "true" },
-        ...(detach ? { "lustre-dr:recovery.detached": { value: "true" } } : {}),
-    };
+/** Config the activation sets, as `config set-all --path` keys; the freeze has set `recovery.detached` before. */
+export function activationConfig(): Record<string, { value: string }> {
+    return { "lustre-dr:lustre.enabled": { value: "true" } };
 }
 
 interface ConfiguredClient {
@@ -91,33 +101,48 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
     const { output } = context;
     const stackName = validateStackName("--dr", options.dr);
     const restoreTo = parseRestoreTo(options.restoreTo);
+    if (restoreTo && !options.detach) {
+        throw new UsageError(
+            "--restore-to with --no-detach: live replication from the primary would keep writing into the bucket being restored. " +
+                "Drop --no-detach (the dr side is frozen first), or restore without recovering (`lustre-dr restore`)",
+        );
+    }
     const workspace = await openWorkspace(options, context);
     workspace.actAs("dr");
     const stack = await workspace.selectStack(stackName);
+    const phases: PhaseRecord[] = [];
 
-    // Restore before the file system exists: its data repository association imports the bucket as it is at creation.
+    let dr: SiteOutputs | undefined;
+    if (options.detach) {
+        const frozen = await freezeSide(workspace, stackName, output, options);
+        phases.push(frozen.phase);
+        dr = frozen.outputs;
+    }
+
     let restore: RestoreResult | undefined;
     if (restoreTo) {
-        const dr = await readOutputsOf(workspace, stackName);
+        const start = performance.now();
+        dr ??= parseSiteOutputs(stackName, outputValues(await stack.outputs()));
         const location: SideLocation = { region: dr.region, ...(options.drProfile ? { profile: options.drProfile } : {}) };
         output.progress(`Restoring s3://${dr.bucketName}/ to ${restoreTo.toISOString()} (adds versions, deletes none)`);
         restore = await restoreToPointInTime(
             { ...location, bucketName: dr.bucketName },
             { to: restoreTo, onProgress: progressReporter(output), ...(context.restoreClient ? { client: context.restoreClient(location) } : {}) },
         );
+        phases.push({ phase: "restore", seconds: secondsSince(start) });
         output.progress(describeResult(restore));
+        // Keys the restore cannot judge (plan.unknown) are reported by describeResult; a re-run would not change them.
         if (restore.failures.count > 0) {
             throw new Error(
-                `the restore of s3://${dr.bucketName}/ failed for ${restore.failures.count} keys, so the dr stack was not changed: ` +
-                    "run the same `lustre-dr recover` again (the restore resumes where it stopped)",
+                `the restore of s3://${dr.bucketName}/ failed for ${restore.failures.count} keys, so the ` +
+                    "file system was not created: the dr side stays frozen; run the same `lustre-dr recover` again (the restore resumes where it stopped)",
             );
         }
     }
-    output.progress(
-        `Recovering on ${stackName}: lustre.enabled=true${options.detach ? ", recovery.detached=true (stops replication with the primary)" : ""}`,
-    );
-    await stack.setAllConfig(recoveryConfig(options.detach), true);
-    output.progress(`Updating ${stackName} (creating the file system can take 20 minutes or more)`);
+
+    const start = performance.now();
+    output.progress(`Activating ${stackName}: lustre.enabled=true (creating the file system can take 20 minutes or more)`);
+    await stack.setAllConfig(activationConfig(), true);
     let result;
     try {
         result = await stack.up({
@@ -129,14 +154,16 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
             `the update of stack ${stackName} failed; the config change is saved, so \`lustre-dr recover\` can be run again.\n${engineErrorDetail(error)}`,
         );
     }
+    const changes = { ...(result.summary?.resourceChanges ?? {}) } as Record<string, number>;
+    phases.push({ phase: "activate", seconds: secondsSince(start), changes });
     const outputs = parseSiteOutputs(stackName, outputValues(result.outputs));
     const config = await stack.getAllConfig();
     const mounts = clientMounts(outputs, config["lustre-dr:clients"]?.value);
-    const changes = { ...(result.summary?.resourceChanges ?? {}) } as Record<string, number>;
-    const recovered: RecoverResult = { stack: stackName, ...(restore ? { restore } : {}), detached: options.detach, changes, outputs, mounts };
+    const recovered: RecoverResult = { stack: stackName, ...(restore ? { restore } : {}), detached: options.detach, phases, changes, outputs, mounts };
     output.result(recovered, () =>
         [
             `Recovered on ${stackName} (${outputs.region}, account ${outputs.accountId}): ${describeChanges(changes)}; replicationStatus ${outputs.replicationStatus}.`,
+            `Phases: ${phases.map(describePhase).join(", ")}.`,
             outputs.fileSystemId ? `File system ${outputs.fileSystemId}. Mount it on each client:` : "No file system in the outputs: check lustre-dr:lustre in the dr stack config.",
             ...mounts.map((mount) => `  ${mount.client}: ${mount.command}`),
         ].join("\n"),
@@ -144,15 +171,24 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
     return recovered;
 }
 
+/** "freeze 4.2 s", "freeze skipped (already frozen)". */
+export function describePhase(phase: PhaseRecord): string {
+    return phase.skipped ? `${phase.phase} skipped (${phase.skipped})` : `${phase.phase} ${phase.seconds} s`;
+}
+
 export function registerRecoverCommand(program: Command): void {
     addStackOptions(
         program
             .command("recover")
-            .description("Bring up the file system on the dr side from its replicated bucket; touches only the dr stack"),
+            .description(
+                "Bring up the file system on the dr side from its replicated bucket, touching only the dr stack: freeze (one short " +
+                    "update detaching it from the primary), restore the bucket to --restore-to if given, then activate (one update " +
+                    "creating the file system). Re-run the same command after an interruption.",
+            ),
         ["dr"],
     )
-        .option("--restore-to <time>", "first return the dr bucket to this ISO 8601 time (e.g. 2026-11-25T08:00:00Z); adds versions, deletes none")
-        .option("--no-detach", "keep replicating with the primary (default: detach the dr side from it)")
+        .option("--restore-to <time>", "after the freeze, return the dr bucket to this ISO 8601 time with a zone (e.g. 2026-11-25T08:00:00Z); adds versions, deletes none")
+        .option("--no-detach", "keep replicating with the primary: no freeze, one update (default: freeze first); not with --restore-to")
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")
         .action(async (options: RecoverOptions) => {

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { SideRole } from "../aws/sides";
-import { UsageError } from "../output";
+import { EnvironmentError, UsageError } from "../output";
 
 /** The lustre-dr project: where Pulumi.yaml is. */
 export const defaultProjectDir = path.resolve(__dirname, "..", "..");
@@ -53,14 +53,14 @@ export function resolveBackend(projectDir: string, env: NodeJS.ProcessEnv): Back
     }
     const passphraseFile = env.PULUMI_CONFIG_PASSPHRASE_FILE;
     if (env.PULUMI_CONFIG_PASSPHRASE === undefined && !passphraseFile) {
-        throw new UsageError(
+        throw new EnvironmentError(
             "PULUMI_CONFIG_PASSPHRASE is not set: the default local state backend (.lustre-dr/state) encrypts stack secrets " +
                 "with a passphrase. Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE to a file holding it), " +
                 "or set PULUMI_BACKEND_URL to use another backend",
         );
     }
     if (env.PULUMI_CONFIG_PASSPHRASE === undefined && passphraseFile && !fs.existsSync(passphraseFile)) {
-        throw new UsageError(`PULUMI_CONFIG_PASSPHRASE_FILE is ${JSON.stringify(passphraseFile)}: expected a readable file holding the passphrase`);
+        throw new EnvironmentError(`PULUMI_CONFIG_PASSPHRASE_FILE is ${JSON.stringify(passphraseFile)}: expected a readable file holding the passphrase`);
     }
     return { url: `file://${path.join(projectDir, localStateDir)}`, embedded: true, diy: true };
 }
@@ -72,12 +72,12 @@ export async function findPulumiCommand(get: () => Promise<PulumiCommand> = () =
     } catch (error) {
         const detail = (error as Error).message ?? String(error);
         if (/ENOENT|not found/i.test(detail)) {
-            throw new UsageError(
+            throw new EnvironmentError(
                 "the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/, " +
                     "e.g. `curl -fsSL https://get.pulumi.com | sh` or `brew install pulumi/tap/pulumi`) and run the command again",
             );
         }
-        throw new UsageError(`the Pulumi CLI on PATH cannot be used: ${detail.split("\n")[0]}`);
+        throw new EnvironmentError(`the Pulumi CLI on PATH cannot be used: ${detail.split("\n")[0]}`);
     }
 }
 
@@ -176,7 +176,7 @@ export class LustreDrWorkspace {
             return await Stack.select(stackName, this.workspace);
         } catch (error) {
             if (error instanceof StackNotFoundError) {
-                throw new UsageError(`stack ${stackName} does not exist in the backend ${this.backend.url}: deploy it first with \`lustre-dr deploy\``);
+                throw new EnvironmentError(`stack ${stackName} does not exist in the backend ${this.backend.url}: deploy it first with \`lustre-dr deploy\``);
             }
             throw error;
         }

@@ -37,16 +37,21 @@ describe("infra/lifecycle/recover", () => {
         );
     }
 
-    it("detaches the dr side and enables Lustre in one update, never invoking the CLI on the primary stack", async () => {
+    it("freezes the dr side in one update, then enables Lustre in a second, never invoking the CLI on the primary stack", async () => {
         const output = recordingOutput();
         fake.profiles.length = 0;
         const result = await recover({ drProfile: "account-b" }, output);
 
         expect(new Set(fake.profiles)).to.deep.equal(new Set(["account-b"]));
         expect(fake.changes()).to.deep.equal([
-            "config set-all --path dr lustre-dr:lustre.enabled=true lustre-dr:recovery.detached=true",
+            "config set-all --path dr lustre-dr:recovery.detached=true",
+            "up dr",
+            "config set-all --path dr lustre-dr:lustre.enabled=true",
             "up dr",
         ]);
+        expect(result.phases.map((p) => p.phase)).to.deep.equal(["freeze", "activate"]);
+        expect(result.phases.every((p) => p.seconds >= 0 && p.skipped === undefined)).to.equal(true);
+        expect(output.texts[0]).to.match(/^Phases: freeze \d+(\.\d+)? s, activate \d+(\.\d+)? s\.$/m);
         expect([...fake.touchedStacks()]).to.deep.equal(["dr"]);
         expect(fake.invocations.some((args) => args.some((arg) => arg.includes("primary")))).to.equal(false);
         expect(fake.stacks.get("dr")!.config["lustre-dr:recovery"]).to.deep.equal({ detached: true });
@@ -71,6 +76,16 @@ describe("infra/lifecycle/recover", () => {
 
         expect(fake.changes()).to.deep.equal(["config set-all --path dr lustre-dr:lustre.enabled=true", "up dr"]);
         expect(result.outputs.replicationStatus).to.equal("active");
+    });
+
+    it("refuses --restore-to with --no-detach: the restore would race live replication", async () => {
+        const error = await recover({ restoreTo: "2026-01-31T12:00:00Z", detach: false }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(UsageError);
+        expect((error as Error).message).to.match(/^--restore-to with --no-detach: live replication from the primary/);
+        expect(fake.invocations).to.deep.equal([]);
     });
 
     it("refuses a --restore-to without a zone or in the future, before touching any stack", async () => {
@@ -108,7 +123,7 @@ describe("infra/lifecycle/recover", () => {
         const read = async (key: string) =>
             (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).then((r) => r.Body!.transformToString()).catch(() => undefined));
 
-        it("returns the dr bucket to the time before the attack, then runs the one update", async () => {
+        it("freezes, returns the dr bucket to the time before the attack, then activates: two updates around the restore", async () => {
             await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "good data" }));
             const T = await secondBoundary();
             await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "encrypted by attacker" }));
@@ -122,15 +137,44 @@ describe("infra/lifecycle/recover", () => {
             expect(result.restore).to.deep.include({ bucket, to: T.toISOString() });
             expect(result.restore!.applied).to.include({ copies: 1, deleteMarkers: 1 });
             expect(fake.changes()).to.deep.equal([
-                "config set-all --path dr lustre-dr:lustre.enabled=true lustre-dr:recovery.detached=true",
+                "config set-all --path dr lustre-dr:recovery.detached=true",
+                "up dr",
+                "config set-all --path dr lustre-dr:lustre.enabled=true",
                 "up dr",
             ]);
-            expect(output.progressLines.findIndex((line) => line.startsWith("Restoring s3://"))).to.be.lessThan(
-                output.progressLines.findIndex((line) => line.startsWith("Updating dr")),
-            );
+            const line = (prefix: string) => output.progressLines.findIndex((l) => l.startsWith(prefix));
+            expect(line("Freezing dr")).to.be.within(0, line("Restoring s3://"));
+            expect(line("Restoring s3://")).to.be.lessThan(line("Activating dr"));
+            expect(result.phases.map((p) => p.phase)).to.deep.equal(["freeze", "restore", "activate"]);
+            expect(result.phases[0].changes).to.be.an("object");
         });
 
-        it("changes no stack when the restore is refused", async () => {
+        it("re-runs safely after being killed between the freeze and the restore", async () => {
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "good data" }));
+            const T = await secondBoundary();
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "encrypted by attacker" }));
+            // The first run dies in the restore (as a kill would): frozen, nothing restored, no file system.
+            const dying = emulatorS3("http://127.0.0.1:9");
+            const killed = await recover({ restoreTo: T.toISOString() }, recordingOutput(), dying).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            dying.destroy();
+            expect(killed).to.be.instanceOf(Error);
+            expect(fake.changes()).to.deep.equal(["config set-all --path dr lustre-dr:recovery.detached=true", "up dr"]);
+            expect(fake.stacks.get("dr")!.outputs.fileSystemId).to.equal(undefined);
+            expect(await read("results/run-1.csv")).to.equal("encrypted by attacker");
+
+            fake.invocations.length = 0;
+            const result = await recover({ restoreTo: T.toISOString() }, recordingOutput(), s3);
+
+            expect(result.phases.map((p) => p.skipped ?? p.phase)).to.deep.equal(["already frozen", "restore", "activate"]);
+            expect(fake.changes()).to.deep.equal(["config set-all --path dr lustre-dr:lustre.enabled=true", "up dr"]);
+            expect(await read("results/run-1.csv")).to.equal("good data");
+            expect(result.outputs.fileSystemId).to.be.a("string");
+        });
+
+        it("creates no file system when the restore is refused, and leaves the side frozen", async () => {
             const before = new Date(Date.now() - 3_600_000);
             await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "results/run-1.csv", Body: "data" }));
 
@@ -139,14 +183,33 @@ describe("infra/lifecycle/recover", () => {
                 (e: unknown) => e,
             );
 
-            // Nothing in the bucket is as old as T: restoring would make everything disappear.
+            // Nothing in the bucket is as old as T: restoring would make everything disappear. The freeze stays.
             expect(error).to.be.instanceOf(RestoreRefusedError);
-            expect(fake.changes()).to.deep.equal([]);
+            expect(fake.changes()).to.deep.equal(["config set-all --path dr lustre-dr:recovery.detached=true", "up dr"]);
+            expect(fake.stacks.get("dr")!.config["lustre-dr:lustre"]).to.equal(undefined);
         });
     });
 
-    it("names the dr stack when its update fails, and keeps the config so a re-run continues", async () => {
-        fake.failures.push({ when: (args) => args[0] === "up", stderr: "error: creating FSx file system: ServiceQuotaExceeded" });
+    it("names the dr stack when the freeze update fails, creates no file system, and a re-run continues", async () => {
+        fake.failures.push({ when: (args) => args[0] === "up", stderr: "error: updating bucket policy: AccessDenied" });
+
+        const error = await recover().then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+
+        expect((error as Error).message).to.match(/^the freeze update of stack dr failed; recovery.detached=true is saved/);
+        // The failed freeze update, and no activation after it.
+        expect(fake.changes()).to.deep.equal(["config set-all --path dr lustre-dr:recovery.detached=true", "up dr"]);
+        expect(fake.stacks.get("dr")!.config["lustre-dr:lustre"]).to.equal(undefined);
+        const rerun = await recover();
+        expect(rerun.phases.map((p) => p.skipped ?? p.phase)).to.deep.equal(["freeze", "activate"]);
+        expect(rerun.outputs.fileSystemId).to.equal("fs-02222");
+    });
+
+    it("names the dr stack when the activation update fails, and keeps the config so a re-run continues", async () => {
+        let ups = 0;
+        fake.failures.push({ when: (args) => args[0] === "up" && ++ups === 2, stderr: "error: creating FSx file system: ServiceQuotaExceeded" });
 
         const error = await recover().then(
             () => undefined,
@@ -156,6 +219,7 @@ describe("infra/lifecycle/recover", () => {
         expect((error as Error).message).to.match(/the update of stack dr failed; the config change is saved/);
         expect((error as Error).message).to.include("ServiceQuotaExceeded");
         const rerun = await recover();
+        expect(rerun.phases.map((p) => p.skipped ?? p.phase), "frozen by the first run").to.deep.equal(["already frozen", "activate"]);
         expect(rerun.outputs.fileSystemId).to.equal("fs-02222");
     });
 });

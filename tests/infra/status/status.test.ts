@@ -329,8 +329,8 @@ describe("infra/status (emulator)", function () {
         expect(fsx.calls()).to.have.length(0);
     });
 
-    it("is registered on the CLI with --json, --only and the side options", () => {
-        const status = buildProgram().commands.find((c) => c.name() === "status");
+    it("is registered on the CLI with --json, --only and the side options", async () => {
+        const status = (await buildProgram()).commands.find((c) => c.name() === "status");
         const flags = status?.options.map((o) => o.long);
         expect(flags).to.include.members(["--json", "--only", "--latency-threshold", "--drill-history", "--primary-endpoint", "--dr-profile", "--dr-stack"]);
     });

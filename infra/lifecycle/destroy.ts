@@ -89,6 +89,15 @@ async function destroyOne(stack: Stack, workspace: LustreDrWorkspace, includeDat
     return protectedResources(await stack.exportStack());
 }
 
+/**
+ * True when `answer` names exactly the stacks to destroy, each once, in any order, separated by spaces or commas:
+ * the point is that the operator typed what will be deleted, not that they remembered the order.
+ */
+export function confirms(answer: string, targets: readonly string[]): boolean {
+    const typed = answer.split(/[\s,]+/).filter((word) => word.length > 0);
+    return typed.length === targets.length && [...typed].sort().join(" ") === [...targets].sort().join(" ");
+}
+
 export async function runDestroy(options: DestroyCommandOptions, context: DestroyContext): Promise<StackDestroyResult[]> {
     const { output } = context;
     const names = stackNames(options);
@@ -108,8 +117,10 @@ export async function runDestroy(options: DestroyCommandOptions, context: Destro
                 `This deletes the buckets of ${targets.join(" and ")} with every object version in them, and their KMS keys. ` +
                     `Type "${expected}" to confirm: `,
             ));
-        if (answer.trim() !== expected) {
-            throw new UsageError(`confirmation was ${JSON.stringify(answer.trim())}, expected ${JSON.stringify(expected)}: nothing was destroyed`);
+        if (!confirms(answer, targets)) {
+            throw new UsageError(
+                `confirmation was ${JSON.stringify(answer.trim())}, expected the stack names ${JSON.stringify(expected)} (in any order): nothing was destroyed`,
+            );
         }
     } else {
         output.progress(
@@ -168,7 +179,7 @@ export function registerDestroyCommand(program: Command): void {
     )
         .addOption(new Option("--only <side>", "destroy only this side").choices(["primary", "dr"]))
         .option("--include-data", "also delete the buckets with every object version and their KMS keys (asks for a typed confirmation)")
-        .option("--confirm <stacks>", "the typed confirmation for --include-data, for non-interactive runs: the stack names separated by a space")
+        .option("--confirm <stacks>", "the typed confirmation for --include-data, for non-interactive runs: the stack names, in any order, separated by spaces or commas")
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")
         .action(async (options: DestroyCommandOptions) => {

@@ -21,7 +21,7 @@ import {
 import { replicationRuleId } from "../../components/replicationRule";
 import { sideClientConfig } from "../aws/clients";
 import { resolveSide, Side, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
-import { UsageError } from "../output";
+import { EnvironmentError, UsageError } from "../output";
 import { replicationMode } from "./checks";
 import type { DrillResult } from "../drill/result";
 import type { Fact, PairFacts, ReplicationMetrics, SideFacts } from "./model";
@@ -31,15 +31,18 @@ export type Located = { readonly role: SideRole; readonly side: Side } | { reado
 
 /**
  * Resolves both sides. Bad flags are usage errors and stop the command before any call; a stack whose outputs
- * cannot be read only makes that side unreachable.
+ * cannot be read only makes that side unreachable. With `only`, the other side is located on a best-effort basis:
+ * a missing prerequisite for reading its stack (no Pulumi CLI, no backend credentials) does not stop a check of the
+ * one side the operator named, e.g. `status --only dr --dr-bucket ... --dr-region ...` on a machine without Pulumi.
  */
-export async function locateSides(options: SideOptions, readOutputs?: StackOutputsReader): Promise<Located[]> {
+export async function locateSides(options: SideOptions & { only?: SideRole }, readOutputs?: StackOutputsReader): Promise<Located[]> {
     const located: Located[] = [];
     for (const role of sideRoles) {
         try {
             located.push({ role, side: await resolveSide(role, options, readOutputs) });
         } catch (error) {
-            if (error instanceof UsageError) {
+            const bestEffort = options.only !== undefined && options.only !== role && error instanceof EnvironmentError;
+            if (error instanceof UsageError && !bestEffort) {
                 throw error;
             }
             located.push({ role, error: `cannot read its stack outputs: ${(error as Error).message}` });

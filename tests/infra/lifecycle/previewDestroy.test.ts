@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { UsageError } from "../../../infra/output";
 import { runDeploy } from "../../../infra/lifecycle/deploy";
-import { DestroyCommandOptions, runDestroy } from "../../../infra/lifecycle/destroy";
+import { confirms, DestroyCommandOptions, runDestroy } from "../../../infra/lifecycle/destroy";
 import { runPreview } from "../../../infra/lifecycle/preview";
 import { FakePulumiCommand, twoSites } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
@@ -104,7 +104,7 @@ describe("infra/pulumi preview and destroy", () => {
             );
 
             expect(error).to.be.instanceOf(UsageError);
-            expect((error as Error).message).to.match(/confirmation was "primary", expected "dr primary": nothing was destroyed/);
+            expect((error as Error).message).to.match(/confirmation was "primary", expected the stack names "dr primary" \(in any order\): nothing was destroyed/);
             expect(fake.invocations).to.deep.equal([]);
         });
 
@@ -113,6 +113,22 @@ describe("infra/pulumi preview and destroy", () => {
             await run;
             expect(asked).to.deep.equal([]);
             expect(fake.changes().filter((line) => line.startsWith("destroy"))).to.deep.equal(["destroy dr", "destroy primary"]);
+        });
+
+        it("accepts --confirm with the stack names in any order", async () => {
+            const { run } = destroy({ includeData: true, confirm: "primary dr" });
+            await run;
+            expect(fake.changes().filter((line) => line.startsWith("destroy"))).to.deep.equal(["destroy dr", "destroy primary"]);
+        });
+
+        it("a confirmation names exactly the stacks, each once, in any order, separated by spaces or commas", () => {
+            const targets = ["dr", "primary"];
+            for (const answer of ["dr primary", "primary dr", " primary,dr ", "dr, primary", "primary\tdr"]) {
+                expect(confirms(answer, targets), answer).to.equal(true);
+            }
+            for (const answer of ["", "dr", "primary", "dr dr", "dr primary primary", "dr primary x", "DR PRIMARY", "drprimary"]) {
+                expect(confirms(answer, targets), answer).to.equal(false);
+            }
         });
     });
 });

@@ -28,6 +28,7 @@ import { UsageError } from "../../../infra/output";
 import { runStatus, StatusOptions } from "../../../infra/status/command";
 import type { StatusReport } from "../../../infra/status/report";
 import { EmulatorPair, emulatorCredentials, emulatorPair } from "../../emulator/moto";
+import { runCli } from "../../support/cliRun";
 import { RecordingOutput, recordingOutput } from "../../support/recordingOutput";
 import { deployedPolicy, deployedReplication, drillResult, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
 
@@ -304,6 +305,35 @@ describe("infra/status (emulator)", function () {
             expect(report.sides.find((s) => s.role === "primary")?.skipped).to.equal(true);
         } finally {
             restore();
+        }
+    });
+
+    it("--only dr with --dr-bucket and --dr-region needs no Pulumi CLI (nor backend) for the side it does not contact", async () => {
+        const noPulumi = fs.mkdtempSync(path.join(os.tmpdir(), "path-without-pulumi-"));
+        const restore = answerReplicationAsS3Would();
+        try {
+            const run = await runCli(
+                [
+                    "status", "--only", "dr", "--json",
+                    "--dr-bucket", outputs.dr.bucketName, "--dr-region", outputs.dr.region, "--dr-endpoint", emulators.dr.endpoint,
+                    "--drill-history", path.join(historyDir, "drill-history.jsonl"),
+                ],
+                { env: { PATH: noPulumi, HOME: historyDir, AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: emulatorCredentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true" } },
+            );
+            const report = JSON.parse(run.stdout) as StatusReport & { error?: unknown };
+            expect(report.error, run.stderr).to.equal(undefined);
+            expect(run.stderr).not.to.match(/Pulumi CLI|PULUMI_CONFIG_PASSPHRASE/);
+            expect(report.sides.find((s) => s.role === "primary")?.skipped).to.equal(true);
+            const dr = report.sides.find((s) => s.role === "dr");
+            expect(dr?.skipped).to.not.equal(true);
+            // The dr bucket was read and the primary was not contacted.
+            expect(report.findings.filter((f) => f.side === "dr" && f.area === "versioning")).to.deep.equal([
+                { side: "dr", area: "versioning", severity: "ok", message: "Enabled" },
+            ]);
+            expect(report.findings.filter((f) => f.side === "primary")).to.deep.equal([]);
+        } finally {
+            restore();
+            fs.rmSync(noPulumi, { recursive: true, force: true });
         }
     });
 

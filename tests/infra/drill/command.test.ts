@@ -212,7 +212,7 @@ describe("infra/drill/command", () => {
             expect(await current()).to.deep.equal([stranded]);
 
             // the printed command, parsed by the CLI itself, finishes the job
-            const program = buildProgram();
+            const program = await buildProgram();
             let parsed: (DrillCommandOptions & { cleanUp: string }) | undefined;
             program.commands.find((c) => c.name() === "drill")!.action((options: DrillCommandOptions & { cleanUp: string }) => {
                 parsed = options;

@@ -34,5 +34,7 @@ export interface SiteOutputs {
     dataRepositoryAssociationId?: string;
     /** Every association, in the order of `lustre.repositories`. */
     dataRepositoryAssociationIds?: string[];
+    /** What each association links: its path and bucket prefix ("" or ending in "/"), same order. */
+    dataRepositories?: { fileSystemPath: string; repositoryPrefix: string }[];
     mountCommand?: string;
 }

@@ -112,6 +112,10 @@ export function buildSite(
                   fileSystemMountName: lustre.fileSystem.mountName,
                   dataRepositoryAssociationId: lustre.fileSystem.dataRepositoryAssociationId,
                   dataRepositoryAssociationIds: lustre.fileSystem.dataRepositoryAssociationIds,
+                  dataRepositories: config.lustre.repositories.map((repository) => ({
+                      fileSystemPath: repository.fileSystemPath,
+                      repositoryPrefix: repository.repositoryPrefix === "" ? "" : `${repository.repositoryPrefix}/`,
+                  })),
                   mountCommand: lustre.fileSystem.mountCommand,
               }
             : {}),

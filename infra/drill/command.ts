@@ -13,7 +13,14 @@ import { createStackOutputsReader } from "../pulumi/stackOutputs";
 import { DrillBucket, sideLabel } from "./buckets";
 import { runIdPattern, runPrefix } from "./canaries";
 import { cleanUpCanaries, defaultCanaries, defaultObjectiveSeconds, DrillOptions, runDrill } from "./drill";
-import { instanceProblems, repositoryDirectoryProblems, ssmFileSystemDrill } from "./fsLegs";
+import {
+    defaultRepository,
+    FileSystemRepository,
+    instanceProblems,
+    repositoryDirectory,
+    repositoryDirectoryProblems,
+    ssmFileSystemDrill,
+} from "./fsLegs";
 import { appendDrillHistory, defaultDrillHistoryPath, resolveDrillHistoryFile } from "./history";
 import { preflightDrill } from "./preflight";
 import { renderDrillReport } from "./report";
@@ -28,7 +35,8 @@ export interface DrillCommandOptions extends SideOptions {
     primaryInstance?: string;
     drInstance?: string;
     mountPoint?: string;
-    fsPath?: string;
+    /** Repeatable; empty means every repository the stacks export. */
+    fsPath?: string[];
     cleanUp?: string;
 }
 
@@ -48,7 +56,50 @@ const maxCanaries = 1000;
 export interface ParsedDrillArguments {
     readonly canaries: number;
     readonly objectiveSeconds: number;
-    readonly repositoryDirectory?: string;
+    /** With `--fs`: where the clients mount, and the repositories' paths asked for (none: every one). */
+    readonly fileSystem?: { readonly mountPoint: string; readonly paths: readonly string[] };
+}
+
+/** A side's repositories as its stack exports them; absent for stacks without a file system or from before the output. */
+type ExportedRepositories = readonly FileSystemRepository[] | undefined;
+
+/**
+ * The repositories the file-system legs go through: the `--fs-path`s asked for, or every one the stacks export. The
+ * legs write on one side and read on the other through the same path, so both sides must link it to the same prefix.
+ * Without exported repositories (buckets named by flags, older stacks) a path is taken as linking the whole bucket.
+ */
+export function drillRepositories(requested: readonly string[], exported: Readonly<Record<SideRole, ExportedRepositories>>): FileSystemRepository[] {
+    const known = exported.primary ?? exported.dr;
+    if (known === undefined) {
+        if (requested.length > 1) {
+            throw new UsageError(
+                "several --fs-path need the stacks' outputs to know which bucket prefix each path links: name the stacks (--primary-stack, --dr-stack), not the buckets",
+            );
+        }
+        return [{ ...defaultRepository, ...(requested.length === 1 ? { fileSystemPath: requested[0] } : {}) }];
+    }
+    const describe = (role: SideRole, path: string) => {
+        const found = exported[role]?.find((r) => r.fileSystemPath === path);
+        return exported[role] === undefined ? "unknown" : found ? `links ${JSON.stringify(found.repositoryPrefix)}` : "has no such repository";
+    };
+    const paths = requested.length > 0 ? [...new Set(requested)] : known.map((r) => r.fileSystemPath);
+    const problems: string[] = [];
+    const repositories = paths.flatMap((path) => {
+        const primary = exported.primary?.find((r) => r.fileSystemPath === path);
+        const dr = exported.dr?.find((r) => r.fileSystemPath === path);
+        const both = [primary, dr].filter((r): r is FileSystemRepository => r !== undefined);
+        const agreed = both.length > 0 && both.every((r) => r.repositoryPrefix === both[0].repositoryPrefix);
+        const complete = (exported.primary === undefined || primary !== undefined) && (exported.dr === undefined || dr !== undefined);
+        if (!agreed || !complete) {
+            problems.push(`repository ${path}: primary ${describe("primary", path)}, dr ${describe("dr", path)}; the file-system legs need the same repository on both sides`);
+            return [];
+        }
+        return [both[0]];
+    });
+    if (problems.length > 0) {
+        throw new UsageError(`${problems.join("\n")}\n(choose repositories both sides link the same way with --fs-path)`);
+    }
+    return repositories;
 }
 
 /** Validates every flag before anything talks to AWS; one UsageError naming each bad flag. */
@@ -62,21 +113,23 @@ export function parseDrillArguments(options: DrillCommandOptions): ParsedDrillAr
     if (!Number.isFinite(objectiveSeconds) || objectiveSeconds <= 0 || objectiveSeconds > 86_400) {
         problems.push(`--objective is ${JSON.stringify(options.objective)}: expected seconds above 0 and at most 86400, e.g. 900`);
     }
-    let repositoryDirectory: string | undefined;
+    let fileSystem: ParsedDrillArguments["fileSystem"];
     if (options.fs) {
-        repositoryDirectory = `${(options.mountPoint ?? "/fsx").replace(/\/+$/, "")}/${(options.fsPath ?? "/s3").replace(/^\/+/, "")}`;
+        const mountPoint = options.mountPoint ?? "/fsx";
+        const paths = options.fsPath ?? [];
         problems.push(
             ...instanceProblems("primary", options.primaryInstance),
             ...instanceProblems("dr", options.drInstance),
-            ...repositoryDirectoryProblems(repositoryDirectory),
+            ...[...new Set((paths.length > 0 ? paths : [defaultRepository.fileSystemPath]).map((fsPath) => repositoryDirectory(mountPoint, fsPath)))].flatMap(repositoryDirectoryProblems),
         );
-    } else if (options.primaryInstance || options.drInstance) {
-        problems.push("--primary-instance and --dr-instance are only used with --fs");
+        fileSystem = { mountPoint, paths };
+    } else if (options.primaryInstance || options.drInstance || (options.fsPath ?? []).length > 0) {
+        problems.push("--primary-instance, --dr-instance and --fs-path are only used with --fs");
     }
     if (problems.length > 0) {
         throw new UsageError(problems.join("\n"));
     }
-    return { canaries, objectiveSeconds, ...(repositoryDirectory ? { repositoryDirectory } : {}) };
+    return { canaries, objectiveSeconds, ...(fileSystem ? { fileSystem } : {}) };
 }
 
 function bucketOf(side: Side): DrillBucket {
@@ -123,8 +176,14 @@ export async function runCleanUpCommand(
     ]);
     const runId = options.cleanUp;
     output.progress(`cleaning up drill ${runId}: delete markers on its canaries still current under ${runPrefix(runId)}`);
-    const cleanup = await cleanUpCanaries(runId, { primary: bucketOf(primary), dr: bucketOf(dr) }, dependencies.settleMs ?? 5000, (m) =>
-        output.progress(m),
+    // file-system canaries of prefixed repositories live under those prefixes
+    const repositoryPrefixes = [primary, dr].flatMap((side) => side.outputs?.dataRepositories ?? []).map((repository) => repository.repositoryPrefix);
+    const cleanup = await cleanUpCanaries(
+        runId,
+        { primary: bucketOf(primary), dr: bucketOf(dr) },
+        dependencies.settleMs ?? 5000,
+        (m) => output.progress(m),
+        repositoryPrefixes,
     );
     const exitCode = cleanup.leftover.length === 0 ? ExitCode.Ok : ExitCode.Failed;
     output.result({ runId, ...cleanup }, () =>
@@ -156,12 +215,16 @@ export async function runDrillCommand(
         throw new UsageError(`the primary and dr sides are the same bucket (${primary.bucketName}): name two different buckets`);
     }
     const instance = (role: SideRole) => (role === "primary" ? options.primaryInstance : options.drInstance) ?? "";
+    const fs = parsed.fileSystem;
     const fileSystems =
-        parsed.repositoryDirectory !== undefined
-            ? ssmFileSystemDrill({
-                  primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instance("primary"), repositoryDirectory: parsed.repositoryDirectory },
-                  dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), repositoryDirectory: parsed.repositoryDirectory },
-              })
+        fs !== undefined
+            ? ssmFileSystemDrill(
+                  {
+                      primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instance("primary"), mountPoint: fs.mountPoint },
+                      dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), mountPoint: fs.mountPoint },
+                  },
+                  drillRepositories(fs.paths, { primary: primary.outputs?.dataRepositories, dr: dr.outputs?.dataRepositories }),
+              )
             : undefined;
     const sides = { primary: bucketOf(primary), dr: bucketOf(dr) };
     await assertSidesReady(sides, dependencies.preflight ?? preflightDrill, output);
@@ -220,7 +283,11 @@ export function registerDrillCommand(program: Command): void {
         .option("--primary-instance <id>", "with --fs: SSM-managed instance that mounts the primary file system")
         .option("--dr-instance <id>", "with --fs: SSM-managed instance that mounts the dr file system")
         .option("--mount-point <dir>", "with --fs: where the clients mount the file system", "/fsx")
-        .option("--fs-path <path>", "with --fs: the data repository association's file system path (lustre.fileSystemPath)", "/s3")
+        .option(
+            "--fs-path <path>",
+            "with --fs: a data repository association's file system path; repeat for several (default: every repository the stacks export, else /s3)",
+            (value: string, previous: string[] = []) => [...previous, value],
+        )
         .option("--clean-up <run-id>", "only clean up an earlier run's canaries still current (delete markers), then exit");
     addSideOptions(command).action(async (options: DrillCommandOptions) => {
         const output = createOutput(options);

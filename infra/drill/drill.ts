@@ -24,7 +24,7 @@ import {
     writeCanary,
     canaryMetadataKey,
 } from "./buckets";
-import { assertOwnCanaryKey, canaryKey, directionOfCanary, legPrefix, newRunId, runPrefix } from "./canaries";
+import { assertOwnCanaryKey, canaryKey, directionOfCanary, isOwnCanaryKey, legPrefix, newRunId, runPrefix } from "./canaries";
 import type { FileSystemDrill, FileSystemLegsResult } from "./fsLegs";
 import { defaultPollSchedule, lagEstimateMs, lagUncertaintyMs, nextPollDelay, PollSchedule, sleep } from "./poll";
 import {
@@ -382,9 +382,14 @@ export async function cleanUpCanaries(
     sides: Record<SideRole, DrillBucket>,
     settleMs: number,
     progress: (message: string) => void = () => undefined,
+    /** Bucket prefixes of the repositories the file-system legs went through: their canaries live under them. */
+    repositoryPrefixes: readonly string[] = [],
     passes = 4,
 ): Promise<CleanupOutcome> {
-    const prefix = runPrefix(runId);
+    // Under a repository prefix only the file-system canaries are the run's: other keys there are the users' (the
+    // listing may show them) and are left alone; under the run's own prefix at the root every key is a canary.
+    const root = runPrefix(runId);
+    const prefixes = [root, ...[...new Set(repositoryPrefixes)].filter((p) => p !== "").map((p) => `${p}${root}fs-`)];
     let deleteMarkersWritten = 0;
     // one side failing (unreachable, denied) must not keep the other side's canaries in place
     const errors = new Map<SideRole, string>();
@@ -394,10 +399,17 @@ export async function cleanUpCanaries(
         const current: Array<[SideRole, string]> = [];
         for (const role of ["primary", "dr"] as const) {
             try {
-                const listing = await listVersions(sides[role], prefix);
+                const keys = new Map<string, KeyVersions>();
+                for (const prefix of prefixes) {
+                    for (const [key, versions] of (await listVersions(sides[role], prefix)).keys) {
+                        if (prefix === root || isOwnCanaryKey(runId, key)) {
+                            keys.set(key, versions);
+                        }
+                    }
+                }
                 errors.delete(role);
-                listings.set(role, listing.keys);
-                for (const [key, versions] of listing.keys) {
+                listings.set(role, keys);
+                for (const [key, versions] of keys) {
                     if (versions.latest && !versions.latest.deleteMarker) {
                         assertOwnCanaryKey(runId, key);
                         current.push([role, key]);
@@ -561,7 +573,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillRun> {
         }
     } finally {
         try {
-            cleanup = await cleanUpCanaries(runId, ctx.sides, options.cleanupSettleMs ?? defaultSettleMs(ctx.traces), ctx.progress);
+            cleanup = await cleanUpCanaries(
+                runId,
+                ctx.sides,
+                options.cleanupSettleMs ?? defaultSettleMs(ctx.traces),
+                ctx.progress,
+                options.fileSystems?.repositoryPrefixes ?? [],
+            );
         } catch (error) {
             cleanup = { ...cleanup, leftover: [`cleanup failed: ${(error as Error).message}`] };
         }

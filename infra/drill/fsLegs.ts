@@ -24,11 +24,24 @@ export interface FileSystemClient {
     readonly ssm: SSMClient;
     /** EC2 instance id, managed by SSM, e.g. `i-0123456789abcdef0`. */
     readonly instanceId: string;
-    /**
-     * Directory on the instance that the data repository association maps to the bucket's root (or its
-     * repository prefix): the mount point plus the association's file system path. @example "/fsx/s3"
-     */
-    readonly repositoryDirectory: string;
+    /** Where the instance mounts the file system. @example "/fsx" */
+    readonly mountPoint: string;
+}
+
+/** One data repository association the legs go through; both sides link the same path to the same prefix. */
+export interface FileSystemRepository {
+    /** The association's path inside the file system. @example "/s3" */
+    readonly fileSystemPath: string;
+    /** The bucket prefix it links: "" (the whole bucket) or ending in "/". @example "projects/" */
+    readonly repositoryPrefix: string;
+}
+
+/** The one-repository default (`lustre.fileSystemPath` and `repositoryPrefix` left at their defaults). */
+export const defaultRepository: FileSystemRepository = { fileSystemPath: "/s3", repositoryPrefix: "" };
+
+/** The directory on a client that a repository maps to: mount point plus the association's path. */
+export function repositoryDirectory(mountPoint: string, fileSystemPath: string): string {
+    return `${mountPoint.replace(/\/+$/, "")}/${fileSystemPath.replace(/^\/+/, "")}`.replace(/(.)\/+$/, "$1");
 }
 
 export interface FileSystemContext {
@@ -46,6 +59,8 @@ export interface FileSystemLegsResult {
 }
 
 export interface FileSystemDrill {
+    /** The bucket prefixes the legs write canaries under ("" for the bucket's root), for the run's cleanup. */
+    readonly repositoryPrefixes: readonly string[];
     run(context: FileSystemContext): Promise<FileSystemLegsResult>;
 }
 
@@ -80,8 +95,9 @@ export function repositoryDirectoryProblems(directory: string): string[] {
 // tests run them under dash.
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-export function filePath(client: FileSystemClient, key: string): string {
-    return `${client.repositoryDirectory.replace(/\/+$/, "")}/${key}`;
+/** Where the canary of `relativeKey` (its key below the repository's prefix) is on a client. */
+export function filePath(client: FileSystemClient, repository: FileSystemRepository, relativeKey: string): string {
+    return `${repositoryDirectory(client.mountPoint, repository.fileSystemPath).replace(/\/+$/, "")}/${relativeKey}`;
 }
 
 /** Writes the canary file and prints the instance time, in epoch ms, at which it was closed. */
@@ -184,37 +200,56 @@ async function waitForObject(
     return undefined;
 }
 
-/** The SSM implementation of the file-system legs. */
-export function ssmFileSystemDrill(clients: Readonly<Record<SideRole, FileSystemClient>>): FileSystemDrill {
+/**
+ * The SSM implementation of the file-system legs: both directions through every repository. With several
+ * repositories each leg and check names the repository's path.
+ */
+export function ssmFileSystemDrill(
+    clients: Readonly<Record<SideRole, FileSystemClient>>,
+    repositories: readonly FileSystemRepository[] = [defaultRepository],
+): FileSystemDrill {
     return {
+        repositoryPrefixes: repositories.map((repository) => repository.repositoryPrefix),
         async run(ctx) {
             const legs: LegResult[] = [];
             const checks: CheckResult[] = [];
             const objectiveSeconds = ctx.objectiveMs / 1000;
             const timeoutSeconds = Math.ceil(objectiveSeconds);
-            const leg = (kind: LegKind, from: SideRole, to: SideRole, samples: number[], uncertaintyMs?: number) =>
-                legs.push(legResult({ kind, from, to }, 1, samples, objectiveSeconds, samples.length > 0 && uncertaintyMs !== undefined ? [uncertaintyMs] : []));
+            const named = repositories.length > 1;
 
-            const direction = async (from: SideRole, to: SideRole) => {
-                const key = fsCanaryKey(ctx.runId, from, to);
+            const direction = async (repository: FileSystemRepository, from: SideRole, to: SideRole) => {
+                const suffix = named ? ` ${repository.fileSystemPath}` : "";
+                const leg = (kind: LegKind, samples: number[], uncertaintyMs?: number) =>
+                    legs.push(
+                        legResult(
+                            { kind, from, to, ...(named ? { repository: repository.fileSystemPath } : {}) },
+                            1,
+                            samples,
+                            objectiveSeconds,
+                            samples.length > 0 && uncertaintyMs !== undefined ? [uncertaintyMs] : [],
+                        ),
+                    );
+                const relativeKey = fsCanaryKey(ctx.runId, from, to);
+                const key = fsCanaryKey(ctx.runId, from, to, repository.repositoryPrefix);
+                const path = (role: SideRole) => filePath(clients[role], repository, relativeKey);
                 const content = randomBytes(32).toString("hex");
                 const sha256 = createHash("sha256").update(content).digest("hex");
                 const deadline = Date.now() + ctx.objectiveMs;
-                ctx.progress(`fs ${from}->${to}: writing ${filePath(clients[from], key)} on ${clients[from].instanceId}`);
+                ctx.progress(`fs ${from}->${to}: writing ${path(from)} on ${clients[from].instanceId}`);
                 // the watcher goes first so that it cannot miss the file
                 const watcher = await sendScript(
                     clients[to],
-                    watcherScript(filePath(clients[to], key), sha256, timeoutSeconds),
+                    watcherScript(path(to), sha256, timeoutSeconds),
                     timeoutSeconds + 60,
                     `lustre-dr drill ${ctx.runId}: wait for ${from} file`,
                     ctx.signal,
                 );
-                const writer = await sendScript(clients[from], writerScript(filePath(clients[from], key), content), 120, `lustre-dr drill ${ctx.runId}: write`, ctx.signal);
+                const writer = await sendScript(clients[from], writerScript(path(from), content), 120, `lustre-dr drill ${ctx.runId}: write`, ctx.signal);
                 const written = await waitForCommand(clients[from], writer, deadline, ctx.poll, ctx.signal);
                 const writtenAt = stampFrom(written?.StandardOutputContent, "written");
                 if (written?.Status !== "Success" || writtenAt === undefined) {
                     checks.push({
-                        name: `fs-write ${from}`,
+                        name: `fs-write ${from}${suffix}`,
                         status: "failed",
                         detail: `writing the canary file on ${clients[from].instanceId} ended ${written?.Status ?? "without an answer"}: ${(written?.StandardErrorContent ?? "").trim().slice(0, 200)}`,
                     });
@@ -223,7 +258,7 @@ export function ssmFileSystemDrill(clients: Readonly<Record<SideRole, FileSystem
                         .send(new CancelCommandCommand({ CommandId: watcher, InstanceIds: [clients[to].instanceId] }))
                         .catch(() => undefined);
                     for (const kind of ["fs-export", "fs-replication", "fs-import", "fs-end-to-end"] as const) {
-                        leg(kind, from, to, []);
+                        leg(kind, []);
                     }
                     return;
                 }
@@ -240,27 +275,25 @@ export function ssmFileSystemDrill(clients: Readonly<Record<SideRole, FileSystem
                 const exportUncertainty = exported ? lagUncertaintyMs(writtenAt, exported.lastMissSentAt, exported.seenAt) : 0;
                 const replicationUncertainty =
                     exportUncertainty + (replicated && exportedAt !== undefined ? lagUncertaintyMs(exportedAt, replicated.lastMissSentAt, replicated.seenAt) : 0);
-                leg("fs-export", from, to, exportMs === undefined ? [] : [exportMs], exportUncertainty);
-                leg("fs-replication", from, to, replicationMs === undefined ? [] : [replicationMs], replicationUncertainty);
+                leg("fs-export", exportMs === undefined ? [] : [exportMs], exportUncertainty);
+                leg("fs-replication", replicationMs === undefined ? [] : [replicationMs], replicationUncertainty);
                 leg(
                     "fs-import",
-                    from,
-                    to,
                     readableAt !== undefined && replicatedAt !== undefined ? [Math.max(0, readableAt - replicatedAt)] : [],
                     replicationUncertainty + watcherIntervalMs,
                 );
-                leg("fs-end-to-end", from, to, readableAt !== undefined ? [Math.max(0, readableAt - writtenAt)] : [], watcherIntervalMs);
+                leg("fs-end-to-end", readableAt !== undefined ? [Math.max(0, readableAt - writtenAt)] : [], watcherIntervalMs);
                 checks.push(
                     readableAt !== undefined
-                        ? { name: `fs-content ${from}->${to}`, status: "passed", detail: `file readable on ${clients[to].instanceId} with the written sha256` }
+                        ? { name: `fs-content ${from}->${to}${suffix}`, status: "passed", detail: `file readable on ${clients[to].instanceId} with the written sha256` }
                         : {
-                              name: `fs-content ${from}->${to}`,
+                              name: `fs-content ${from}->${to}${suffix}`,
                               status: "failed",
                               detail: `file not readable with the written sha256 on ${clients[to].instanceId} (${watched?.Status ?? "no answer"})`,
                           },
                 );
             };
-            await Promise.all([direction("primary", "dr"), direction("dr", "primary")]);
+            await Promise.all(repositories.flatMap((repository) => [direction(repository, "primary", "dr"), direction(repository, "dr", "primary")]));
             return { legs, checks };
         },
     };

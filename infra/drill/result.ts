@@ -40,6 +40,8 @@ export const legResultSchema = z.object({
     kind: z.enum(legKinds),
     from: sideRole,
     to: sideRole,
+    /** File-system legs of a run over several repositories: the association's path the leg went through. */
+    repository: z.string().optional(),
     /** Canaries sent over this leg. */
     expected: z.number().int().nonnegative(),
     /** Canaries that did not arrive within the objective. */
@@ -128,7 +130,7 @@ export function summarise(samplesMs: readonly number[], uncertaintiesMs: readonl
 
 /** A leg passes when every canary arrived and the slowest did so within the objective. */
 export function legResult(
-    leg: Pick<LegResult, "kind" | "from" | "to">,
+    leg: Pick<LegResult, "kind" | "from" | "to" | "repository">,
     expected: number,
     samplesMs: readonly number[],
     objectiveSeconds: number,
@@ -146,8 +148,8 @@ export function legResult(
     };
 }
 
-export function legName(leg: Pick<LegResult, "kind" | "from" | "to">): string {
-    return `${leg.kind} ${leg.from}->${leg.to}`;
+export function legName(leg: Pick<LegResult, "kind" | "from" | "to" | "repository">): string {
+    return `${leg.kind} ${leg.from}->${leg.to}${leg.repository ? ` ${leg.repository}` : ""}`;
 }
 
 /** Why the drill failed, one line each; empty means it passed. Skipped checks do not fail a drill. */

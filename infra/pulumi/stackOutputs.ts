@@ -22,6 +22,10 @@ export const siteOutputsSchema = peerOutputsSchema.extend({
     fileSystemMountName: optionalText,
     dataRepositoryAssociationId: optionalText,
     dataRepositoryAssociationIds: z.array(z.string().regex(/^dra-[0-9a-f]+$/)).min(1).optional(),
+    dataRepositories: z
+        .array(z.object({ fileSystemPath: z.string().startsWith("/"), repositoryPrefix: z.string().regex(/^$|^(?!\.lustre-dr\/)(?:(?!\.{1,2}\/)[A-Za-z0-9!_.*'()-]+\/)+$/) }))
+        .min(1)
+        .optional(),
     mountCommand: optionalText,
 });
 

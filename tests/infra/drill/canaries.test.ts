@@ -17,6 +17,15 @@ describe("infra/drill/canaries", () => {
         expect(() => runPrefix("../x")).to.throw(/not a plain lower-case name/);
     });
 
+    it("puts a repository's file-system canary under the repository's prefix, and owns exactly that key", () => {
+        const key = fsCanaryKey(runId, "primary", "dr", "projects/team-a/");
+        expect(key).to.equal("projects/team-a/.lustre-dr/drill/20261125t092400z-3f9a1c/fs-primary-to-dr");
+        expect(isOwnCanaryKey(runId, key)).to.equal(true);
+        for (const prefix of ["projects", "/projects/", "../", ".lustre-dr/"]) {
+            expect(() => fsCanaryKey(runId, "primary", "dr", prefix), prefix).to.throw(/not a plain key prefix/);
+        }
+    });
+
     it("refuses any key that is not this run's canary", () => {
         expect(isOwnCanaryKey(runId, canaryKey(runId, "dr", "primary", 0))).to.equal(true);
         for (const key of [
@@ -25,6 +34,13 @@ describe("infra/drill/canaries", () => {
             ".lustre-dr/drill/20200101t000000z-000000/primary-to-dr/canary-0000",
             ".lustre-dr/drill/20261125t092400z-3f9a1c/../../data",
             ".lustre-dr/drill-history.jsonl",
+            // under a repository prefix only the file-system canary itself, and only under a plain prefix
+            "projects/.lustre-dr/drill/20261125t092400z-3f9a1c/primary-to-dr/canary-0000",
+            "projects/.lustre-dr/drill/20261125t092400z-3f9a1c/fs-primary-to-dr/x",
+            "../.lustre-dr/drill/20261125t092400z-3f9a1c/fs-primary-to-dr",
+            "a/../.lustre-dr/drill/20261125t092400z-3f9a1c/fs-primary-to-dr",
+            ".lustre-dr/x/.lustre-dr/drill/20261125t092400z-3f9a1c/fs-primary-to-dr",
+            "/.lustre-dr/drill/20261125t092400z-3f9a1c/fs-primary-to-dr",
         ]) {
             expect(isOwnCanaryKey(runId, key), key).to.equal(false);
             expect(() => assertOwnCanaryKey(runId, key)).to.throw(/refusing to touch/);
@@ -34,6 +50,7 @@ describe("infra/drill/canaries", () => {
     it("knows which way each canary travels, and nothing about other keys", () => {
         expect(directionOfCanary(runId, canaryKey(runId, "primary", "dr", 3))).to.deep.equal({ from: "primary", to: "dr" });
         expect(directionOfCanary(runId, fsCanaryKey(runId, "dr", "primary"))).to.deep.equal({ from: "dr", to: "primary" });
+        expect(directionOfCanary(runId, fsCanaryKey(runId, "primary", "dr", "projects/team-a/"))).to.deep.equal({ from: "primary", to: "dr" });
         expect(directionOfCanary(runId, `${runPrefix(runId)}other/canary-0000`)).to.equal(undefined);
         expect(directionOfCanary(runId, "data/primary-to-dr/canary-0000")).to.equal(undefined);
     });

@@ -6,10 +6,11 @@ import * as path from "path";
 import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { buildProgram } from "../../../infra/cli";
 import { canaryKey } from "../../../infra/drill/canaries";
-import { DrillCommandOptions, interruptOnSigint, parseDrillArguments, runCleanUpCommand, runDrillCommand } from "../../../infra/drill/command";
+import { drillRepositories, DrillCommandOptions, interruptOnSigint, parseDrillArguments, runCleanUpCommand, runDrillCommand } from "../../../infra/drill/command";
 import { readLastDrill } from "../../../infra/drill/history";
 import type { DrillResult } from "../../../infra/drill/result";
 import { UsageError } from "../../../infra/output";
+import type { SiteOutputs } from "../../../stacks/outputs";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
 import { RecordingOutput, recordingOutput } from "../../support/recordingOutput";
 import { emulatedBucketPair, ReplicationCopier } from "../../emulator/replicationCopier";
@@ -40,10 +41,42 @@ describe("infra/drill/command", () => {
             }
         });
 
-        it("builds the repository directory from the mount point and the association path with --fs", () => {
-            const parsed = parseDrillArguments({ fs: true, primaryInstance: "i-0123456789abcdef0", drInstance: "i-0fedcba9876543210" });
-            expect(parsed.repositoryDirectory).to.equal("/fsx/s3");
+        it("takes the mount point and any number of association paths with --fs", () => {
+            const instances = { primaryInstance: "i-0123456789abcdef0", drInstance: "i-0fedcba9876543210" };
+            expect(parseDrillArguments({ fs: true, ...instances }).fileSystem).to.deep.equal({ mountPoint: "/fsx", paths: [] });
+            expect(parseDrillArguments({ fs: true, ...instances, mountPoint: "/mnt/lustre", fsPath: ["/projects", "/home"] }).fileSystem).to.deep.equal({
+                mountPoint: "/mnt/lustre",
+                paths: ["/projects", "/home"],
+            });
+            expect(() => parseDrillArguments({ fs: true, ...instances, fsPath: ["/ok", "/a b"] })).to.throw(/"\/fsx\/a b"/);
             expect(() => parseDrillArguments({ primaryInstance: "i-0123456789abcdef0" })).to.throw(/only used with --fs/);
+            expect(() => parseDrillArguments({ fsPath: ["/s3"] })).to.throw(/only used with --fs/);
+        });
+
+        describe("which repositories the file-system legs go through", () => {
+            const projects = { fileSystemPath: "/projects", repositoryPrefix: "projects/" };
+            const home = { fileSystemPath: "/home", repositoryPrefix: "home/" };
+
+            it("takes every repository the stacks export, or the ones asked for", () => {
+                expect(drillRepositories([], { primary: [projects, home], dr: [projects, home] })).to.deep.equal([projects, home]);
+                expect(drillRepositories(["/home"], { primary: [projects, home], dr: [home, projects] })).to.deep.equal([home]);
+                expect(drillRepositories([], { primary: [projects], dr: undefined })).to.deep.equal([projects]);
+            });
+
+            it("without exported repositories, takes one path as linking the whole bucket", () => {
+                expect(drillRepositories([], { primary: undefined, dr: undefined })).to.deep.equal([{ fileSystemPath: "/s3", repositoryPrefix: "" }]);
+                expect(drillRepositories(["/data"], { primary: undefined, dr: undefined })).to.deep.equal([{ fileSystemPath: "/data", repositoryPrefix: "" }]);
+                expect(() => drillRepositories(["/a", "/b"], { primary: undefined, dr: undefined })).to.throw(UsageError, /need the stacks' outputs/);
+            });
+
+            it("refuses a repository the sides link differently, or one side lacks, naming both", () => {
+                expect(() => drillRepositories([], { primary: [projects, home], dr: [projects] })).to.throw(UsageError, /repository \/home: primary links "home\/", dr has no such repository/);
+                expect(() => drillRepositories([], { primary: [projects], dr: [{ ...projects, repositoryPrefix: "proj/" }] })).to.throw(
+                    UsageError,
+                    /repository \/projects: primary links "projects\/", dr links "proj\/"/,
+                );
+                expect(() => drillRepositories(["/scratch"], { primary: [projects], dr: [projects] })).to.throw(UsageError, /\/scratch: primary has no such repository/);
+            });
         });
 
         it("refuses to run when both sides are one bucket, before any call", async () => {
@@ -167,6 +200,40 @@ describe("infra/drill/command", () => {
             let failure: unknown;
             await runCleanUpCommand({ ...side, cleanUp: "../data" }, capture()).catch((error) => (failure = error));
             expect((failure as Error).message).to.equal('--clean-up is "../data": expected a drill run id such as 20261125t092400z-3f9a1c');
+        });
+
+        it("--clean-up also reaches the file-system canaries under the prefixes of the repositories the stacks export", async () => {
+            const buckets = await emulatedBucketPair(await emulatorPair(), "drillcleanfs");
+            const runId = "20261125t080000z-0d0e0f";
+            const fsCanary = `projects/.lustre-dr/drill/${runId}/fs-primary-to-dr`;
+            for (const key of [fsCanary, "projects/data.txt", `projects/.lustre-dr/drill/${runId}/notes.txt`, `projects/.lustre-dr/drill/${runId}/fs-notes`]) {
+                await buckets.primary.client.send(new PutObjectCommand({ Bucket: buckets.primary.bucket, Key: key, Body: "x" }));
+            }
+            const outputsOf = (role: "primary" | "dr"): SiteOutputs => ({
+                accountId: role === "primary" ? "111111111111" : "222222222222",
+                region: buckets[role].region,
+                role,
+                bucketName: buckets[role].bucket,
+                bucketArn: `arn:aws:s3:::${buckets[role].bucket}`,
+                replicationRoleArn: `arn:aws:iam::111111111111:role/lustre-dr-${role}-replication`,
+                batchReplicationRoleArn: `arn:aws:iam::111111111111:role/lustre-dr-${role}-batch-replication`,
+                replicationGrantedTo: [],
+                replicationStatus: "active",
+                dataRepositories: [{ fileSystemPath: "/projects", repositoryPrefix: "projects/" }],
+            });
+            const { exitCode, deleteMarkersWritten } = await runCleanUpCommand(
+                { primaryStack: "primary", drStack: "dr", primaryEndpoint: buckets.primary.endpoint, drEndpoint: buckets.dr.endpoint, cleanUp: runId },
+                capture(),
+                { settleMs: 50, readOutputs: async (stack) => outputsOf(stack === "primary" ? "primary" : "dr") },
+            );
+            expect(exitCode).to.equal(0);
+            expect(deleteMarkersWritten).to.equal(1);
+            const listed = await buckets.primary.client.send(new ListObjectVersionsCommand({ Bucket: buckets.primary.bucket }));
+            expect((listed.Versions ?? []).filter((v) => v.IsLatest).map((v) => v.Key)).to.have.members([
+                "projects/data.txt",
+                `projects/.lustre-dr/drill/${runId}/notes.txt`,
+                `projects/.lustre-dr/drill/${runId}/fs-notes`,
+            ]);
         });
 
         it("when canaries had not arrived before cleanup, says late replicas leave keys current and prints a clean-up command that works", async () => {

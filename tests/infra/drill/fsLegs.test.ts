@@ -14,11 +14,15 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { SideRole } from "../../../infra/aws/sides";
 import { fsCanaryKey } from "../../../infra/drill/canaries";
 import { runDrill } from "../../../infra/drill/drill";
-import { filePath, ssmFileSystemDrill, watcherScript, writerScript } from "../../../infra/drill/fsLegs";
+import { defaultRepository, FileSystemRepository, filePath, repositoryDirectory as directoryOf, ssmFileSystemDrill, watcherScript, writerScript } from "../../../infra/drill/fsLegs";
 import { emulatorPair } from "../../emulator/moto";
 import { CopierSide, EmulatedBucketPair, emulatedBucketPair, ReplicationCopier } from "../../emulator/replicationCopier";
 
+const mountPoint = "/fsx";
 const repositoryDirectory = "/fsx/s3";
+
+/** The repositories a run goes through, as directories on the fake clients and prefixes in the buckets. */
+let linked: readonly FileSystemRepository[] = [defaultRepository];
 
 interface FakeInstanceOptions {
     /** File closed -> object in the local bucket. */
@@ -51,7 +55,11 @@ function fakeInstance(ssm: SSMClient, instanceId: string, bucket: CopierSide, op
     const sent: SendCommandCommandInput[] = [];
     const scripts = new Map<string, string>();
     let serial = 0;
-    const keyOf = (file: string) => file.slice(repositoryDirectory.length + 1);
+    // the file system exports a file under its repository's directory to the key under the repository's prefix
+    const keyOf = (file: string) => {
+        const repository = linked.find((r) => file.startsWith(`${mountPoint}${r.fileSystemPath}/`))!;
+        return `${repository.repositoryPrefix}${file.slice(`${mountPoint}${repository.fileSystemPath}/`.length)}`;
+    };
     const timeline = (file: string) => timelines.get(keyOf(file)) ?? timelines.set(keyOf(file), {}).get(keyOf(file))!;
     mock.on(SendCommandCommand).callsFake(async (input: SendCommandCommandInput) => {
         sent.push(input);
@@ -152,6 +160,7 @@ describe("infra/drill file-system legs (SSM mocked, S3 emulated)", function () {
     afterEach(async () => {
         instances.forEach((i) => i.stop());
         instances = [];
+        linked = [defaultRepository];
         await copier.stop();
     });
 
@@ -173,10 +182,13 @@ describe("infra/drill file-system legs (SSM mocked, S3 emulated)", function () {
             cleanupSettleMs: 400,
             poll: { initialMs: 100, factor: 2, maxMs: 400 },
             replicationStatus: async (side, key, versionId) => copier.replicationStatus(side.role, key, versionId),
-            fileSystems: ssmFileSystemDrill({
-                primary: { ssm: ssm.primary, instanceId: ids.primary, repositoryDirectory },
-                dr: { ssm: ssm.dr, instanceId: ids.dr, repositoryDirectory },
-            }),
+            fileSystems: ssmFileSystemDrill(
+                {
+                    primary: { ssm: ssm.primary, instanceId: ids.primary, mountPoint },
+                    dr: { ssm: ssm.dr, instanceId: ids.dr, mountPoint },
+                },
+                linked,
+            ),
         });
     };
 
@@ -230,6 +242,35 @@ describe("infra/drill file-system legs (SSM mocked, S3 emulated)", function () {
         );
     });
 
+    it("goes through every repository, each canary under its repository's prefix, and cleans all of them up", async () => {
+        linked = [
+            { fileSystemPath: "/projects", repositoryPrefix: "projects/" },
+            { fileSystemPath: "/home/users", repositoryPrefix: "home/users/" },
+        ];
+        const { result } = await run();
+        expect(result.failures).to.deep.equal([]);
+        const names = result.legs.filter((l) => l.kind === "fs-end-to-end").map((l) => l.name);
+        expect(names).to.have.members(["/projects", "/home/users"].flatMap((p) => [`fs-end-to-end primary->dr ${p}`, `fs-end-to-end dr->primary ${p}`]));
+        expect(result.checks.filter((c) => c.name.startsWith("fs-content")).map((c) => `${c.name} ${c.status}`)).to.have.members(
+            ["/projects", "/home/users"].flatMap((p) => [`fs-content primary->dr ${p} passed`, `fs-content dr->primary ${p} passed`]),
+        );
+        // the files were written in each repository's directory, and exported to its prefix
+        const scripts = instances.flatMap((i) => [...i.scripts.values()]);
+        expect(scripts.some((s) => s.includes(`'/fsx/home/users/.lustre-dr/drill/${result.runId}/fs-primary-to-dr'`))).to.equal(true);
+        for (const [prefix, from, to] of [["projects/", "primary", "dr"], ["home/users/", "dr", "primary"]] as const) {
+            const key = fsCanaryKey(result.runId, from, to, prefix);
+            expect(timelines.get(key)?.readableAt, key).to.be.a("number");
+            // cleanup left a delete marker on the canary on both sides, and nothing else under the prefix
+            for (const role of ["primary", "dr"] as const) {
+                const listed = await buckets[role].client.send(new ListObjectVersionsCommand({ Bucket: buckets[role].bucket, Prefix: prefix }));
+                expect((listed.DeleteMarkers ?? []).filter((m) => m.IsLatest).map((m) => m.Key), `${role} ${prefix}`).to.include(key);
+                expect((listed.Versions ?? []).every((v) => v.Key?.startsWith(`${prefix}.lustre-dr/drill/${result.runId}/`))).to.equal(true);
+            }
+        }
+        expect(result.cleanup.leftover).to.deep.equal([]);
+        expect(directoryOf("/fsx/", "/")).to.equal("/fsx");
+    });
+
     it("fails the file-system checks naming the instance when the write fails", async () => {
         const { result } = await run({ primary: { failWrites: true } });
         expect(result.passed).to.equal(false);
@@ -252,7 +293,11 @@ describe("infra/drill file-system scripts (run in sh, as AWS-RunShellScript does
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("the writer creates the directories and the file, and prints the close time in epoch ms", () => {
-        const file = filePath({ ssm: new SSMClient({ region: "us-east-1" }), instanceId: "i-0123456789abcdef0", repositoryDirectory: dir }, ".lustre-dr/drill/r/fs-primary-to-dr");
+        const file = filePath(
+            { ssm: new SSMClient({ region: "us-east-1" }), instanceId: "i-0123456789abcdef0", mountPoint: dir },
+            { fileSystemPath: "/s3", repositoryPrefix: "" },
+            ".lustre-dr/drill/r/fs-primary-to-dr",
+        );
         const before = Date.now();
         const out = execFileSync("sh", ["-c", writerScript(file, "abc123")], { encoding: "utf8" });
         expect(fs.readFileSync(file, "utf8")).to.equal("abc123");

@@ -5,7 +5,7 @@
  */
 import { RawSiteConfig } from "../../../stacks/config";
 import { readStackConfigFile, stackConfigPath } from "../../../stacks/stackConfigFile";
-import { Backend, fullName, StackUnderPolicy, upUnderPolicy } from "./policyHarness";
+import { accounts, Backend, fullName, StackUnderPolicy, upUnderPolicy } from "./policyHarness";
 
 export const bucketNames = { primary: "lustre-dr-test-primary-data", dr: "lustre-dr-test-dr-data" } as const;
 
@@ -30,13 +30,16 @@ export interface ConvergedPair {
     readonly lonePrimary: StackUnderPolicy;
 }
 
-/** The four updates of the handshake (primary, dr, primary, dr) with both example files, changed by `variant`. */
-export async function converge(variant?: Variant): Promise<ConvergedPair> {
+/**
+ * The four updates of the handshake (primary, dr, primary, dr) with both example files, changed by `variant`, each
+ * side in its account (`accounts` of policyHarness.ts unless given: the same id twice is a single-account pair).
+ */
+export async function converge(variant?: Variant, accountIds: Readonly<Record<"primary" | "dr", string>> = accounts): Promise<ConvergedPair> {
     const backend: Backend = {};
-    const lonePrimary = await upUnderPolicy("primary", exampleConfig("primary", undefined, variant), backend);
-    await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend);
-    const primary = await upUnderPolicy("primary", exampleConfig("primary", "dr", variant), backend);
-    const dr = await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend);
+    const lonePrimary = await upUnderPolicy("primary", exampleConfig("primary", undefined, variant), backend, accountIds.primary);
+    await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend, accountIds.dr);
+    const primary = await upUnderPolicy("primary", exampleConfig("primary", "dr", variant), backend, accountIds.primary);
+    const dr = await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend, accountIds.dr);
     return { primary, dr, lonePrimary };
 }
 

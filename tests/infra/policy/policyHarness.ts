@@ -145,14 +145,19 @@ export const fullName = (stack: string): string => `organization/lustre-dr/${sta
 export type Backend = Record<string, Record<string, unknown>>;
 
 /** One `pulumi up` of a side under mocks: records what the pack would see and stores the outputs in `backend`. */
-export async function upUnderPolicy(stack: "primary" | "dr", raw: RawSiteConfig, backend: Backend): Promise<StackUnderPolicy> {
+export async function upUnderPolicy(
+    stack: "primary" | "dr",
+    raw: RawSiteConfig,
+    backend: Backend,
+    accountId: string = accounts[stack],
+): Promise<StackUnderPolicy> {
     const records: StackRecord[] = [];
     const run = await runWithMocks(
         () => {
             recordRegistrations(records);
             return lustreDrProgram(raw);
         },
-        { stack, world: { accountId: accounts[stack], stacks: backend, invokes: publicAmiInvokes } },
+        { stack, world: { accountId, stacks: backend, invokes: publicAmiInvokes } },
     );
     const outputs = (await resolveAll(run.result as object)) as Record<string, unknown>;
     backend[fullName(stack)] = outputs;

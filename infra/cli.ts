@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError } from "commander";
 import { classifyFailure, ExitCode, FailureDocument, resultCount } from "./output";
+import { addCwdOption } from "./project";
 
 type Register = (program: Command) => unknown;
 
@@ -47,7 +48,8 @@ export function packageVersion(): string {
  * names one. Undefined for the program itself or an unknown command, which commander then reports.
  */
 export function invokedCommand(args: readonly string[]): string | undefined {
-    return args.find((arg) => catalogue.some((entry) => entry.name === arg));
+    // the value of the global --cwd is a directory, even one named like a command
+    return args.find((arg, i) => args[i - 1] !== "--cwd" && catalogue.some((entry) => entry.name === arg));
 }
 
 /**
@@ -62,6 +64,7 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
         .exitOverride()
         // Every command has options; the unloaded ones have none registered yet, so say so for all of them.
         .configureHelp({ subcommandTerm: (command) => `${command.name()} [options]` });
+    addCwdOption(program);
     const wanted = args === undefined ? undefined : invokedCommand(args);
     for (const entry of catalogue) {
         if (args === undefined || entry.name === wanted) {
@@ -89,6 +92,7 @@ export async function main(argv: string[]): Promise<void> {
     const args = argv.slice(2);
     const json = wantsJson(args);
     const resultsBefore = resultCount();
+    const startedIn = process.cwd();
     try {
         const program = await buildProgram(args);
         await program.parseAsync(argv);
@@ -101,6 +105,9 @@ export async function main(argv: string[]): Promise<void> {
         if (json && failure.error.exitCode !== ExitCode.Ok && resultCount() === resultsBefore) {
             process.stdout.write(`${JSON.stringify(failure, null, 2)}\n`);
         }
+    } finally {
+        // --cwd moved the process; in-process callers (tests, embedding programs) get their directory back
+        process.chdir(startedIn);
     }
 }
 

@@ -5,14 +5,14 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError } from "../../components/problems";
 import { parseSiteConfig, SiteConfig } from "../../stacks/config";
-import { readStackConfigFile, stackConfigPath } from "../../stacks/stackConfigFile";
+import { readStackConfigFile } from "../../stacks/stackConfigFile";
 import { createOutput, UsageError } from "../output";
+import { addStackFileOptions, pairStackFiles, StackFileOptions } from "../stackFiles";
 import { compareCosts, CostComparison, CostLine, PostureCost, PostureName, SideCost, Workload } from "./estimate";
 import { pricingClient, refreshPrices } from "./priceList";
 import { loadPriceTable, PriceTable } from "./priceTable";
 
-interface CostOptions {
-    stack?: "primary" | "dr";
+interface CostOptions extends StackFileOptions {
     dataGib?: number;
     changeGibPerMonth?: number;
     objectMib: number;
@@ -32,9 +32,9 @@ function positiveNumber(flag: string): (value: string) => number {
 }
 
 /** A stack's validated config from its Pulumi.<stack>.yaml; problems become a usage error (exit 2). */
-export function readSiteConfig(stack: "primary" | "dr", file = stackConfigPath(stack)): SiteConfig {
+export function readSiteConfig(identity: { project: string; stack: string }, file: string): SiteConfig {
     try {
-        return parseSiteConfig(readStackConfigFile(file), { organization: "organization", project: "lustre-dr", stack });
+        return parseSiteConfig(readStackConfigFile(file), { organization: "organization", ...identity });
     } catch (error) {
         if (error instanceof ConfigError) {
             throw new UsageError(`${file}: ${error.message}`);
@@ -72,8 +72,8 @@ function rtoLines(cost: PostureCost): string {
     return [`RTO, ${postureLabel[cost.posture]}: ${cost.rto.minMinutes}-${cost.rto.maxMinutes} minutes`, table(rows, [2])].join("\n");
 }
 
-/** The human report; `only` limits the per-line breakdown to one side (totals always cover the pair). */
-export function formatCostReport(comparison: CostComparison, only?: "primary" | "dr"): string {
+/** The human report; `show` limits the per-line breakdown to those sides (totals always cover the pair). */
+export function formatCostReport(comparison: CostComparison, show: readonly ("primary" | "dr")[] = ["primary", "dr"]): string {
     const order: PostureName[] = [comparison.configured, comparison.alternative];
     const header = ["", ...order.map((p) => `${postureLabel[p]}${p === comparison.configured ? " (configured)" : ""}`)];
     const per = (pick: (c: PostureCost) => string) => order.map((p) => pick(comparison.postures[p]));
@@ -86,7 +86,7 @@ export function formatCostReport(comparison: CostComparison, only?: "primary" | 
         ["total per month", ...per((c) => usd(c.monthlyUsd))],
         ["expected RTO", ...per((c) => `${c.rto.minMinutes}-${c.rto.maxMinutes} min`)],
     ]);
-    const sides = (["primary", "dr"] as const).filter((role) => only === undefined || role === only);
+    const sides = (["primary", "dr"] as const).filter((role) => show.includes(role));
     const breakdown = order.flatMap((p) => sides.map((role) => sideLines(p, comparison.postures[p].sides[role])));
     const unpriced = [...new Set(order.flatMap((p) => comparison.postures[p].unpriced))];
     return [
@@ -130,10 +130,15 @@ async function pricesFor(options: CostOptions, regions: string[], progress: (mes
 }
 
 export function registerCostCommand(program: Command): void {
-    program
-        .command("cost")
-        .description("Monthly cost of the configured DR posture and its alternative (pilot light vs warm standby), with expected RTO")
-        .addOption(new Option("--stack <stack>", "show the line items of one side only (totals cover the pair)").choices(["primary", "dr"]))
+    addStackFileOptions(
+        program
+            .command("cost")
+            .description(
+                "Monthly cost of the configured DR posture and its alternative (pilot light vs warm standby), with expected RTO, " +
+                    "from the project's Pulumi.<stack>.yaml",
+            ),
+        "whose line items to show (totals always cover the pair)",
+    )
         .addOption(
             new Option("--data-gib <n>", "GiB stored in each bucket (default: the primary file system's capacity)").argParser(positiveNumber("--data-gib")),
         )
@@ -151,8 +156,9 @@ export function registerCostCommand(program: Command): void {
             if (options.objectMib <= 0) {
                 throw new UsageError(`--object-mib is ${options.objectMib}: expected a number > 0`);
             }
-            const primary = readSiteConfig("primary");
-            const dr = readSiteConfig("dr");
+            const { project, names, files, show } = pairStackFiles(options);
+            const primary = readSiteConfig({ project: project.name, stack: names.primary }, files.primary);
+            const dr = readSiteConfig({ project: project.name, stack: names.dr }, files.dr);
             const dataGiB = options.dataGib ?? primary.lustre.storageCapacityGiB;
             const workload: Workload = {
                 dataGiB,
@@ -161,6 +167,6 @@ export function registerCostCommand(program: Command): void {
             };
             const prices = await pricesFor(options, [...new Set([primary.region, dr.region])], (m) => output.progress(m));
             const comparison = compareCosts(prices, primary, dr, workload);
-            output.result(comparison, () => formatCostReport(comparison, options.stack));
+            output.result(comparison, () => formatCostReport(comparison, show));
         });
 }

@@ -277,7 +277,7 @@ export function registerDrillCommand(program: Command): void {
         )
         .option("--canaries <n>", "canary objects per direction", String(defaultCanaries))
         .option("--objective <seconds>", "RPO objective: each canary must arrive within it; also the longest any leg waits", String(defaultObjectiveSeconds))
-        .option("--history <file>", `drill history to append to (default: ${defaultDrillHistoryPath} in the project)`)
+        .option("--history <file>", `drill history to append to, relative to the project (default: ${defaultDrillHistoryPath})`)
         .option("--json", "print the result as JSON")
         .option("--fs", "also time the file-system legs through SSM Run Command on one client instance per side")
         .option("--primary-instance <id>", "with --fs: SSM-managed instance that mounts the primary file system")

@@ -4,13 +4,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { resolveInProject } from "../project";
 import { DrillResult, drillResultSchema } from "./result";
 
-/** `.lustre-dr/drill-history.jsonl` under the directory the CLI runs in (the project). */
+/** `.lustre-dr/drill-history.jsonl` in the project directory (the nearest Pulumi.yaml upwards, infra/project.ts). */
 export const defaultDrillHistoryPath = path.join(".lustre-dr", "drill-history.jsonl");
 
-export function resolveDrillHistoryFile(file: string | undefined, cwd: string = process.cwd()): string {
-    return path.resolve(cwd, file ?? defaultDrillHistoryPath);
+/** The history file: `file` (or the default) relative to the project found from `start`, or to `start` outside any project. */
+export function resolveDrillHistoryFile(file: string | undefined, start: string = process.cwd()): string {
+    return resolveInProject(file ?? defaultDrillHistoryPath, start);
 }
 
 /** Appends one result as one line, creating the file and its directory when needed. */

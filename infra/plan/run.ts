@@ -17,7 +17,7 @@ import { plannedResource, PlanValue, StackPlan, toPlanValue } from "./model";
 export const placeholderAccounts: Readonly<Record<SiteRole, string>> = { primary: "111111111111", dr: "222222222222" };
 
 const defaultOrganization = "organization";
-const project = "lustre-dr";
+const defaultProject = "lustre-dr";
 
 export interface PlanInput {
     /** Raw config of each side, as read from its Pulumi.<stack>.yaml. */
@@ -28,6 +28,10 @@ export interface PlanInput {
      * @default false
      */
     readonly asConfigured?: boolean;
+    /** The project's name (Pulumi.yaml `name`), for stack references and the program's identity. @default lustre-dr */
+    readonly project?: string;
+    /** The stack name of each side, as `deploy --primary/--dr` takes them. @default primary and dr */
+    readonly stackNames?: Readonly<Record<SiteRole, string>>;
 }
 
 const other = (role: SiteRole): SiteRole => (role === "primary" ? "dr" : "primary");
@@ -37,11 +41,11 @@ function organizationOf(peerStack: unknown): string {
 }
 
 /** The config a side is planned with, and what was assumed to get there. */
-function effectiveConfig(role: SiteRole, raw: RawSiteConfig, asConfigured: boolean): { raw: RawSiteConfig; assumptions: string[] } {
+function effectiveConfig(role: SiteRole, raw: RawSiteConfig, asConfigured: boolean, peerName: string): { raw: RawSiteConfig; assumptions: string[] } {
     const assumptions = [`account ${placeholderAccounts[role]} (a placeholder; the real account is only known to the deploying credentials)`];
     let effective: RawSiteConfig = raw;
     if (raw.peerStack === undefined && !asConfigured) {
-        const peerStack = `${defaultOrganization}/${project}/${other(role)}`;
+        const peerStack = peerName;
         effective = { ...effective, peerStack };
         assumptions.push(`${configNamespace}:peerStack = ${peerStack}, as \`lustre-dr deploy\` sets it (the file leaves it out)`);
     }
@@ -99,6 +103,8 @@ function knownOutputs(outputs: Record<string, unknown>): Record<string, unknown>
 
 interface SideRun {
     readonly role: SiteRole;
+    /** The stack's name (its file is Pulumi.<stack>.yaml). */
+    readonly stack: string;
     readonly raw: RawSiteConfig;
     readonly assumptions: string[];
     /** The fully qualified name the other side uses for this stack. */
@@ -106,8 +112,8 @@ interface SideRun {
 }
 
 /** What adopting this side's existing bucket changes on it, from its (already validated) config. */
-function adoptionOf(side: SideRun): { adoption?: string[] } {
-    const config = parseSiteConfig(side.raw, { organization: organizationOf(side.raw.peerStack), project, stack: side.role });
+function adoptionOf(side: SideRun, project: string): { adoption?: string[] } {
+    const config = parseSiteConfig(side.raw, { organization: organizationOf(side.raw.peerStack), project, stack: side.stack });
     const changes = bucketAdoptionChanges(config);
     return changes.length > 0 ? { adoption: changes } : {};
 }
@@ -117,13 +123,20 @@ function adoptionOf(side: SideRun): { adoption?: string[] } {
  */
 export async function planStacks(input: PlanInput, stacks: readonly SiteRole[]): Promise<StackPlan[]> {
     const asConfigured = input.asConfigured ?? false;
-    const sides: Record<SiteRole, SideRun> = {
-        primary: { role: "primary", ...effectiveConfig("primary", input.configs.primary, asConfigured), nameForPeer: "" },
-        dr: { role: "dr", ...effectiveConfig("dr", input.configs.dr, asConfigured), nameForPeer: "" },
-    };
+    const project = input.project ?? defaultProject;
+    const names: Readonly<Record<SiteRole, string>> = input.stackNames ?? { primary: "primary", dr: "dr" };
+    // what `lustre-dr deploy` sets as peerStack: the other stack, in this project and the backend's organization
+    const deployName = (role: SiteRole) => `${defaultOrganization}/${project}/${names[role]}`;
+    const sideRun = (role: SiteRole): SideRun => ({
+        role,
+        stack: names[role],
+        ...effectiveConfig(role, input.configs[role], asConfigured, deployName(other(role))),
+        nameForPeer: "",
+    });
+    const sides: Record<SiteRole, SideRun> = { primary: sideRun("primary"), dr: sideRun("dr") };
     for (const role of ["primary", "dr"] as const) {
         const peerStack = sides[other(role)].raw.peerStack;
-        sides[role] = { ...sides[role], nameForPeer: typeof peerStack === "string" ? peerStack : `${defaultOrganization}/${project}/${role}` };
+        sides[role] = { ...sides[role], nameForPeer: typeof peerStack === "string" ? peerStack : deployName(role) };
     }
 
     // Both stacks exist but export nothing yet, as after `pulumi stack init`.
@@ -131,7 +144,7 @@ export async function planStacks(input: PlanInput, stacks: readonly SiteRole[]):
     const runSide = (side: SideRun, computedState?: ComputedState) =>
         // Offline: an adopted bucket's versioning history is only read when deploying.
         runWithMocks(() => lustreDrProgram(side.raw, { versioningHistory: async () => "unknown" }), {
-            stack: side.role,
+            stack: side.stack,
             project,
             organization: organizationOf(side.raw.peerStack),
             preview: true,
@@ -157,17 +170,17 @@ export async function planStacks(input: PlanInput, stacks: readonly SiteRole[]):
         const outputs = await resolveOutputs(run.result);
         const peerRead = run.ofType("pulumi:pulumi:StackReference").length > 0;
         plans.push({
-            stack: role,
+            stack: side.stack,
             role: String(outputs.role ?? role),
             region: String(outputs.region ?? side.raw.awsRegion),
             accountId: placeholderAccounts[role],
             assumptions: [
                 ...side.assumptions,
                 ...(peerRead
-                    ? [`peer ${peer.nameForPeer}: simulated from the planned outputs of Pulumi.${peer.role}.yaml (placeholders such as <${peer.role} bucket> stand for names AWS generates)`]
+                    ? [`peer ${peer.nameForPeer}: simulated from the planned outputs of Pulumi.${peer.stack}.yaml (placeholders such as <${peer.role} bucket> stand for names AWS generates)`]
                     : []),
             ],
-            ...adoptionOf(side),
+            ...adoptionOf(side, project),
             resources: run.resources.map(plannedResource),
             outputs: Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, toPlanValue(value) as PlanValue])),
         });

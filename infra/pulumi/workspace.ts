@@ -1,6 +1,7 @@
 /**
- * The Pulumi Automation API workspace every lustre-dr command drives: this project directory as the program
- * (Pulumi.yaml -> stacks/index.ts), the state backend, the Pulumi CLI, and the policy pack when there is one.
+ * The Pulumi Automation API workspace every lustre-dr command drives: the operator's project directory (the nearest
+ * Pulumi.yaml, infra/project.ts) with its program and stack files, the state backend, the Pulumi CLI, and
+ * lustre-dr's policy pack.
  *
  * Everything the environment must provide (the CLI, a passphrase for the local backend) is checked here, before
  * any stack is touched, and reported as a UsageError (exit code 2) that says what to do.
@@ -10,21 +11,26 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { SideRole } from "../aws/sides";
 import { EnvironmentError, UsageError } from "../output";
+import { packageDir, requireProject } from "../project";
 
-/** The lustre-dr project: where Pulumi.yaml is. */
-export const defaultProjectDir = path.resolve(__dirname, "..", "..");
 
 /** State directory of the embedded default backend, relative to the project. */
 export const localStateDir = path.join(".lustre-dr", "state");
 
-/** The policy pack directory, passed to every preview and update once it exists. */
-export const policyPackDir = path.join("infra", "policy");
+/**
+ * lustre-dr's policy pack, passed to every preview and update once it exists. It ships with this package, so it is
+ * found here whichever project the workspace serves.
+ */
+export const policyPackDir = path.join(packageDir, "infra", "policy");
 
 /** The organization a DIY (file, S3, ...) backend puts every stack in. */
 const diyOrganization = "organization";
 
 export interface WorkspaceOptions {
-    /** Directory holding Pulumi.yaml. @default the directory this package is installed in */
+    /**
+     * Directory holding Pulumi.yaml: the program Pulumi runs, its stack files and the embedded state backend.
+     * @default the nearest Pulumi.yaml from the working directory upwards (infra/project.ts)
+     */
     readonly projectDir?: string;
     /** Environment to read PULUMI_BACKEND_URL and the passphrase from. @default process.env */
     readonly env?: NodeJS.ProcessEnv;
@@ -107,7 +113,7 @@ export class LustreDrWorkspace {
     ) {}
 
     static async open(options: WorkspaceOptions = {}): Promise<LustreDrWorkspace> {
-        const projectDir = options.projectDir ?? defaultProjectDir;
+        const projectDir = options.projectDir ?? requireProject().dir;
         const env = options.env ?? process.env;
         const backend = resolveBackend(projectDir, env);
         const pulumiCommand = options.pulumiCommand ?? (await findPulumiCommand());
@@ -120,8 +126,7 @@ export class LustreDrWorkspace {
             envVars: { PULUMI_BACKEND_URL: backend.url, PULUMI_SKIP_UPDATE_CHECK: "true" },
         });
         const project = await workspace.projectSettings();
-        const policyPack = path.join(projectDir, policyPackDir);
-        const policyPacks = fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml")) ? [policyPack] : [];
+        const policyPacks = fs.existsSync(path.join(policyPackDir, "PulumiPolicy.yaml")) ? [policyPackDir] : [];
         return new LustreDrWorkspace(workspace, backend, project.name, policyPacks);
     }
 

@@ -5,6 +5,7 @@
 import { Command, Option } from "commander";
 import { resolveSide, SideOptions, StackOutputsReader } from "../aws/sides";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
+import { resolveInProject } from "../project";
 import { createStackOutputsReader } from "../pulumi/stackOutputs";
 import { parseIsoTime } from "../time";
 import { RestoreProgress, RestoreResult, restoreToPointInTime } from "./restore";
@@ -155,7 +156,7 @@ export function registerRestoreCommand(program: Command, readOutputs: StackOutpu
         .requiredOption("--to <time>", "the point in time, ISO 8601 with a zone, e.g. 2026-11-25T08:00:00Z")
         .option("--prefix <prefix>", "restore only keys under this prefix")
         .option("--dry-run", "plan only: print counts, bytes and first keys, write the plan as JSON")
-        .option("--plan-file <path>", "write the plan as JSON here (dry run default: restore-plan-<bucket>-<time>.json)")
+        .option("--plan-file <path>", "write the plan as JSON here, relative to the project (dry run default: restore-plan-<bucket>-<time>.json)")
         .option("--concurrency <n>", "writes in flight at once", "32")
         .option("--json", "print the result as JSON on stdout")
         .action(async (options: RestoreCommandOptions) => {
@@ -163,7 +164,9 @@ export function registerRestoreCommand(program: Command, readOutputs: StackOutpu
             const to = parseIsoTime("--to", options.to, { notAfter: new Date() });
             const concurrency = parseConcurrency(options.concurrency);
             const side = await resolveTarget(options, readOutputs);
-            const planFile = options.planFile ?? (options.dryRun ? defaultPlanFile(side.bucketName, to) : undefined);
+            // relative to the project, like every path lustre-dr is given
+            const planFileName = options.planFile ?? (options.dryRun ? defaultPlanFile(side.bucketName, to) : undefined);
+            const planFile = planFileName === undefined ? undefined : resolveInProject(planFileName);
 
             // Ctrl-C stops starting new writes; the run is resumable, so say how to continue.
             const controller = new AbortController();

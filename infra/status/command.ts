@@ -68,7 +68,7 @@ export function registerStatusCommand(program: Command): void {
             `replication latency above this in the last 24 h degrades the pair (match alarms.replicationLatencySeconds)`,
             String(defaultThresholds.replicationLatencySeconds),
         )
-        .option("--drill-history <file>", "the drill history lustre-dr drill appends to", defaultDrillHistoryPath);
+        .option("--drill-history <file>", "the drill history lustre-dr drill appends to, relative to the project", defaultDrillHistoryPath);
     addSideOptions(command).action(async (options: StatusOptions) => {
         // Stack outputs are only read for a side not named with --<side>-bucket.
         const { exitCode } = await runStatus(options, createOutput(options), { readOutputs: createStackOutputsReader() });

@@ -42,10 +42,14 @@ describe("lustre-dr cost", () => {
         expect(stderr).to.include('--data-gib is "lots": expected a number >= 0');
     });
 
-    it("rejects an unknown --stack with exit code 2", async () => {
-        const { stderr, exitCode } = await run(["cost", "--stack", "both"]);
+    it("shows both sides with --stack both, as plan does, and rejects a stack that is not one of the pair with exit code 2", async () => {
+        const both = await run(["cost", "--stack", "both"]);
+        expect(both.exitCode).to.equal(0);
+        expect(both.stdout).to.include("pilot light: primary (us-east-1)");
+        expect(both.stdout).to.include("pilot light: dr (us-west-2)");
+        const { stderr, exitCode } = await run(["cost", "--stack", "staging"]);
         expect(exitCode).to.equal(2);
-        expect(stderr).to.match(/Allowed choices are primary, dr/);
+        expect(stderr).to.include('--stack is "staging": expected one of both, primary, dr');
     });
 });
 

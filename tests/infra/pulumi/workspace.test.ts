@@ -4,6 +4,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { UsageError } from "../../../infra/output";
+import { packageDir } from "../../../infra/project";
 import { findPulumiCommand, LustreDrWorkspace, resolveBackend, validateStackName } from "../../../infra/pulumi/workspace";
 import { FakePulumiCommand } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
@@ -90,7 +91,6 @@ describe("infra/pulumi/workspace", () => {
             const workspace = await LustreDrWorkspace.open({ projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() });
 
             expect(workspace.projectName).to.equal("lustre-dr");
-            expect(workspace.policyPacks).to.deep.equal([]);
             expect(await workspace.stackExists("dr")).to.equal(true);
             expect(await workspace.stackExists("primary")).to.equal(false);
             expect(await workspace.fullyQualifiedName("dr")).to.equal("organization/lustre-dr/dr");
@@ -98,17 +98,25 @@ describe("infra/pulumi/workspace", () => {
             expect(fake.lastEnv.PULUMI_BACKEND_URL).to.equal(`file://${path.join(project.dir, ".lustre-dr", "state")}`);
         });
 
-        it("enforces the policy pack once infra/policy/PulumiPolicy.yaml exists", async () => {
-            const withPolicy = tempProject({ "infra/policy/PulumiPolicy.yaml": "runtime: nodejs\n" });
+        it("enforces lustre-dr's own policy pack, shipped with the package, whichever project it serves", async () => {
+            const workspace = await LustreDrWorkspace.open({ projectDir: project.dir, env: testEnv(), pulumiCommand: new FakePulumiCommand({}).asPulumiCommand() });
+            expect(workspace.policyPacks).to.deep.equal([path.join(packageDir, "infra", "policy")]);
+            expect(fs.existsSync(path.join(workspace.policyPacks[0], "PulumiPolicy.yaml"))).to.equal(true);
+            expect(fs.existsSync(path.join(project.dir, "infra"))).to.equal(false);
+        });
+
+        it("without a project directory, serves the nearest Pulumi.yaml from the working directory upwards", async () => {
+            const nested = path.join(project.dir, "deep", "er");
+            fs.mkdirSync(nested, { recursive: true });
+            const fake = new FakePulumiCommand({});
+            const before = process.cwd();
+            process.chdir(nested);
             try {
-                const workspace = await LustreDrWorkspace.open({
-                    projectDir: withPolicy.dir,
-                    env: testEnv(),
-                    pulumiCommand: new FakePulumiCommand({}).asPulumiCommand(),
-                });
-                expect(workspace.policyPacks).to.deep.equal([path.join(withPolicy.dir, "infra", "policy")]);
+                const workspace = await LustreDrWorkspace.open({ env: testEnv(), pulumiCommand: fake.asPulumiCommand() });
+                expect(workspace.workspace.workDir).to.equal(fs.realpathSync(project.dir));
+                expect(workspace.backend.url).to.equal(`file://${path.join(fs.realpathSync(project.dir), ".lustre-dr", "state")}`);
             } finally {
-                withPolicy.remove();
+                process.chdir(before);
             }
         });
 

@@ -1,0 +1,72 @@
+/**
+ * The pair's stack files for the offline commands (plan, cost): which stacks (`--primary`, `--dr`, any names, as
+ * `deploy` takes them), which of them to show (`--stack`), and where their `Pulumi.<stack>.yaml` are in the project.
+ */
+import * as fs from "fs";
+import { Command, Option } from "commander";
+import type { SiteRole } from "../stacks/config";
+import { UsageError } from "./output";
+import { PulumiProject, requireProject, stackFile } from "./project";
+import { validateStackName } from "./pulumi/workspace";
+
+export interface StackFileOptions {
+    primary: string;
+    dr: string;
+    stack: string;
+}
+
+/** Adds `--primary <stack>`, `--dr <stack>` and `--stack <which>`. */
+export function addStackFileOptions(command: Command, stackHelp: string): Command {
+    return command
+        .addOption(new Option("--primary <stack>", "stack of the primary side (its file is Pulumi.<stack>.yaml in the project)").default("primary"))
+        .addOption(new Option("--dr <stack>", "stack of the dr side (its file is Pulumi.<stack>.yaml in the project)").default("dr"))
+        .addOption(new Option("--stack <which>", `${stackHelp}: both, primary, dr, or the name of either stack`).default("both"));
+}
+
+export interface PairStackFiles {
+    readonly project: PulumiProject;
+    /** The stack name of each side. */
+    readonly names: Readonly<Record<SiteRole, string>>;
+    /** The stack file of each side. */
+    readonly files: Readonly<Record<SiteRole, string>>;
+    /** The sides `--stack` asks for, primary first. */
+    readonly show: readonly SiteRole[];
+}
+
+/**
+ * Finds the project and both stack files, checking every flag first; a file that is not there is a UsageError
+ * naming it and the project. Both files are always needed: each side's plan and cost depend on its peer.
+ */
+export function pairStackFiles(options: StackFileOptions, start: string = process.cwd()): PairStackFiles {
+    const names = { primary: validateStackName("--primary", options.primary), dr: validateStackName("--dr", options.dr) };
+    if (names.primary === names.dr) {
+        throw new UsageError(`--primary and --dr are both ${JSON.stringify(names.dr)}: expected two different stacks, one per side`);
+    }
+    const show = sidesNamed(options.stack, names);
+    const project = requireProject(start);
+    const files = { primary: stackFile(project, names.primary), dr: stackFile(project, names.dr) };
+    const missing = (["primary", "dr"] as const).filter((role) => !fs.existsSync(files[role]));
+    if (missing.length > 0) {
+        throw new UsageError(
+            missing.map((role) => `no stack file for the ${role} stack ${names[role]}: ${files[role]} does not exist`).join("; ") +
+                ` (project ${project.name} in ${project.dir}; name the stacks with --primary and --dr)`,
+        );
+    }
+    return { project, names, files, show };
+}
+
+/** `--stack`: both sides, a role, or one of the two stack names (a name wins over a role of the same spelling). */
+export function sidesNamed(which: string, names: Readonly<Record<SiteRole, string>>): SiteRole[] {
+    if (which === "both") {
+        return ["primary", "dr"];
+    }
+    const byName = (["primary", "dr"] as const).filter((role) => names[role] === which);
+    if (byName.length > 0) {
+        return byName;
+    }
+    if (which === "primary" || which === "dr") {
+        return [which];
+    }
+    const choices = [...new Set(["both", "primary", "dr", names.primary, names.dr])];
+    throw new UsageError(`--stack is ${JSON.stringify(which)}: expected one of ${choices.join(", ")}`);
+}

@@ -1,7 +1,7 @@
 /**
  * The Pulumi Automation API workspace every lustre-dr command drives: the operator's project directory (the nearest
- * Pulumi.yaml, infra/project.ts) with its program and stack files, the state backend, the Pulumi CLI, and
- * lustre-dr's policy pack.
+ * Pulumi.yaml, infra/project.ts) with its program and stack files, the state backend, the Pulumi CLI, and the
+ * project's policy pack when it has one.
  *
  * Everything the environment must provide (the CLI, a passphrase for the local backend) is checked here, before
  * any stack is touched, and reported as a UsageError (exit code 2) that says what to do.
@@ -11,17 +11,17 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { SideRole } from "../aws/sides";
 import { EnvironmentError, UsageError } from "../output";
-import { packageDir, requireProject } from "../project";
-
+import { requireProject } from "../project";
 
 /** State directory of the embedded default backend, relative to the project. */
 export const localStateDir = path.join(".lustre-dr", "state");
 
 /**
- * lustre-dr's policy pack, passed to every preview and update once it exists. It ships with this package, so it is
- * found here whichever project the workspace serves.
+ * The policy pack directory, relative to the project, passed to every preview and update once it exists. A pack needs
+ * its own dependencies installed where it is, so it is the project's (this repository's infra/policy), not one taken
+ * from an installed package.
  */
-export const policyPackDir = path.join(packageDir, "infra", "policy");
+export const policyPackDir = path.join("infra", "policy");
 
 /** The organization a DIY (file, S3, ...) backend puts every stack in. */
 const diyOrganization = "organization";
@@ -126,7 +126,8 @@ export class LustreDrWorkspace {
             envVars: { PULUMI_BACKEND_URL: backend.url, PULUMI_SKIP_UPDATE_CHECK: "true" },
         });
         const project = await workspace.projectSettings();
-        const policyPacks = fs.existsSync(path.join(policyPackDir, "PulumiPolicy.yaml")) ? [policyPackDir] : [];
+        const policyPack = path.join(projectDir, policyPackDir);
+        const policyPacks = fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml")) ? [policyPack] : [];
         return new LustreDrWorkspace(workspace, backend, project.name, policyPacks);
     }
 

@@ -4,7 +4,6 @@ import * as path from "path";
 import { expect } from "chai";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { UsageError } from "../../../infra/output";
-import { packageDir } from "../../../infra/project";
 import { findPulumiCommand, LustreDrWorkspace, resolveBackend, validateStackName } from "../../../infra/pulumi/workspace";
 import { FakePulumiCommand } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
@@ -98,11 +97,20 @@ describe("infra/pulumi/workspace", () => {
             expect(fake.lastEnv.PULUMI_BACKEND_URL).to.equal(`file://${path.join(project.dir, ".lustre-dr", "state")}`);
         });
 
-        it("enforces lustre-dr's own policy pack, shipped with the package, whichever project it serves", async () => {
-            const workspace = await LustreDrWorkspace.open({ projectDir: project.dir, env: testEnv(), pulumiCommand: new FakePulumiCommand({}).asPulumiCommand() });
-            expect(workspace.policyPacks).to.deep.equal([path.join(packageDir, "infra", "policy")]);
-            expect(fs.existsSync(path.join(workspace.policyPacks[0], "PulumiPolicy.yaml"))).to.equal(true);
-            expect(fs.existsSync(path.join(project.dir, "infra"))).to.equal(false);
+        it("enforces the project's policy pack once infra/policy/PulumiPolicy.yaml exists", async () => {
+            const plain = await LustreDrWorkspace.open({ projectDir: project.dir, env: testEnv(), pulumiCommand: new FakePulumiCommand({}).asPulumiCommand() });
+            expect(plain.policyPacks).to.deep.equal([]);
+            const withPolicy = tempProject({ "infra/policy/PulumiPolicy.yaml": "runtime: nodejs\n" });
+            try {
+                const workspace = await LustreDrWorkspace.open({
+                    projectDir: withPolicy.dir,
+                    env: testEnv(),
+                    pulumiCommand: new FakePulumiCommand({}).asPulumiCommand(),
+                });
+                expect(workspace.policyPacks).to.deep.equal([path.join(withPolicy.dir, "infra", "policy")]);
+            } finally {
+                withPolicy.remove();
+            }
         });
 
         it("without a project directory, serves the nearest Pulumi.yaml from the working directory upwards", async () => {

@@ -216,6 +216,11 @@ export async function runDrillCommand(
     }
     const instance = (role: SideRole) => (role === "primary" ? options.primaryInstance : options.drInstance) ?? "";
     const fs = parsed.fileSystem;
+    const repositories = fs && drillRepositories(fs.paths, { primary: primary.outputs?.dataRepositories, dr: dr.outputs?.dataRepositories });
+    const directoryProblems = fs && repositories ? repositories.flatMap((r) => repositoryDirectoryProblems(repositoryDirectory(fs.mountPoint, r.fileSystemPath))) : [];
+    if (directoryProblems.length > 0) {
+        throw new UsageError(directoryProblems.join("\n"));
+    }
     const fileSystems =
         fs !== undefined
             ? ssmFileSystemDrill(
@@ -223,7 +228,7 @@ export async function runDrillCommand(
                       primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instance("primary"), mountPoint: fs.mountPoint },
                       dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), mountPoint: fs.mountPoint },
                   },
-                  drillRepositories(fs.paths, { primary: primary.outputs?.dataRepositories, dr: dr.outputs?.dataRepositories }),
+                  repositories,
               )
             : undefined;
     const sides = { primary: bucketOf(primary), dr: bucketOf(dr) };

@@ -23,7 +23,8 @@ export const siteOutputsSchema = peerOutputsSchema.extend({
     dataRepositoryAssociationId: optionalText,
     dataRepositoryAssociationIds: z.array(z.string().regex(/^dra-[0-9a-f]+$/)).min(1).optional(),
     dataRepositories: z
-        .array(z.object({ fileSystemPath: z.string().startsWith("/"), repositoryPrefix: z.string().regex(/^$|^(?!\.lustre-dr\/)(?:(?!\.{1,2}\/)[A-Za-z0-9!_.*'()-]+\/)+$/) }))
+        // both end up in the drill's shell scripts and canary keys: plain paths and prefixes only
+        .array(z.object({ fileSystemPath: z.string().regex(/^\/[A-Za-z0-9._\/-]*$/).refine((p) => !p.split("/").includes("..")), repositoryPrefix: z.string().regex(/^$|^(?!\.lustre-dr\/)(?:(?!\.{1,2}\/)[A-Za-z0-9!_.*'()-]+\/)+$/) }))
         .min(1)
         .optional(),
     mountCommand: optionalText,

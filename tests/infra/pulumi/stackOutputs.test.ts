@@ -59,4 +59,18 @@ describe("infra/pulumi/stackOutputs", () => {
         const broken = { ...drOutputs, accountId: "2222", replicationStatus: "paused", batchReplicationRoleArn: undefined };
         expect(() => parseSiteOutputs("dr", broken)).to.throw(/stack dr exports outputs that do not follow.*accountId.*batchReplicationRoleArn.*replicationStatus/);
     });
+
+    it("takes repositories only as plain paths and prefixes (they reach the drill's scripts and canary keys)", () => {
+        const withRepositories = (dataRepositories: unknown) => parseSiteOutputs("dr", { ...drOutputs, dataRepositories });
+        expect(withRepositories([{ fileSystemPath: "/projects", repositoryPrefix: "projects/" }, { fileSystemPath: "/s3", repositoryPrefix: "" }]).dataRepositories).to.have.length(2);
+        for (const forged of [
+            { fileSystemPath: "/x';rm -rf /;'", repositoryPrefix: "x/" },
+            { fileSystemPath: "/../etc", repositoryPrefix: "x/" },
+            { fileSystemPath: "/x", repositoryPrefix: "../" },
+            { fileSystemPath: "/x", repositoryPrefix: ".lustre-dr/" },
+            { fileSystemPath: "/x", repositoryPrefix: "no-slash" },
+        ]) {
+            expect(() => withRepositories([forged]), JSON.stringify(forged)).to.throw(/dataRepositories/);
+        }
+    });
 });

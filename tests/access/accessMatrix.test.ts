@@ -202,6 +202,19 @@ function cliCalls(side: SideName, features: Features): Row[] {
         row("restore: DeleteObject adds a delete marker", (p) => ({ ...operator(p), action: "s3:DeleteObject", resource: objectOf(p[side]) })),
         ...kms("restore: decrypt the version at T (SSE-KMS copy source)", "kms:Decrypt"),
         ...kms("restore: encrypt the copy (SSE-KMS copy destination)", "kms:GenerateDataKey"),
+        row("sync-existing: CreateJob (S3 Control, account level)", (p) => ({ ...operator(p), action: "s3:CreateJob", resource: "*", resourceAccount: p[side].accountId })),
+        row("sync-existing: pass the batch replication role to the job", (p) => ({ ...operator(p), action: "iam:PassRole", resource: p[side].batchReplicationRoleArn })),
+        // deploy/recover/failback run `pulumi up`: the program must never lock its own deployer out of what it manages.
+        row("deploy: PutBucketPolicy", (p) => ({ ...operator(p), action: "s3:PutBucketPolicy", resource: p[side].bucketArn })),
+        row("deploy: PutBucketReplication", (p) => ({ ...operator(p), action: "s3:PutReplicationConfiguration", resource: p[side].bucketArn })),
+        row("deploy: PutBucketLifecycleConfiguration", (p) => ({ ...operator(p), action: "s3:PutLifecycleConfiguration", resource: p[side].bucketArn })),
+        row("deploy: PutObjectLockConfiguration", (p) => ({ ...operator(p), action: "s3:PutBucketObjectLockConfiguration", resource: p[side].bucketArn })),
+        ...(features.kms
+            ? [
+                  row("deploy: PutKeyPolicy (the key stays administrable through IAM)", (p: Pair) => ({ ...operator(p), action: "kms:PutKeyPolicy", resource: keyOf(p[side]) })),
+                  row("deploy: DescribeKey", (p: Pair) => ({ ...operator(p), action: "kms:DescribeKey", resource: keyOf(p[side]) })),
+              ]
+            : []),
     ];
 }
 

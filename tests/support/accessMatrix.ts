@@ -34,6 +34,8 @@ export interface AccessRequest {
     readonly as?: string;
     readonly action: string;
     readonly resource: string;
+    /** Account of an account-level call (resource `*`, e.g. s3:CreateJob); other resources name their owner. */
+    readonly resourceAccount?: string;
     /** Keys AWS puts in this request's context beyond the global ones `requestContext` adds. */
     readonly context?: Context;
     /**
@@ -110,10 +112,10 @@ export class AccessWorld {
         const declared = isAnonymous(request.principal)
             ? []
             : this.sides.flatMap((side) => side.roles.get(request.principal as string)?.identity ?? []);
-        return { identity: [...declared, ...(request.identity ?? [])], ...this.resourceOf(request.resource) };
+        return { identity: [...declared, ...(request.identity ?? [])], ...this.resourceOf(request.resource, request.action, request.resourceAccount) };
     }
 
-    private resourceOf(resource: string): { resourcePolicy?: NamedPolicy; resourceAccount: string } {
+    private resourceOf(resource: string, action: string, given?: string): { resourcePolicy?: NamedPolicy; resourceAccount: string } {
         const s3 = /^arn:[^:]+:s3:::([^/]+)(\/.*)?$/.exec(resource);
         if (s3) {
             const side = this.sides.find((candidate) => candidate.bucketName === s3[1]);
@@ -129,14 +131,15 @@ export class AccessWorld {
             }
             return { resourcePolicy: side.keyPolicy, resourceAccount: side.accountId };
         }
-        if (/^arn:[^:]+:iam::\d{12}:role\//.test(resource)) {
+        // A role's trust policy is its resource policy for assuming it (sts:AssumeRole*), not for IAM actions on it.
+        if (/^arn:[^:]+:iam::\d{12}:role\//.test(resource) && action.startsWith("sts:")) {
             const role = this.sides.map((side) => side.roles.get(resource)).find((found) => found !== undefined);
             if (!role) {
                 throw new Error(`no side declares the role ${resource}`);
             }
             return { resourcePolicy: role.trust, resourceAccount: accountOf(resource)! };
         }
-        const account = accountOf(resource);
+        const account = accountOf(resource) ?? given;
         if (!account) {
             throw new Error(`cannot tell which account owns ${resource}`);
         }

@@ -110,6 +110,11 @@ export interface ReplicationRolePolicyArgs {
         readonly bucketArn: Value;
         readonly region: Value;
         readonly keyArn?: Value;
+        /**
+         * The account that must own the destination bucket (the pinned `lustre-dr:peerAccountId`). A bucket ARN
+         * names no account, so without this condition a forged bucket ARN could point replicas at anyone's bucket.
+         */
+        readonly accountId: Value;
         /** The destination belongs to another account: replicas change owner, which needs its own permission. */
         readonly crossAccount: boolean;
     };
@@ -152,6 +157,7 @@ export function replicationRolePolicy(args: ReplicationRolePolicyArgs): PolicyDo
             Effect: "Allow",
             Action: [...replicaWriteActions, ...(destination.crossAccount ? ["s3:ObjectOwnerOverrideToBucketOwner"] : [])],
             Resource: objectsOf(destination.bucketArn),
+            Condition: { StringEquals: { "s3:ResourceAccount": destination.accountId } },
         });
         // The destination's bucket policy grants this too (LetPeerCheckVersioning); across accounts a grant only
         // takes effect when the caller's own policy allows the call as well.

@@ -273,6 +273,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                             bucketArn: destination.bucketArn,
                             region: destination.region,
                             keyArn: destination.kmsKeyArn,
+                            accountId: destination.accountId,
                             crossAccount: destination.accountId !== args.accountId,
                         },
                     }),

@@ -15,6 +15,7 @@ import { SiteRole, siteRules, StackIdentity } from "./config/rules";
 import { alarmsSchema, bucketSchema, clientSchema, networkSchema, SiteKey, siteKeySchemas, SiteValues } from "./config/schema";
 
 export { configNamespace, knownNamespaceKeys, namespaceKeys } from "./config/namespace";
+export { accountIdSchema, regionSchema } from "./config/schema";
 export type { SiteRole, StackIdentity } from "./config/rules";
 
 const roles: readonly SiteRole[] = ["primary", "dr"];
@@ -24,6 +25,7 @@ export interface RawSiteConfig {
     readonly awsRegion?: unknown;
     readonly role?: unknown;
     readonly peerStack?: unknown;
+    readonly peerAccountId?: unknown;
     readonly bucket?: unknown;
     readonly network?: unknown;
     readonly lustre?: unknown;
@@ -54,6 +56,11 @@ export interface SiteConfig {
     readonly region: string;
     readonly role: SiteRole;
     readonly peerStack?: string;
+    /**
+     * The account the peer must live in (`lustre-dr:peerAccountId`). The peer's outputs are checked against it and
+     * every grant and replication destination uses it, never the account the outputs claim (stacks/peerPin.ts).
+     */
+    readonly peerAccountId?: string;
     readonly bucket: BucketSettings;
     readonly network?: NetworkSettings;
     readonly lustre: LustreSettings;
@@ -173,6 +180,7 @@ export function parseSiteConfig(
         region: v.awsRegion,
         role,
         ...(v.peerStack === undefined ? {} : { peerStack: v.peerStack }),
+        ...(v.peerAccountId === undefined ? {} : { peerAccountId: v.peerAccountId }),
         bucket: v.bucket,
         ...(v.network === undefined ? {} : { network: v.network }),
         lustre: { ...settings, enabled: lustreEnabled },

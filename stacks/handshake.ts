@@ -18,6 +18,8 @@ export interface PeerOutputs {
     readonly bucketArn: string;
     readonly kmsKeyArn?: string;
     readonly replicationRoleArn: string;
+    /** Not granted anything here; checked against the pin all the same (stacks/peerPin.ts). */
+    readonly batchReplicationRoleArn?: string;
     readonly replicationGrantedTo: readonly string[];
     /** The peer's bucket has Object Lock; absent (false) in outputs of peers deployed before it was exported. */
     readonly objectLockEnabled?: boolean;

@@ -13,6 +13,7 @@ export const peerOutputsSchema = z.object({
     bucketArn: z.string().startsWith("arn:"),
     kmsKeyArn: z.string().startsWith("arn:").optional(),
     replicationRoleArn: z.string().startsWith("arn:"),
+    batchReplicationRoleArn: z.string().startsWith("arn:").optional(),
     replicationGrantedTo: z.array(z.string()).default([]),
     objectLockEnabled: z.boolean().default(false),
 });

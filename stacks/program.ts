@@ -6,9 +6,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/problems";
 import { liveVersioningHistory, VersioningHistoryReader, versioningHistoryProblems } from "./adoption";
-import { configNamespace, namespaceKeys, parseSiteConfig, RawSiteConfig, StackIdentity } from "./config";
-import { decideHandshake, peerProblems } from "./handshake";
+import { configNamespace, namespaceKeys, parseSiteConfig, RawSiteConfig, SiteConfig, StackIdentity } from "./config";
+import { decideHandshake, PeerOutputs, peerProblems } from "./handshake";
 import { readPeerOutputs } from "./peer";
+import { verifyPeer } from "./peerPin";
 import { buildSite, DeploymentIdentity, roleArn, roleNames, SiteStackOutputs } from "./site";
 
 /** Reads the stack's config as raw values; they are validated by parseSiteConfig, not here. */
@@ -47,6 +48,26 @@ function liveEnvironment(): ProgramEnvironment {
     return { versioningHistory: liveVersioningHistory(new pulumi.Config("aws").get("profile")) };
 }
 
+/**
+ * The peer's outputs checked against `lustre-dr:peerAccountId` and this side's own rules, or a ConfigError naming
+ * every problem. Runs before the first resource is declared: a forged peer must not get as far as a grant.
+ */
+function trustedPeer(config: SiteConfig, identity: DeploymentIdentity, peerStack: string, outputs: PeerOutputs): PeerOutputs {
+    if (config.peerAccountId === undefined) {
+        // parseSiteConfig requires the pin whenever the peer is read; this only guards other callers.
+        throw new ConfigError([{ key: `${configNamespace}:peerAccountId`, value: undefined, expected: `the account id of ${peerStack}` }]);
+    }
+    const verified = verifyPeer({ peerStack, accountId: config.peerAccountId, partition: identity.partition }, outputs);
+    const problems = [
+        ...("problems" in verified ? verified.problems : []),
+        ...peerProblems({ region: config.region, encryption: config.bucket.encryption }, peerStack, outputs),
+    ];
+    if (problems.length > 0 || !("peer" in verified)) {
+        throw new ConfigError(problems);
+    }
+    return verified.peer;
+}
+
 export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig(), environment: ProgramEnvironment = liveEnvironment()): Promise<SiteStackOutputs> {
     const self = currentStack();
     const config = parseSiteConfig(raw, self);
@@ -71,13 +92,8 @@ export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig(), en
     };
 
     // A detached side never reads the peer: during an incident its backend or account may be unreachable.
-    const peer = config.peerStack && !config.detached ? await readPeerOutputs(config.peerStack) : undefined;
-    if (peer && config.peerStack) {
-        const problems = peerProblems({ region: config.region, encryption: config.bucket.encryption }, config.peerStack, peer);
-        if (problems.length > 0) {
-            throw new ConfigError(problems);
-        }
-    }
+    const outputs = config.peerStack && !config.detached ? await readPeerOutputs(config.peerStack) : undefined;
+    const peer = outputs && config.peerStack ? trustedPeer(config, identity, config.peerStack, outputs) : undefined;
 
     const handshake = decideHandshake({
         detached: config.detached,

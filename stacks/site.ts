@@ -13,6 +13,9 @@ import { bucketNameFromArn } from "./bucketName";
 import type { ClientSettings, NetworkSettings, SiteConfig } from "./config";
 import type { HandshakeDecision } from "./handshake";
 import type { SiteOutputs } from "./outputs";
+import { roleNames } from "./roles";
+
+export { roleArn, roleNames } from "./roles";
 
 /** Facts about the deploying account, resolved before any resource is declared. */
 export interface DeploymentIdentity {
@@ -20,16 +23,6 @@ export interface DeploymentIdentity {
     readonly partition: string;
     readonly project: string;
     readonly stack: string;
-}
-
-/** Deterministic role names: the peer must know this side's replication role ARN before it exists. */
-export function roleNames(identity: Pick<DeploymentIdentity, "project" | "stack">): { replication: string; batchReplication: string } {
-    const base = `${identity.project}-${identity.stack}`;
-    return { replication: `${base}-replication`, batchReplication: `${base}-batch-replication` };
-}
-
-export function roleArn(identity: Pick<DeploymentIdentity, "partition" | "accountId">, roleName: string): string {
-    return `arn:${identity.partition}:iam::${identity.accountId}:role/${roleName}`;
 }
 
 /**

@@ -6,7 +6,11 @@
  * when already converged, two updates without changes. `peerStack` is set here, and only once the peer stack exists:
  * a StackReference to a stack that does not exist fails the update.
  */
+import * as fs from "fs";
+import * as path from "path";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import { readStackConfigFile } from "../../stacks/stackConfigFile";
+import { UsageError } from "../output";
 import type { ReplicationStatus } from "../../stacks/outputs";
 import type { SideRole } from "../aws/sides";
 import type { Output } from "../output";
@@ -14,6 +18,10 @@ import { outputValues, parseSiteOutputs } from "../pulumi/stackOutputs";
 import type { LustreDrWorkspace } from "../pulumi/workspace";
 
 export const peerStackKey = "lustre-dr:peerStack";
+export const peerAccountIdKey = "lustre-dr:peerAccountId";
+
+/** The account each side lives in, as the operator states it (`--primary-account-id`, `--dr-account-id`). */
+export type AccountIds = Partial<Record<SideRole, string>>;
 
 /** Updates never exceed this: enough to converge from nothing. */
 export const maxUpdates = 4;
@@ -92,11 +100,62 @@ export interface ConvergeOptions {
     readonly rerunCommand?: string;
     /** The side to update first. @default "primary" */
     readonly first?: SideRole;
+    /**
+     * Accounts to pin each stack's peer to (`lustre-dr:peerAccountId`): the dr stack is pinned to the primary's
+     * account and the other way round. A side not given here must already have its pin in its config.
+     */
+    readonly accountIds?: AccountIds;
+}
+
+const otherSide = (role: SideRole): SideRole => (role === "primary" ? "dr" : "primary");
+
+/** `lustre-dr:peerAccountId` as a stack has it: from the backend when it exists, else from its Pulumi.<stack>.yaml. */
+async function configuredPin(workspace: LustreDrWorkspace, stackName: string): Promise<string | undefined> {
+    if (await workspace.stackExists(stackName)) {
+        const stack = await workspace.selectStack(stackName);
+        return (await stack.getAllConfig())[peerAccountIdKey]?.value;
+    }
+    const file = path.join(workspace.workspace.workDir, `Pulumi.${stackName.split("/").pop()}.yaml`);
+    const value = fs.existsSync(file) ? readStackConfigFile(file).peerAccountId : undefined;
+    return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * The pins to write before the loop starts, per stack. Checked before any update: each stack the loop will point
+ * at its peer must end up pinned to the peer's account, or nothing runs. The pin never comes from the peer's own
+ * outputs: those are what it protects against.
+ */
+export async function peerPinsToWrite(workspace: LustreDrWorkspace, names: StackNames, accountIds: AccountIds): Promise<AccountIds> {
+    const toWrite: AccountIds = {};
+    const missing: string[] = [];
+    for (const role of ["primary", "dr"] as const) {
+        const peer = otherSide(role);
+        const given = accountIds[peer];
+        const current = await configuredPin(workspace, names[role]);
+        if (given !== undefined && given !== current) {
+            toWrite[role] = given;
+        } else if (given === undefined && current === undefined) {
+            missing.push(
+                `stack ${names[role]} has no ${peerAccountIdKey} (the ${peer} side's account): pass --${peer}-account-id <12 digits> ` +
+                    `or run \`pulumi config set ${peerAccountIdKey} <12 digits> --stack ${names[role]}\``,
+            );
+        }
+    }
+    if (missing.length > 0) {
+        throw new UsageError(
+            `each stack must be pinned to its peer's account before the stacks are pointed at each other; nothing was changed:\n  - ${missing.join("\n  - ")}`,
+        );
+    }
+    return toWrite;
 }
 
 /** Points the stack at its peer, or removes a pointer to a peer that does not exist yet. Returns what is set. */
-async function wirePeer(workspace: LustreDrWorkspace, stack: Stack, peerName: string): Promise<string | undefined> {
+async function wirePeer(workspace: LustreDrWorkspace, stack: Stack, peerName: string, pin?: string): Promise<string | undefined> {
     const config = await stack.getAllConfig();
+    if (pin !== undefined && config[peerAccountIdKey]?.value !== pin) {
+        // Written before peerStack: the program refuses a peerStack without its pin.
+        await stack.setConfig(peerAccountIdKey, { value: pin });
+    }
     const current = config[peerStackKey]?.value;
     if (!(await workspace.stackExists(peerName))) {
         if (current !== undefined) {
@@ -115,13 +174,14 @@ export async function converge(workspace: LustreDrWorkspace, names: StackNames, 
     const { output } = options;
     const statuses: Partial<Record<SideRole, ReplicationStatus>> = {};
     const updates: UpdateRecord[] = [];
+    const pins = await peerPinsToWrite(workspace, names, options.accountIds ?? {});
     for (const [index, role] of updateOrder(options.first).entries()) {
         const step = index + 1;
         const stackName = names[role];
         const peerRole: SideRole = role === "primary" ? "dr" : "primary";
         workspace.actAs(role);
         const stack = await workspace.createOrSelectStack(stackName);
-        const peerStack = await wirePeer(workspace, stack, names[peerRole]);
+        const peerStack = await wirePeer(workspace, stack, names[peerRole], pins[role]);
         output.progress(`[${step}/${maxUpdates}] ${role} stack ${stackName}: updating (peerStack ${peerStack ?? "not set: the peer stack does not exist yet"})`);
 
         let result: UpResult;

@@ -4,7 +4,8 @@
 import { Command, Option } from "commander";
 import type { SideRole } from "../aws/sides";
 import { createOutput, Output, UsageError } from "../output";
-import { converge, ConvergeResult, describeChanges, StackNames } from "./converge";
+import { accountIdSchema } from "../../stacks/config";
+import { AccountIds, converge, ConvergeResult, describeChanges, StackNames } from "./converge";
 import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "../pulumi/workspace";
 
 export interface StackSelectionOptions {
@@ -15,8 +16,29 @@ export interface StackSelectionOptions {
 }
 
 export interface DeployOptions extends StackSelectionOptions {
+    /** Account of the primary side: the dr stack's `lustre-dr:peerAccountId`. */
+    primaryAccountId?: string;
+    /** Account of the dr side: the primary stack's `lustre-dr:peerAccountId`. */
+    drAccountId?: string;
     verbose?: boolean;
     json?: boolean;
+}
+
+/** `--primary-account-id` / `--dr-account-id`, checked with the config's own account-id rule. */
+export function accountIdOptions(options: Pick<DeployOptions, "primaryAccountId" | "drAccountId">): AccountIds {
+    const ids: AccountIds = {};
+    for (const role of ["primary", "dr"] as const) {
+        const value = role === "primary" ? options.primaryAccountId : options.drAccountId;
+        if (value === undefined) {
+            continue;
+        }
+        const parsed = accountIdSchema.safeParse(value);
+        if (!parsed.success) {
+            throw new UsageError(`--${role}-account-id is ${JSON.stringify(value)}: expected ${parsed.error.issues[0].message}`);
+        }
+        ids[role] = parsed.data;
+    }
+    return ids;
 }
 
 /** What every stack command runs with; tests inject a fake Pulumi CLI and a recording output. */
@@ -79,9 +101,10 @@ export class NotConvergedError extends Error {
 export async function runDeploy(options: DeployOptions, context: CommandContext): Promise<ConvergeResult> {
     const { output } = context;
     const names = stackNames(options);
+    const accountIds = accountIdOptions(options);
     const workspace = await openWorkspace(options, context);
     output.progress(`Deploying ${names.primary} and ${names.dr} (state: ${workspace.backend.url})`);
-    const result = await converge(workspace, names, { output, verbose: options.verbose });
+    const result = await converge(workspace, names, { output, verbose: options.verbose, accountIds });
     output.result({ stacks: names, ...result }, () => convergenceSummary(result));
     return result;
 }
@@ -92,6 +115,8 @@ export function registerDeployCommand(program: Command): void {
             .command("deploy")
             .description("Create or update both stacks, running the replication handshake until both sides replicate (at most 4 updates)"),
     )
+        .option("--primary-account-id <id>", "12-digit account of the primary side; pins the dr stack's lustre-dr:peerAccountId to it")
+        .option("--dr-account-id <id>", "12-digit account of the dr side; pins the primary stack's lustre-dr:peerAccountId to it")
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")
         .action(async (options: DeployOptions) => {

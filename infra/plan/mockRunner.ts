@@ -30,6 +30,8 @@ export interface RecordedResource {
 export interface MockWorld {
     /** Account the deploying credentials belong to. @default "111111111111" */
     readonly accountId?: string;
+    /** Region of the stack's provider, for regional ARNs the mocks compute (KMS keys). @default "us-east-1" */
+    readonly region?: string;
     /** Stack outputs of other stacks, by fully qualified name, as a StackReference sees them. */
     readonly stacks?: Record<string, Record<string, unknown>>;
     /** Answers for invokes other than getCallerIdentity, by token. Unknown tokens throw. */
@@ -37,7 +39,13 @@ export interface MockWorld {
 }
 
 /** Attributes the provider would compute for a new resource (ARNs, ids), derived from its inputs. */
-export type ComputedState = (type: string, name: string, inputs: Record<string, unknown>, accountId: string) => Record<string, unknown>;
+export type ComputedState = (
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    accountId: string,
+    region: string,
+) => Record<string, unknown>;
 
 export interface MockRunOptions {
     readonly stack: string;
@@ -136,7 +144,7 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
                     }
                     return { id: args.name, state: { ...args.inputs, outputs, secretOutputNames: [] } };
                 }
-                const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs, accountId) };
+                const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs, accountId, world.region ?? "us-east-1") };
                 return { id: idOf(args.type, args.name, state), state };
             },
             call(args: pulumi.runtime.MockCallArgs) {

@@ -49,6 +49,11 @@ function effectiveConfig(role: SiteRole, raw: RawSiteConfig, asConfigured: boole
         effective = { ...effective, peerStack };
         assumptions.push(`${configNamespace}:peerStack = ${peerStack}, as \`lustre-dr deploy\` sets it (the file leaves it out)`);
     }
+    if (effective.peerStack !== undefined && raw.peerAccountId === undefined) {
+        const peerAccountId = placeholderAccounts[other(role)];
+        effective = { ...effective, peerAccountId };
+        assumptions.push(`${configNamespace}:peerAccountId = ${peerAccountId}, the placeholder account of the ${other(role)} side`);
+    }
     if (raw.sshPrivateKey !== undefined) {
         // The file holds it encrypted; the plan only needs to know it is there.
         effective = { ...effective, sshPrivateKey: pulumi.secret("<secret>") };

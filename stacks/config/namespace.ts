@@ -16,6 +16,7 @@ export const configNamespace = "lustre-dr";
 export const namespaceKeys = {
     role: "string",
     peerStack: "string",
+    peerAccountId: "string",
     bucket: "object",
     network: "object",
     lustre: "object",

@@ -54,6 +54,18 @@ const peerStackRule: Rule = ({ values: { peerStack }, self }) => {
     return [];
 };
 
+/** A peer's outputs are only believed against a pin; a detached side never reads its peer, so it needs none. */
+const peerAccountIdRule: Rule = ({ values: { peerStack, peerAccountId, recovery } }) =>
+    peerStack === undefined || peerAccountId !== undefined || recovery?.detached === true
+        ? []
+        : [
+              {
+                  key: key("peerAccountId"),
+                  value: undefined,
+                  expected: `the 12-digit account id of the peer stack ${peerStack}, required while peerStack is set: the peer's outputs are only trusted when they name this account (pulumi config set ${configNamespace}:peerAccountId 123456789012)`,
+              },
+          ];
+
 const bucketNameRule: Rule = ({ values: { bucket } }) =>
     bucket?.name === undefined ? [] : bucketNameProblems(bucket.name).map((expected) => ({ key: key("bucket.name"), value: bucket.name, expected }));
 
@@ -159,4 +171,4 @@ const adoptionRule: Rule = ({ values: { bucket, network, lustre } }) => {
 };
 
 /** Every cross-key rule, in the order their problems are listed. */
-export const siteRules: readonly Rule[] = [peerStackRule, bucketNameRule, createdNetworkRule, adoptionRule, networkNeededRule, clientRules];
+export const siteRules: readonly Rule[] = [peerStackRule, peerAccountIdRule, bucketNameRule, createdNetworkRule, adoptionRule, networkNeededRule, clientRules];

@@ -75,6 +75,12 @@ export const peerStackSchema = text(
     new RegExp(`^${stackPart}/${stackPart}/${stackPart}$`),
 );
 
+/** The one account-id rule: 12 digits, as text (a YAML number would lose leading zeros). */
+export const accountIdSchema = text(
+    'a 12-digit AWS account id as text, such as "123456789012" (quote it in YAML)',
+    /^\d{12}$/,
+);
+
 export const bucketSchema = strict({
     name: text("a globally unique S3 bucket name, such as acme-lustre-primary").optional(),
     encryption: z.enum(["SSE_KMS", "SSE_S3"]).default("SSE_KMS"),
@@ -252,6 +258,7 @@ export const siteKeySchemas = {
     awsRegion: regionSchema,
     role: roleSchema.optional(),
     peerStack: peerStackSchema.optional(),
+    peerAccountId: accountIdSchema.optional(),
     bucket: bucketSchema,
     network: networkSchema.optional(),
     lustre: lustreSchema,

@@ -56,7 +56,7 @@ describe("policy documents", () => {
                     sourceBucketArn: source,
                     sourceRegion: "eu-west-1",
                     objectLock: false,
-                    destination: { bucketArn: destination, region: "eu-central-1", crossAccount: false },
+                    destination: { bucketArn: destination, region: "eu-central-1", accountId: "111111111111", crossAccount: false },
                 }),
             );
             expect(statement(sameAccount, "WriteReplicas").Action).to.deep.equal(["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]);
@@ -68,10 +68,24 @@ describe("policy documents", () => {
                     sourceBucketArn: source,
                     sourceRegion: "eu-west-1",
                     objectLock: false,
-                    destination: { bucketArn: destination, region: "eu-central-1", crossAccount: true },
+                    destination: { bucketArn: destination, region: "eu-central-1", accountId: "222222222222", crossAccount: true },
                 }),
             );
             expect(statement(crossAccount, "WriteReplicas").Action).to.include("s3:ObjectOwnerOverrideToBucketOwner");
+        });
+
+        it("writes replicas only into buckets the pinned peer account owns, same account or not", async () => {
+            for (const [accountId, crossAccount] of [["111111111111", false], ["222222222222", true]] as const) {
+                const doc = await asSent(
+                    replicationRolePolicy({
+                        sourceBucketArn: source,
+                        sourceRegion: "eu-west-1",
+                        objectLock: false,
+                        destination: { bucketArn: destination, region: "eu-central-1", accountId, crossAccount },
+                    }),
+                );
+                expect(statement(doc, "WriteReplicas").Condition).to.deep.equal({ StringEquals: { "s3:ResourceAccount": accountId } });
+            }
         });
 
         it("decrypts with the source key and encrypts with the destination key, each only through S3 for its bucket", async () => {
@@ -81,7 +95,7 @@ describe("policy documents", () => {
                     sourceRegion: "eu-west-1",
                     sourceKeyArn: sourceKey,
                     objectLock: false,
-                    destination: { bucketArn: destination, region: "eu-central-1", keyArn: destinationKey, crossAccount: true },
+                    destination: { bucketArn: destination, region: "eu-central-1", keyArn: destinationKey, accountId: "222222222222", crossAccount: true },
                 }),
             );
             const decrypt = statement(doc, "DecryptSourceObjects");
@@ -106,7 +120,7 @@ describe("policy documents", () => {
                     sourceRegion: "eu-west-1",
                     sourceKeyArn: sourceKey,
                     objectLock: true,
-                    destination: { bucketArn: destination, region: "eu-central-1", keyArn: destinationKey, crossAccount: true },
+                    destination: { bucketArn: destination, region: "eu-central-1", keyArn: destinationKey, accountId: "222222222222", crossAccount: true },
                 }),
             );
             for (const s of doc.Statement) {

@@ -72,6 +72,41 @@ describe("config validation", () => {
         expect(problem.expected).to.contain("not this stack");
     });
 
+    describe("lustre-dr:peerAccountId", () => {
+        const peered: RawSiteConfig = { ...minimal, peerStack: "organization/lustre-dr/dr" };
+
+        it("is required whenever peerStack is set, naming the key and the peer", () => {
+            const problems = problemsOf(peered);
+            expect(problems).to.have.length(1);
+            expect(problems[0]).to.include({ key: "lustre-dr:peerAccountId", value: undefined });
+            expect(problems[0].expected).to.contain("12-digit").and.contain("organization/lustre-dr/dr");
+        });
+
+        it("accepts exactly 12 digits, as a string", () => {
+            expect(parseSiteConfig({ ...peered, peerAccountId: "012345678901" }, primary).peerAccountId).to.equal("012345678901");
+        });
+
+        for (const bad of ["12345678901", "1234567890123", "12345678901a", " 123456789012", "arn:aws:iam::123456789012:root"]) {
+            it(`rejects ${JSON.stringify(bad)}, naming key, value and what is valid`, () => {
+                const [problem, ...rest] = problemsOf({ ...peered, peerAccountId: bad });
+                expect(rest).to.be.empty;
+                expect(problem).to.include({ key: "lustre-dr:peerAccountId", value: bad });
+                expect(problem.expected).to.contain("12-digit AWS account id");
+            });
+        }
+
+        it("rejects a number (YAML would drop leading zeros) with a hint to quote it", () => {
+            const [problem] = problemsOf({ ...peered, peerAccountId: 123456789012 });
+            expect(problem).to.include({ key: "lustre-dr:peerAccountId", value: 123456789012 });
+            expect(problem.expected).to.contain("quote it");
+        });
+
+        it("may be set before the peer exists, and is not needed by a detached side (which never reads its peer)", () => {
+            expect(parseSiteConfig({ ...minimal, peerAccountId: "222222222222" }, primary).peerAccountId).to.equal("222222222222");
+            expect(parseSiteConfig({ ...peered, recovery: { detached: true } }, primary).peerStack).to.equal("organization/lustre-dr/dr");
+        });
+    });
+
     it("rejects a peerStack that is not fully qualified", () => {
         const [problem] = problemsOf({ ...minimal, peerStack: "dr" });
         expect(problem).to.include({ key: "lustre-dr:peerStack", value: "dr" });

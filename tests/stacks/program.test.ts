@@ -18,7 +18,7 @@ async function up(
     backend: Backend,
     accountId: string = accounts[stack],
 ): Promise<{ run: MockedRun<unknown>; outputs: SiteOutputs }> {
-    const run = await runWithMocks(() => lustreDrProgram(raw), { stack, world: { accountId, stacks: backend, invokes: publicAmiInvokes } });
+    const run = await runWithMocks(() => lustreDrProgram(raw), { stack, world: { accountId, region: String(raw.awsRegion), stacks: backend, invokes: publicAmiInvokes } });
     const outputs = (await resolveAll(run.result as object)) as unknown as SiteOutputs;
     backend[fullName(stack)] = outputs as unknown as Record<string, unknown>;
     return { run, outputs };
@@ -26,7 +26,7 @@ async function up(
 
 const primaryConfig: RawSiteConfig = { awsRegion: "us-east-1", lustre: { enabled: false } };
 const drConfig: RawSiteConfig = { awsRegion: "us-west-2" };
-const withPeer = (raw: RawSiteConfig, peer: string): RawSiteConfig => ({ ...raw, peerStack: fullName(peer) });
+const withPeer = (raw: RawSiteConfig, peer: "primary" | "dr"): RawSiteConfig => ({ ...raw, peerStack: fullName(peer), peerAccountId: accounts[peer] });
 
 describe("the program", () => {
     it("deploys alone without a peer: outputs per the contract, status no-peer", async () => {
@@ -159,6 +159,89 @@ describe("the program", () => {
         expect(error).to.be.instanceOf(ConfigError);
         expect((error as ConfigError).message).to.contain("lustre-dr:peerStack").and.contain("another region");
         expect(declared.filter((t) => t.startsWith("aws:"))).to.be.empty;
+    });
+
+    describe("a peer whose outputs do not fit lustre-dr:peerAccountId (forged by whoever holds the peer's state)", () => {
+        const attacker = "666666666666";
+        const forgeries: [string, (genuine: SiteOutputs) => Partial<SiteOutputs>, string][] = [
+            [
+                "its replication role in the attacker's account",
+                (g) => ({ replicationRoleArn: g.replicationRoleArn.replace(accounts.primary, attacker), replicationGrantedTo: [] }),
+                `a role in account ${attacker}, not the pinned ${accounts.primary}`,
+            ],
+            [
+                "a differently named role in the pinned account",
+                () => ({ replicationRoleArn: `arn:aws:iam::${accounts.primary}:role/break-glass-admin` }),
+                "a role named break-glass-admin, not the deterministic lustre-dr-primary-replication",
+            ],
+            [
+                "its key in the attacker's account",
+                (g) => ({ kmsKeyArn: String(g.kmsKeyArn).replace(accounts.primary, attacker) }),
+                `a key in account ${attacker}, not the pinned ${accounts.primary}`,
+            ],
+            [
+                "an accountId that is not the pinned one, with everything else moved along",
+                (g) => ({
+                    accountId: attacker,
+                    replicationRoleArn: g.replicationRoleArn.replace(accounts.primary, attacker),
+                    batchReplicationRoleArn: g.batchReplicationRoleArn.replace(accounts.primary, attacker),
+                    kmsKeyArn: String(g.kmsKeyArn).replace(accounts.primary, attacker),
+                }),
+                `its accountId output is ${attacker}, not the pinned ${accounts.primary}`,
+            ],
+            [
+                "a bucket ARN that is not its bucket's",
+                () => ({ bucketArn: "arn:aws:s3:::attacker-exfiltration" }),
+                "does not name its bucketName",
+            ],
+        ];
+        for (const [what, forge, message] of forgeries) {
+            it(`refuses ${what} before declaring anything, saying why`, async () => {
+                const backend: Backend = {};
+                const genuine = await up("primary", primaryConfig, backend);
+                backend[fullName("primary")] = { ...backend[fullName("primary")], ...forge(genuine.outputs) };
+                let error: unknown;
+                const run = await runWithMocks(
+                    async () => {
+                        try {
+                            return await lustreDrProgram(withPeer(drConfig, "primary"));
+                        } catch (caught) {
+                            error = caught;
+                            return {};
+                        }
+                    },
+                    { stack: "dr", world: { accountId: accounts.dr, region: "us-west-2", stacks: backend } },
+                );
+                expect(error).to.be.instanceOf(ConfigError);
+                const text = (error as ConfigError).message;
+                expect(text).to.contain("lustre-dr:peerAccountId").and.contain(message).and.contain("organization/lustre-dr/primary is refused");
+                expect(run.resources.map((r) => r.type).filter((t) => t.startsWith("aws:") || t.startsWith("lustre-dr:"))).to.deep.equal([]);
+            });
+        }
+
+        it("grants and replicates to the pinned account's deterministic role, never to a string the outputs supply", async () => {
+            const backend: Backend = {};
+            const primary = await up("primary", primaryConfig, backend);
+            const dr = await up("dr", withPeer(drConfig, "primary"), backend);
+            const policy = JSON.parse(dr.run.single("aws:s3/bucketPolicy:BucketPolicy").inputs.policy) as {
+                Statement: { Sid: string; Principal?: { AWS?: string } }[];
+            };
+            const granted = policy.Statement.filter((s) => s.Principal?.AWS !== undefined).map((s) => s.Principal?.AWS);
+            expect(granted).to.deep.equal([
+                `arn:aws:iam::${accounts.primary}:role/lustre-dr-primary-replication`,
+                `arn:aws:iam::${accounts.primary}:role/lustre-dr-primary-replication`,
+            ]);
+            const third = await up("primary", withPeer(primaryConfig, "dr"), backend);
+            const rule = third.run.single("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs.rules[0];
+            expect(rule.destination.account).to.equal(accounts.dr);
+            const rolePolicy = JSON.parse(
+                third.run.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "data-replication-policy")?.inputs.policy,
+            ) as { Statement: { Sid: string; Condition?: unknown }[] };
+            expect(rolePolicy.Statement.find((s) => s.Sid === "WriteReplicas")?.Condition).to.deep.equal({
+                StringEquals: { "s3:ResourceAccount": accounts.dr },
+            });
+            expect(primary.outputs.accountId).to.equal(accounts.primary);
+        });
     });
 
     it("builds both example stack files as shipped", async () => {

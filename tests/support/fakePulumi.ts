@@ -7,7 +7,9 @@
 import * as fs from "fs";
 import { SemVer } from "semver";
 import type { PulumiCommand } from "@pulumi/pulumi/automation";
-import { decideHandshake } from "../../stacks/handshake";
+import { decideHandshake, PeerOutputs } from "../../stacks/handshake";
+import { verifyPeer } from "../../stacks/peerPin";
+import { describeProblem } from "../../components/problems";
 
 // The real CLI wrapper turns a failed run into these errors (StackNotFoundError from "no stack named ... found");
 // using the SDK's own constructors keeps the fake's failures indistinguishable from real ones.
@@ -325,17 +327,31 @@ export class FakePulumiCommand {
             peer = Object.keys(peerState.outputs).length > 0 ? peerState.outputs : undefined;
         }
         const replicationRoleArn = `arn:aws:iam::${site.accountId}:role/${project}-${name}-replication`;
-        const decision = decideHandshake({
-            detached,
-            peerStack,
-            peer: peer && {
+        const pin = config["lustre-dr:peerAccountId"] as string | undefined;
+        if (peerStack && !detached && pin === undefined) {
+            throw this.error("error: invalid configuration (1 problem):\n  - lustre-dr:peerAccountId is missing: expected the 12-digit account id of the peer stack");
+        }
+        let trusted: PeerOutputs | undefined;
+        if (peer && peerStack && pin !== undefined) {
+            // The program's own check (stacks/peerPin.ts), so a forged or mispinned peer fails the update here too.
+            const verified = verifyPeer({ peerStack, accountId: pin, partition: "aws" }, {
                 accountId: peer.accountId as string,
                 region: peer.region as string,
                 bucketName: peer.bucketName as string,
                 bucketArn: peer.bucketArn as string,
                 replicationRoleArn: peer.replicationRoleArn as string,
+                batchReplicationRoleArn: peer.batchReplicationRoleArn as string | undefined,
                 replicationGrantedTo: peer.replicationGrantedTo as string[],
-            },
+            });
+            if ("problems" in verified) {
+                throw this.error(`error: invalid configuration:\n${verified.problems.map((p) => `  - ${describeProblem(p)}`).join("\n")}`);
+            }
+            trusted = verified.peer;
+        }
+        const decision = decideHandshake({
+            detached,
+            peerStack,
+            peer: trusted,
             selfReplicationRoleArn: replicationRoleArn,
         });
         const bucketName = site.bucketName ?? `${project}-${name}-${site.accountId}`;

@@ -8,7 +8,7 @@ export type { MockedRun, MockWorld, RecordedResource };
 export { resolveAll, valueOf };
 
 /** Attributes AWS computes that components read back (ARNs), derived from the inputs like AWS would. */
-const computedState: ComputedState = (type, name, inputs, accountId) => {
+const computedState: ComputedState = (type, name, inputs, accountId, region) => {
     switch (type) {
         case "aws:s3/bucket:Bucket": {
             const bucket = (inputs.bucket as string | undefined) ?? `${name}-0123abc`;
@@ -23,7 +23,7 @@ const computedState: ComputedState = (type, name, inputs, accountId) => {
             return { name: profileName, arn: `arn:aws:iam::${accountId}:instance-profile/${profileName}` };
         }
         case "aws:kms/key:Key":
-            return { arn: `arn:aws:kms:us-east-1:${accountId}:key/${name}-key-id`, keyId: `${name}-key-id` };
+            return { arn: `arn:aws:kms:${region}:${accountId}:key/${name}-key-id`, keyId: `${name}-key-id` };
         case "aws:fsx/lustreFileSystem:LustreFileSystem":
             // The mock id of every resource is `${name}-id`; FSx derives the DNS name from the file system id.
             return { dnsName: `${name}-id.fsx.us-east-1.amazonaws.com`, mountName: "abcdefgh" };

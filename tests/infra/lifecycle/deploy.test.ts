@@ -20,9 +20,9 @@ describe("infra/lifecycle/deploy", () => {
     });
     afterEach(() => project.remove());
 
-    function deploy(options: { primary?: string; dr?: string; primaryProfile?: string; drProfile?: string } = {}, output = recordingOutput()) {
+    function deploy(options: { primary?: string; dr?: string; primaryProfile?: string; drProfile?: string; primaryAccountId?: string; drAccountId?: string } = {}, output = recordingOutput()) {
         return runDeploy(
-            { ...options, primary: options.primary ?? "primary", dr: options.dr ?? "dr" },
+            { primaryAccountId: sites.primary.accountId, drAccountId: sites.dr.accountId, ...options, primary: options.primary ?? "primary", dr: options.dr ?? "dr" },
             { output, workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
         );
     }
@@ -33,8 +33,10 @@ describe("infra/lifecycle/deploy", () => {
 
         expect(fake.changes()).to.deep.equal([
             "stack init primary",
+            "config set primary lustre-dr:peerAccountId=222222222222",
             "up primary",
             "stack init dr",
+            "config set dr lustre-dr:peerAccountId=111111111111",
             `config set dr lustre-dr:peerStack=${primaryFqn}`,
             "up dr",
             `config set primary lustre-dr:peerStack=${drFqn}`,
@@ -63,13 +65,17 @@ describe("infra/lifecycle/deploy", () => {
         const forStack = (stack: string) => [
             ["stack", "select", "--stack", stack],
             ["config", "--show-secrets", "--json", "--stack", stack],
-            ...(stack === "primary" ? [["stack", "ls", "--json"]] : []),
             ["up", "--yes", "--skip-preview", "--exec-kind", "auto.local", "--stack", stack],
             ["stack", "output", "--json", "--stack", stack],
             ["stack", "output", "--json", "--show-secrets", "--stack", stack],
             ["stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack", stack],
         ];
-        expect(fake.invocations).to.deep.equal([...forStack("primary"), ...forStack("dr")]);
+        // First each stack's pin is read (nothing to write: both are pinned already), then the loop.
+        const pinOf = (stack: string) => [
+            ["stack", "select", "--stack", stack],
+            ["config", "--show-secrets", "--json", "--stack", stack],
+        ];
+        expect(fake.invocations).to.deep.equal([["stack", "ls", "--json"], ...pinOf("primary"), ...pinOf("dr"), ...forStack("primary"), ...forStack("dr")]);
     });
 
     it("stops at a failed third update, naming the stack and step; a re-run continues and converges", async () => {
@@ -115,7 +121,7 @@ describe("infra/lifecycle/deploy", () => {
         process.stderr.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stderr.write;
         try {
             await runDeploy(
-                { primary: "primary", dr: "dr", verbose: true },
+                { primary: "primary", dr: "dr", primaryAccountId: sites.primary.accountId, drAccountId: sites.dr.accountId, verbose: true },
                 { output: recordingOutput(), workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
             );
             const verboseRun = written.splice(0);
@@ -137,7 +143,11 @@ describe("infra/lifecycle/deploy", () => {
 
         await deploy();
 
-        expect(fake.changes().slice(0, 2)).to.deep.equal(["config rm primary lustre-dr:peerStack", "up primary"]);
+        expect(fake.changes().slice(0, 3)).to.deep.equal([
+            "config set primary lustre-dr:peerAccountId=222222222222",
+            "config rm primary lustre-dr:peerStack",
+            "up primary",
+        ]);
     });
 
     it("stops without spending updates when a side is detached, pointing at failback", async () => {
@@ -155,7 +165,7 @@ describe("infra/lifecycle/deploy", () => {
         const withPolicy = tempProject({ "infra/policy/PulumiPolicy.yaml": "runtime: nodejs\n" });
         try {
             await runDeploy(
-                { primary: "primary", dr: "dr" },
+                { primary: "primary", dr: "dr", primaryAccountId: sites.primary.accountId, drAccountId: sites.dr.accountId },
                 { output: recordingOutput(), workspace: { projectDir: withPolicy.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
             );
             const ups = fake.changes().filter((line) => line.startsWith("up"));
@@ -177,6 +187,65 @@ describe("infra/lifecycle/deploy", () => {
         expect(result.verdict).to.equal("converged");
         expect(fake.changes()).to.include("config set organization/prod-west lustre-dr:peerStack=organization/lustre-dr/prod-east");
         expect(fake.changes()).to.include("config set prod-east lustre-dr:peerStack=organization/lustre-dr/prod-west");
+    });
+
+    describe("pins each stack to its peer's account (lustre-dr:peerAccountId)", () => {
+        it("refuses to start, changing nothing, while a stack has no pin and none is given", async () => {
+            const error = await deploy({ primaryAccountId: undefined, drAccountId: undefined }).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(error).to.be.instanceOf(UsageError);
+            expect((error as Error).message)
+                .to.contain("stack primary has no lustre-dr:peerAccountId (the dr side's account): pass --dr-account-id")
+                .and.contain("stack dr has no lustre-dr:peerAccountId (the primary side's account): pass --primary-account-id");
+            expect(fake.changes()).to.deep.equal([]);
+        });
+
+        it("uses pins already in the stacks' config without flags", async () => {
+            fake.addStack("primary", { "lustre-dr:peerAccountId": sites.dr.accountId });
+            fake.addStack("dr", { "lustre-dr:peerAccountId": sites.primary.accountId });
+            const result = await deploy({ primaryAccountId: undefined, drAccountId: undefined });
+            expect(result.verdict).to.equal("converged");
+            expect(fake.changes().filter((line) => line.includes("peerAccountId"))).to.deep.equal([]);
+        });
+
+        it("reads the pin of a stack not created yet from its Pulumi.<stack>.yaml", async () => {
+            const withFiles = tempProject({ "Pulumi.dr.yaml": `config:\n  lustre-dr:peerAccountId: "${sites.primary.accountId}"\n` });
+            try {
+                const error = await runDeploy(
+                    { primary: "primary", dr: "dr" },
+                    { output: recordingOutput(), workspace: { projectDir: withFiles.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
+                ).then(
+                    () => undefined,
+                    (e: unknown) => e,
+                );
+                // Only the primary stack is missing its pin now.
+                expect((error as Error).message).to.contain("stack primary has no lustre-dr:peerAccountId").and.not.contain("stack dr has no");
+            } finally {
+                withFiles.remove();
+            }
+        });
+
+        it("refuses a malformed --dr-account-id as a usage error before touching a stack", async () => {
+            const error = await deploy({ drAccountId: "22222222222" }).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(error).to.be.instanceOf(UsageError);
+            expect((error as Error).message).to.equal('--dr-account-id is "22222222222": expected a 12-digit AWS account id such as 123456789012');
+            expect(fake.invocations).to.deep.equal([]);
+        });
+
+        it("stops at the first update that reads a peer whose account is not the pinned one", async () => {
+            const error = await deploy({ primaryAccountId: "999999999999" }).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(error).to.be.instanceOf(UpdateFailedError);
+            expect((error as Error).message).to.contain("update 2 of at most 4 (stack dr)").and.contain("its accountId output is 111111111111, not the pinned 999999999999");
+            expect(fake.updatedStacks()).to.deep.equal(["primary", "dr"]);
+        });
     });
 
     it("refuses the same stack for both sides before running anything", async () => {

@@ -23,7 +23,7 @@ describe("infra/lifecycle/failback", () => {
         project = tempProject();
         fake = new FakePulumiCommand(twoSites);
         clientLocations = [];
-        await runDeploy({ primary: "primary", dr: "dr" }, { output: recordingOutput(), workspace: workspace() });
+        await runDeploy({ primary: "primary", dr: "dr", primaryAccountId: twoSites.primary.accountId, drAccountId: twoSites.dr.accountId }, { output: recordingOutput(), workspace: workspace() });
         await runRecover({ dr: "dr", detach: true }, { output: recordingOutput(), workspace: workspace() });
         fake.invocations.length = 0;
     });

@@ -20,7 +20,7 @@ describe("infra/pulumi preview and destroy", () => {
 
     describe("preview", () => {
         it("previews both stacks without changing anything, reading the engine's change summary", async () => {
-            await runDeploy({ primary: "primary", dr: "dr" }, { output: recordingOutput(), workspace: workspace() });
+            await runDeploy({ primary: "primary", dr: "dr", primaryAccountId: twoSites.primary.accountId, drAccountId: twoSites.dr.accountId }, { output: recordingOutput(), workspace: workspace() });
             fake.stacks.get("dr")!.config["lustre-dr:recovery"] = { detached: true };
             fake.invocations.length = 0;
             const output = recordingOutput();
@@ -46,7 +46,7 @@ describe("infra/pulumi preview and destroy", () => {
 
     describe("destroy", () => {
         beforeEach(async () => {
-            await runDeploy({ primary: "primary", dr: "dr" }, { output: recordingOutput(), workspace: workspace() });
+            await runDeploy({ primary: "primary", dr: "dr", primaryAccountId: twoSites.primary.accountId, drAccountId: twoSites.dr.accountId }, { output: recordingOutput(), workspace: workspace() });
             fake.invocations.length = 0;
         });
 

@@ -19,7 +19,7 @@ describe("infra/lifecycle/recover", () => {
             dr: { "lustre-dr:clients": [{ name: "render-1", kind: "instance", mountPoint: "/mnt/lustre" }, { name: "render-2", kind: "instance" }] },
         });
         await runDeploy(
-            { primary: "primary", dr: "dr" },
+            { primary: "primary", dr: "dr", primaryAccountId: sites.primary.accountId, drAccountId: sites.dr.accountId },
             { output: recordingOutput(), workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
         );
         fake.invocations.length = 0;
@@ -114,7 +114,7 @@ describe("infra/lifecycle/recover", () => {
             // The dr stack's outputs name the emulator's bucket.
             fake = new FakePulumiCommand({ ...sites, dr: { ...sites.dr, bucketName: bucket } });
             await runDeploy(
-                { primary: "primary", dr: "dr" },
+                { primary: "primary", dr: "dr", primaryAccountId: sites.primary.accountId, drAccountId: sites.dr.accountId },
                 { output: recordingOutput(), workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
             );
             fake.invocations.length = 0;

@@ -12,12 +12,17 @@ export const bucketNames = { primary: "lustre-dr-test-primary-data", dr: "lustre
 /** Changes both sides' config the same way, e.g. another encryption. */
 export type Variant = (raw: RawSiteConfig) => RawSiteConfig;
 
-function exampleConfig(stack: "primary" | "dr", peer?: "primary" | "dr", variant: Variant = (raw) => raw): RawSiteConfig {
+function exampleConfig(
+    stack: "primary" | "dr",
+    peer?: "primary" | "dr",
+    variant: Variant = (raw) => raw,
+    accountIds: Readonly<Record<"primary" | "dr", string>> = accounts,
+): RawSiteConfig {
     const raw = readStackConfigFile(stackConfigPath(stack));
     return variant({
         ...raw,
         bucket: { ...(raw.bucket as Record<string, unknown>), name: bucketNames[stack] },
-        ...(peer ? { peerStack: fullName(peer) } : {}),
+        ...(peer ? { peerStack: fullName(peer), peerAccountId: accountIds[peer] } : {}),
     });
 }
 
@@ -37,9 +42,9 @@ export interface ConvergedPair {
 export async function converge(variant?: Variant, accountIds: Readonly<Record<"primary" | "dr", string>> = accounts): Promise<ConvergedPair> {
     const backend: Backend = {};
     const lonePrimary = await upUnderPolicy("primary", exampleConfig("primary", undefined, variant), backend, accountIds.primary);
-    await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend, accountIds.dr);
-    const primary = await upUnderPolicy("primary", exampleConfig("primary", "dr", variant), backend, accountIds.primary);
-    const dr = await upUnderPolicy("dr", exampleConfig("dr", "primary", variant), backend, accountIds.dr);
+    await upUnderPolicy("dr", exampleConfig("dr", "primary", variant, accountIds), backend, accountIds.dr);
+    const primary = await upUnderPolicy("primary", exampleConfig("primary", "dr", variant, accountIds), backend, accountIds.primary);
+    const dr = await upUnderPolicy("dr", exampleConfig("dr", "primary", variant, accountIds), backend, accountIds.dr);
     return { primary, dr, lonePrimary };
 }
 

@@ -157,7 +157,7 @@ export async function upUnderPolicy(
             recordRegistrations(records);
             return lustreDrProgram(raw);
         },
-        { stack, world: { accountId, stacks: backend, invokes: publicAmiInvokes } },
+        { stack, world: { accountId, region: String(raw.awsRegion), stacks: backend, invokes: publicAmiInvokes } },
     );
     const outputs = (await resolveAll(run.result as object)) as Record<string, unknown>;
     backend[fullName(stack)] = outputs;

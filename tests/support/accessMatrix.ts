@@ -96,6 +96,14 @@ export function requestContext(request: AccessRequest): Context {
     return { ...context, ...request.context };
 }
 
+/**
+ * Keys AWS adds from the resource itself: the owning account, as `aws:ResourceAccount` on every request and as
+ * `s3:ResourceAccount` on S3 requests (the replication role's writes are pinned to the peer account with it).
+ */
+export function resourceContext(action: string, resourceAccount: string): Context {
+    return { "aws:ResourceAccount": resourceAccount, ...(action.startsWith("s3:") ? { "s3:ResourceAccount": resourceAccount } : {}) };
+}
+
 /** Which declared documents AWS evaluates for a request, and the account the resource belongs to. */
 export interface Applicable {
     readonly identity: readonly NamedPolicy[];
@@ -187,7 +195,7 @@ function simulate(
                 principal: request.principal,
                 action: request.action,
                 resource: { resource: request.resource, accountId: resourceAccount },
-                contextVariables: requestContext(request),
+                contextVariables: { ...resourceContext(request.action, resourceAccount), ...requestContext(request) },
             },
             identityPolicies: identity.map((policy, index) => ({ name: `identity-${index}`, policy: validated(policy) })),
             serviceControlPolicies: [],

@@ -32,11 +32,10 @@ export function accountIdOptions(options: Pick<DeployOptions, "primaryAccountId"
         if (value === undefined) {
             continue;
         }
-        const parsed = accountIdSchema.safeParse(value);
-        if (!parsed.success) {
-            throw new UsageError(`--${role}-account-id is ${JSON.stringify(value)}: expected ${parsed.error.issues[0].message}`);
+        if (!accountIdSchema.safeParse(value).success) {
+            throw new UsageError(`--${role}-account-id is ${JSON.stringify(value)}: expected a 12-digit AWS account id such as 123456789012`);
         }
-        ids[role] = parsed.data;
+        ids[role] = value;
     }
     return ids;
 }

@@ -13,7 +13,7 @@ describe("infra/lifecycle/freeze", () => {
         project = tempProject();
         fake = new FakePulumiCommand(sites);
         await runDeploy(
-            { primary: "primary", dr: "dr" },
+            { primary: "primary", dr: "dr", primaryAccountId: sites.primary.accountId, drAccountId: sites.dr.accountId },
             { output: recordingOutput(), workspace: { projectDir: project.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
         );
         fake.invocations.length = 0;

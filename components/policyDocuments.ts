@@ -321,7 +321,8 @@ export function keyPolicy(args: KeyPolicyArgs): PolicyDocument {
                     "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com`,
                 },
                 ArnLike: { "aws:PrincipalArn": fsxS3AccessRolePattern(args.partition, args.accountId) },
-                // Only for this bucket: a file system linked to another bucket of the account gets nothing here.
+                // Only for this bucket: a file system linked to another bucket of the account gets nothing here. The
+                // shape of the FSx guide's statement ("Working with server-side encrypted Amazon S3 buckets").
                 StringLike: { "kms:EncryptionContext:aws:s3:arn": [args.bucketArn, objectsOf(args.bucketArn)] },
             },
         },

@@ -10,10 +10,21 @@
  * sets it on a real host; tests point it at a temporary directory so no test ever edits the machine's own files.
  */
 
-/** Operating systems the install step knows; each installs the client the way the FSx guide documents it. */
-export type ClientOs = "al2023" | "al2" | "ubuntu2204";
+/**
+ * Operating systems the install step knows; each installs the client the way the FSx guide documents it. An `as
+ * const` object with a type of the same name, the form the component package's schema turns into an enum.
+ */
+export const ClientOs = {
+    /** Amazon Linux 2023. */
+    al2023: "al2023",
+    /** Amazon Linux 2 with the 5.10 kernel. */
+    al2: "al2",
+    /** Ubuntu 22.04 LTS. */
+    ubuntu2204: "ubuntu2204",
+} as const;
+export type ClientOs = (typeof ClientOs)[keyof typeof ClientOs];
 
-export const clientOperatingSystems: readonly ClientOs[] = ["al2023", "al2", "ubuntu2204"];
+export const clientOperatingSystems: readonly ClientOs[] = Object.values(ClientOs);
 
 /** Where a file system is mounted: the file system's DNS name and mount name, and the directory on the host. */
 export interface LustreMount {

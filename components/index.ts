@@ -5,17 +5,22 @@
  * import { ReplicatedBucket } from "lustre-dr/components";
  * ```
  */
-export { ReplicatedBucket } from "./replicatedBucket";
-export type { BucketEncryption, ObjectLockMode, ReplicatedBucketArgs, ReplicationDestination } from "./replicatedBucket";
-export { LustreClient, amiParameterName, instanceArchitecture } from "./lustreClient";
+export { BucketEncryption, ObjectLockMode, ReplicatedBucket } from "./replicatedBucket";
+export type { ObjectLockRetention, ReplicatedBucketArgs, ReplicationDestination } from "./replicatedBucket";
+export { LustreClient, LustreClientKind, amiParameterName, instanceArchitecture } from "./lustreClient";
 export type { InstanceClientArgs, LustreClientArgs, MountedFileSystem, SshClientArgs } from "./lustreClient";
-export { fstabLine, installAndMountScript, mountCommand, unmountScript } from "./clientScript";
-export type { ClientOs, LustreMount } from "./clientScript";
+export { ClientOs, fstabLine, installAndMountScript, mountCommand, unmountScript } from "./clientScript";
+export type { LustreMount } from "./clientScript";
 export { LustreNetwork, createdNetworkCidrProblems, privateSubnetCidr, ssmEndpointServices } from "./lustreNetwork";
 export type { CreatedNetworkArgs, ExistingNetworkArgs, LustreNetworkArgs } from "./lustreNetwork";
 export { LustreWithRepository, dataRepositoryAssociationTimeout, dataRepositoryEvents, lustrePortRanges } from "./lustreWithRepository";
-export type { LustreWithRepositoryArgs } from "./lustreWithRepository";
+export type { LustreRepositoryArgs, LustreRootSquashArgs, LustreWithRepositoryArgs } from "./lustreWithRepository";
 export {
+    LustreDataCompressionType,
+    LustreDeploymentType,
+    LustreDriveCacheType,
+    LustreLogLevel,
+    LustreStorageType,
     checkLustreSettings,
     dataRepositoryPath,
     defaultThroughput,
@@ -23,12 +28,7 @@ export {
     lustreStorageTypes,
 } from "./lustreRules";
 export type {
-    LustreDataCompressionType,
-    LustreDeploymentType,
-    LustreDriveCacheType,
     LustreFileSystemSettings,
-    LustreLogLevel,
-    LustreStorageType,
     UncheckedLustreSettings,
 } from "./lustreRules";
 export { ReplicationAlarms } from "./replicationAlarms";

@@ -11,11 +11,20 @@ import type { PolicyDocument } from "./policyDocuments";
 
 /** The file system a client mounts; the outputs of LustreWithRepository. */
 export interface MountedFileSystem {
-    /** @example "fs-0123456789abcdef0" */
+    /**
+     * Id of the file system.
+     * @example "fs-0123456789abcdef0"
+     */
     readonly id: pulumi.Input<string>;
-    /** @example "fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com" */
+    /**
+     * DNS name of the file system.
+     * @example "fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com"
+     */
     readonly dnsName: pulumi.Input<string>;
-    /** @example "abcdefgh" */
+    /**
+     * Lustre mount name of the file system.
+     * @example "abcdefgh"
+     */
     readonly mountName: pulumi.Input<string>;
     /**
      * The file system's security group. An `instance` client adds the Lustre ingress rules for its own security
@@ -25,7 +34,25 @@ export interface MountedFileSystem {
     readonly securityGroupId: pulumi.Input<string>;
 }
 
-interface CommonClientArgs {
+/** How a LustreClient reaches its host. */
+export const LustreClientKind = {
+    /** An EC2 instance the component launches in the file system's VPC, reached through Systems Manager (no SSH key, no inbound SSH). */
+    instance: "instance",
+    /** An existing host the component configures over SSH; its network path to the file system is the operator's. */
+    ssh: "ssh",
+} as const;
+export type LustreClientKind = (typeof LustreClientKind)[keyof typeof LustreClientKind];
+
+/**
+ * Arguments of a LustreClient. `kind` chooses the client; fields marked "instance only" or "ssh only" belong to that
+ * kind, are required or refused accordingly, and are checked before any resource is registered. One interface with a
+ * kind, rather than a union of two, so that other Pulumi languages get the same arguments from the component
+ * package's schema (PulumiPlugin.yaml).
+ */
+export interface LustreClientArgs {
+    /** Launch an EC2 instance (`instance`) or configure an existing host over SSH (`ssh`). */
+    readonly kind: LustreClientKind;
+    /** The file system to mount: the outputs of a LustreWithRepository. */
     readonly fileSystem: MountedFileSystem;
     /**
      * Absolute directory the file system is mounted at.
@@ -34,51 +61,61 @@ interface CommonClientArgs {
     readonly mountPoint?: string;
     /** Tags for every taggable child resource. */
     readonly tags?: Record<string, string>;
-}
-
-/** An EC2 instance in the file system's VPC, reachable through Systems Manager (no SSH key, no inbound SSH). */
-export interface InstanceClientArgs extends CommonClientArgs {
-    readonly kind: "instance";
     /**
-     * Operating system; the AMI is the latest one AWS or Canonical publish for it (SSM public parameters).
+     * Instance only. Operating system; the AMI is the latest one AWS or Canonical publish for it (SSM public parameters).
      * @default "al2023"
      */
     readonly os?: ClientOs;
     /**
-     * EC2 instance type. Graviton types (`m7g.large`, `c6gn.xlarge`, ...) get the arm64 AMI.
+     * Instance only. EC2 instance type. Graviton types (`m7g.large`, `c6gn.xlarge`, ...) get the arm64 AMI.
      * @default "m6i.large"
      */
     readonly instanceType?: string;
-    /** VPC of the file system. @example "vpc-0123456789abcdef0" */
-    readonly vpcId: pulumi.Input<string>;
-    /** Subnet to launch in, normally the file system's. @example "subnet-0123456789abcdef0" */
-    readonly subnetId: pulumi.Input<string>;
+    /** Instance only, required. VPC of the file system. @example "vpc-0123456789abcdef0" */
+    readonly vpcId?: pulumi.Input<string>;
+    /** Instance only, required. Subnet to launch in, normally the file system's. @example "subnet-0123456789abcdef0" */
+    readonly subnetId?: pulumi.Input<string>;
     /**
-     * Where the instance may open HTTP(S) connections: package repositories and the Systems Manager endpoints.
+     * Instance only. Where the instance may open HTTP(S) connections: package repositories and the Systems Manager endpoints.
      * @default ["0.0.0.0/0"]
      */
     readonly httpsEgressCidrs?: string[];
     /**
-     * AWS partition, for the managed policy ARN.
+     * Instance only. AWS partition, for the managed policy ARN.
      * @default "aws"
      */
     readonly partition?: string;
-}
-
-/** An existing host reached over SSH; its network path to the file system is the operator's (see `clientCidrs`). */
-export interface SshClientArgs extends CommonClientArgs {
-    readonly kind: "ssh";
-    /** @example "10.0.3.17" */
-    readonly host: pulumi.Input<string>;
-    /** A user that is root or may `sudo` without a password. @example "ec2-user" */
-    readonly user: string;
-    /** PEM private key; kept secret in state whatever is passed in. */
-    readonly privateKey: pulumi.Input<string>;
-    /** @default 22 */
+    /** SSH only, required. Address of the host. @example "10.0.3.17" */
+    readonly host?: pulumi.Input<string>;
+    /** SSH only, required. A user that is root or may `sudo` without a password. @example "ec2-user" */
+    readonly user?: string;
+    /** SSH only, required. PEM private key; kept secret in state whatever is passed in. */
+    readonly privateKey?: pulumi.Input<string>;
+    /**
+     * SSH only. TCP port of the SSH server.
+     * @default 22
+     */
     readonly port?: number;
 }
 
-export type LustreClientArgs = InstanceClientArgs | SshClientArgs;
+/** The arguments of an `instance` client, once checked. */
+export type InstanceClientArgs = LustreClientArgs & {
+    readonly kind: "instance";
+    readonly vpcId: pulumi.Input<string>;
+    readonly subnetId: pulumi.Input<string>;
+};
+
+/** The arguments of an `ssh` client, once checked. */
+export type SshClientArgs = LustreClientArgs & {
+    readonly kind: "ssh";
+    readonly host: pulumi.Input<string>;
+    readonly user: string;
+    readonly privateKey: pulumi.Input<string>;
+};
+
+const instanceOnly = ["os", "instanceType", "vpcId", "subnetId", "httpsEgressCidrs", "partition"] as const;
+const sshOnly = ["host", "user", "privateKey", "port"] as const;
+
 
 /**
  * CPU architecture of an instance type: Graviton families carry a `g` after the generation (m7g, c6gn, x2gd, g5g);
@@ -118,6 +155,21 @@ export function isValidInstanceType(instanceType: string): boolean {
 /** Problems with the plain arguments, found before any resource is registered. */
 export function lustreClientArgsProblems(args: LustreClientArgs): string[] {
     const problems: string[] = [];
+    const kinds = Object.values(LustreClientKind);
+    if (!kinds.includes(args.kind)) {
+        return [`args.kind ${JSON.stringify(args.kind)} is not one of ${kinds.map((k) => JSON.stringify(k)).join(", ")}`];
+    }
+    const [required, refused] = args.kind === "instance" ? [["vpcId", "subnetId"] as const, sshOnly] : [["host", "user", "privateKey"] as const, instanceOnly];
+    for (const field of required) {
+        if (args[field] === undefined) {
+            problems.push(`args.${field} is required with kind ${JSON.stringify(args.kind)}`);
+        }
+    }
+    for (const field of refused) {
+        if (args[field] !== undefined) {
+            problems.push(`args.${field} is only for ${args.kind === "instance" ? "ssh" : "instance"} clients, not with kind ${JSON.stringify(args.kind)}`);
+        }
+    }
     const mountPoint = args.mountPoint ?? "/fsx";
     if (!isValidMountPoint(mountPoint)) {
         problems.push(`args.mountPoint ${JSON.stringify(mountPoint)} is not ${mountPointRule}`);
@@ -138,9 +190,13 @@ function ec2TrustPolicy(): PolicyDocument {
     };
 }
 
+/**
+ * A host that mounts an FSx for Lustre file system at boot: an EC2 instance the component launches in the file
+ * system's VPC (kind `instance`), or an existing host it configures over SSH (kind `ssh`).
+ */
 export class LustreClient extends pulumi.ComponentResource {
     /** Which kind of client this is. */
-    readonly kind: LustreClientArgs["kind"];
+    readonly kind: LustreClientKind;
     /** The command that mounts the file system by hand on a host that has the Lustre client installed. */
     readonly mountCommand: pulumi.Output<string>;
     /** The EC2 instance id (`instance` clients only); connect with `aws ssm start-session --target <id>`. */
@@ -162,11 +218,11 @@ export class LustreClient extends pulumi.ComponentResource {
         this.mountCommand = pulumi.all([fs.dnsName, fs.mountName]).apply(([dnsName, mountName]) => mountCommand(mountOf(dnsName, mountName)));
 
         if (args.kind === "instance") {
-            const instance = this.launchInstance(name, args, mountPoint);
+            const instance = this.launchInstance(name, args as InstanceClientArgs, mountPoint);
             this.instanceId = instance.instance.id;
             this.securityGroupId = instance.securityGroup.id;
         } else {
-            this.configureHost(name, args, mountPoint);
+            this.configureHost(name, args as SshClientArgs, mountPoint);
         }
 
         this.registerOutputs({ mountCommand: this.mountCommand, instanceId: this.instanceId, securityGroupId: this.securityGroupId });

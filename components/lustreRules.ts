@@ -8,23 +8,48 @@
  */
 import type { ConfigProblem } from "./problems";
 
-/** Deployment types that support data repository associations (SCRATCH_1 does not). */
-export const lustreDeploymentTypes = ["PERSISTENT_2", "PERSISTENT_1", "SCRATCH_2"] as const;
-export type LustreDeploymentType = (typeof lustreDeploymentTypes)[number];
+// Each enumeration is an `as const` object with a type of the same name: the form the component package's schema
+// analyzer (index.ts, PulumiPlugin.yaml) turns into an enum for other languages. TypeScript callers pass the strings.
+const valuesOf = <T extends Record<string, string>>(enumeration: T): readonly T[keyof T][] => Object.values(enumeration) as T[keyof T][];
 
-export const lustreStorageTypes = ["SSD", "HDD"] as const;
-export type LustreStorageType = (typeof lustreStorageTypes)[number];
+/** Deployment types that support data repository associations (SCRATCH_1 does not). */
+export const LustreDeploymentType = {
+    /** Latest persistent type: SSD, 125 to 1000 MB/s per TiB. */
+    PERSISTENT_2: "PERSISTENT_2",
+    /** Older persistent type: SSD or HDD. */
+    PERSISTENT_1: "PERSISTENT_1",
+    /** Not replicated within the Availability Zone; for temporary data. */
+    SCRATCH_2: "SCRATCH_2",
+} as const;
+export type LustreDeploymentType = (typeof LustreDeploymentType)[keyof typeof LustreDeploymentType];
+export const lustreDeploymentTypes = valuesOf(LustreDeploymentType);
+
+/** Storage media of the file system. */
+export const LustreStorageType = { SSD: "SSD", HDD: "HDD" } as const;
+export type LustreStorageType = (typeof LustreStorageType)[keyof typeof LustreStorageType];
+export const lustreStorageTypes = valuesOf(LustreStorageType);
 
 /** Read cache in front of HDD storage; required with HDD, refused with SSD. */
-export const lustreDriveCacheTypes = ["NONE", "READ"] as const;
-export type LustreDriveCacheType = (typeof lustreDriveCacheTypes)[number];
+export const LustreDriveCacheType = { NONE: "NONE", READ: "READ" } as const;
+export type LustreDriveCacheType = (typeof LustreDriveCacheType)[keyof typeof LustreDriveCacheType];
+export const lustreDriveCacheTypes = valuesOf(LustreDriveCacheType);
 
-export const lustreDataCompressionTypes = ["LZ4", "NONE"] as const;
-export type LustreDataCompressionType = (typeof lustreDataCompressionTypes)[number];
+/** Compression of the file system's data. */
+export const LustreDataCompressionType = { LZ4: "LZ4", NONE: "NONE" } as const;
+export type LustreDataCompressionType = (typeof LustreDataCompressionType)[keyof typeof LustreDataCompressionType];
+export const lustreDataCompressionTypes = valuesOf(LustreDataCompressionType);
 
 /** CloudWatch Logs levels for data repository events. */
-export const lustreLogLevels = ["WARN_ERROR", "WARN_ONLY", "ERROR_ONLY", "DISABLED"] as const;
-export type LustreLogLevel = (typeof lustreLogLevels)[number];
+export const LustreLogLevel = {
+    /** Warnings and errors. */
+    WARN_ERROR: "WARN_ERROR",
+    WARN_ONLY: "WARN_ONLY",
+    ERROR_ONLY: "ERROR_ONLY",
+    /** No logging. */
+    DISABLED: "DISABLED",
+} as const;
+export type LustreLogLevel = (typeof LustreLogLevel)[keyof typeof LustreLogLevel];
+export const lustreLogLevels = valuesOf(LustreLogLevel);
 
 /** Per-unit storage throughput (MB/s/TiB) each persistent combination allows; scratch takes none. */
 export const perUnitThroughputs = {

@@ -11,6 +11,7 @@ import {
     LustreDriveCacheType,
     LustreLogLevel,
     LustreStorageType,
+    UncheckedLustreSettings,
 } from "./lustreRules";
 import { lustreMountProblems, mountCommand } from "./clientScript";
 import { ConfigError } from "./problems";
@@ -25,7 +26,7 @@ export const lustrePortRanges: readonly { readonly fromPort: number; readonly to
 export const dataRepositoryEvents = ["NEW", "CHANGED", "DELETED"] as const;
 
 export interface LustreWithRepositoryArgs {
-    /** VPC of `subnetId`; the file system's security group is created there. */
+    /** VPC of the subnet; the file system's security group is created there. */
     readonly vpcId: pulumi.Input<string>;
     /** The one subnet the file system's network interfaces live in. */
     readonly subnetId: pulumi.Input<string>;
@@ -34,25 +35,25 @@ export interface LustreWithRepositoryArgs {
      * @default []
      * @example ["10.0.0.0/16"]
      */
-    readonly clientCidrs?: readonly string[];
+    readonly clientCidrs?: string[];
     /**
      * Security groups of clients allowed to mount the file system. Give their rules the same ports towards
-     * `securityGroupId`, or add clients later with rules that reference `securityGroupId`.
+     * the file system's security group (an output), or add clients later with rules that reference it.
      * @default []
      */
-    readonly clientSecurityGroupIds?: readonly pulumi.Input<string>[];
+    readonly clientSecurityGroupIds?: pulumi.Input<string>[];
     /** The bucket linked to the file system; it must be in the file system's region (auto-import needs that). */
     readonly bucketName: pulumi.Input<string>;
     /**
      * Key prefix of the bucket linked to the file system; "" links the whole bucket. Short form of a single
-     * repository: refused together with `repositories`.
+     * repository: refused together with a list of repositories.
      * @default ""
      * @example "projects/shared"
      */
     readonly repositoryPrefix?: string;
     /**
      * Where the bucket appears inside the file system. Cannot change without replacing the association. Short form
-     * of a single repository: refused together with `repositories`.
+     * of a single repository: refused together with a list of repositories.
      * @default "/s3"
      */
     readonly fileSystemPath?: string;
@@ -64,15 +65,15 @@ export interface LustreWithRepositoryArgs {
      * @default [{ fileSystemPath: "/s3", repositoryPrefix: "" }]
      * @example [{ fileSystemPath: "/projects", repositoryPrefix: "projects/" }, { fileSystemPath: "/scratch", repositoryPrefix: "scratch/" }]
      */
-    readonly repositories?: readonly LustreRepositoryArgs[];
+    readonly repositories?: LustreRepositoryArgs[];
     /**
-     * Root squash: root on a client acts as `uidGid` on the file system, except on the clients in `noSquashNids`.
+     * Root squash: root on a client acts as the given user and group on the file system, except on the listed clients.
      * On a DR site many hosts are rebuilt in a hurry; squashing root keeps a mistake (or an intruder) on one of them
      * from rewriting every file's owner and mode, which FSx then exports to the bucket.
      * @default root is not squashed
      * @example { uidGid: "65534:65534", noSquashNids: ["10.0.1.10@tcp"] }
      */
-    readonly rootSquash?: { readonly uidGid: string; readonly noSquashNids?: readonly string[] };
+    readonly rootSquash?: LustreRootSquashArgs;
     /**
      * Adopt this existing file system instead of creating one (Pulumi's `import`). The declared deployment type,
      * storage type, capacity and throughput must match it; its subnet, security groups, KMS key and Lustre version
@@ -82,7 +83,7 @@ export interface LustreWithRepositoryArgs {
      */
     readonly importFileSystemId?: string;
     /**
-     * With `importFileSystemId`: a security group of the adopted file system. FSx does not report a file system's
+     * With an adopted file system: one of its security groups. FSx does not report a file system's
      * groups, so lustre-dr is told which one its client rules go into.
      * @example "sg-0123456789abcdef0"
      */
@@ -93,7 +94,7 @@ export interface LustreWithRepositoryArgs {
      */
     readonly deploymentType?: LustreDeploymentType;
     /**
-     * HDD only with PERSISTENT_1, and then `driveCacheType` is required.
+     * HDD only with PERSISTENT_1, and then a drive cache type is required.
      * @default "SSD"
      */
     readonly storageType?: LustreStorageType;
@@ -101,7 +102,7 @@ export interface LustreWithRepositoryArgs {
      * SSD: 1200, 2400, then multiples of 2400. PERSISTENT_1 HDD: multiples of 6000 (12 MB/s/TiB) or 1800 (40 MB/s/TiB).
      * @default 1200
      */
-    readonly storageCapacityGiB?: number;
+    readonly storageCapacityGib?: number;
     /**
      * MB/s per TiB. PERSISTENT_2: 125, 250, 500, 1000; PERSISTENT_1 SSD: 50, 100, 200; HDD: 12, 40; none on scratch.
      * @default the lowest value of the deployment and storage type (125 for PERSISTENT_2)
@@ -109,7 +110,10 @@ export interface LustreWithRepositoryArgs {
     readonly perUnitStorageThroughput?: number;
     /** Read cache for HDD storage; required with HDD, refused with SSD. */
     readonly driveCacheType?: LustreDriveCacheType;
-    /** @default "LZ4" */
+    /**
+     * Compression of the file system's data.
+     * @default "LZ4"
+     */
     readonly dataCompression?: LustreDataCompressionType;
     /**
      * Customer-managed key for the file system's storage, honoured only by persistent types (refused on SCRATCH_2).
@@ -133,7 +137,7 @@ export interface LustreWithRepositoryArgs {
      */
     readonly logRetentionDays?: number;
     /**
-     * Where clients mount the file system, for `mountCommand`.
+     * Where clients mount the file system, for the mount command output.
      * @default "/fsx"
      */
     readonly mountPoint?: string;
@@ -143,7 +147,20 @@ export interface LustreWithRepositoryArgs {
      * @default true
      */
     readonly protect?: boolean;
+    /** Tags for every taggable child resource. */
     readonly tags?: Record<string, string>;
+}
+
+/** Root squash of a `LustreWithRepository`: what root on a client becomes on the file system. */
+export interface LustreRootSquashArgs {
+    /** User and group id root acts as, such as "65534:65534". */
+    readonly uidGid: string;
+    /**
+     * Lustre NIDs of the clients whose root stays root.
+     * @default []
+     * @example ["10.0.1.10@tcp"]
+     */
+    readonly noSquashNids?: string[];
 }
 
 /** One data repository association of a `LustreWithRepository`. */
@@ -156,9 +173,15 @@ export interface LustreRepositoryArgs {
      * @example "projects/"
      */
     readonly repositoryPrefix?: string;
-    /** Adopt this existing association (`dra-...`) instead of creating one; only with `importFileSystemId`. */
+    /** Adopt this existing association (`dra-...`) instead of creating one; only with an adopted file system. */
     readonly importAssociationId?: string;
 }
+
+/**
+ * Args named differently from the rules' fields. "Gib" rather than "GiB" because other Pulumi languages derive their
+ * names from these (Python's would be `storage_capacity_gi_b`).
+ */
+const argNames: Partial<Record<keyof UncheckedLustreSettings, keyof LustreWithRepositoryArgs>> = { storageCapacityGiB: "storageCapacityGib" };
 
 /** The args through the Lustre rules, with the defaults filled in; throws a ConfigError naming each bad field. */
 function validatedSettings(args: LustreWithRepositoryArgs): LustreFileSystemSettings {
@@ -166,7 +189,7 @@ function validatedSettings(args: LustreWithRepositoryArgs): LustreFileSystemSett
         {
             deploymentType: args.deploymentType ?? "PERSISTENT_2",
             storageType: args.storageType ?? "SSD",
-            storageCapacityGiB: args.storageCapacityGiB ?? 1200,
+            storageCapacityGiB: args.storageCapacityGib ?? 1200,
             perUnitStorageThroughput: args.perUnitStorageThroughput,
             driveCacheType: args.driveCacheType,
             dataCompression: args.dataCompression ?? "LZ4",
@@ -180,7 +203,7 @@ function validatedSettings(args: LustreWithRepositoryArgs): LustreFileSystemSett
             logLevel: args.logLevel ?? "WARN_ERROR",
             kmsKeyId: args.kmsKeyId === undefined ? undefined : "(set)",
         },
-        (field) => `LustreWithRepositoryArgs.${field}`,
+        (field) => `LustreWithRepositoryArgs.${argNames[field] ?? field}`,
     );
     // The mount point only shapes the mountCommand output; checked here so that output cannot fail later.
     const mountPoint = args.mountPoint ?? "/fsx";
@@ -217,25 +240,32 @@ export const dataRepositoryAssociationTimeout = "30m";
 export class LustreWithRepository extends pulumi.ComponentResource {
     /** The file system's own security group; absent on an adopted file system, which keeps its groups. */
     public readonly securityGroup?: aws.ec2.SecurityGroup;
+    /** Log group of the data repository events; absent when the log level is DISABLED. */
     public readonly logGroup?: aws.cloudwatch.LogGroup;
+    /** The FSx for Lustre file system. */
     public readonly fileSystem: aws.fsx.LustreFileSystem;
     /** One per repository, in the order given. */
     public readonly dataRepositoryAssociations: aws.fsx.DataRepositoryAssociation[];
     /** The first repository's association. */
     public readonly dataRepositoryAssociation: aws.fsx.DataRepositoryAssociation;
+    /** Id of the file system. */
     public readonly fileSystemId: pulumi.Output<string>;
+    /** DNS name clients mount the file system by. */
     public readonly dnsName: pulumi.Output<string>;
+    /** Lustre mount name of the file system. */
     public readonly mountName: pulumi.Output<string>;
+    /** Id of the first repository's association. */
     public readonly dataRepositoryAssociationId: pulumi.Output<string>;
+    /** Ids of every repository's association, in the order given. */
     public readonly dataRepositoryAssociationIds: pulumi.Output<string[]>;
     /** The group clients' Lustre rules go into: the own group, or the adopted file system's given group. */
     public readonly securityGroupId: pulumi.Output<string>;
-    /** `sudo mkdir -p /fsx && sudo mount -t lustre -o relatime,flock <dns>@tcp:/<mountName> /fsx` */
+    /** The command that mounts the file system on a client at the mount point, such as: sudo mkdir -p /fsx && sudo mount -t lustre -o relatime,flock <dns name>@tcp:/<mount name> /fsx */
     public readonly mountCommand: pulumi.Output<string>;
-    /** The capacity the file system was created with, for capacity alarms. */
-    public readonly storageCapacityGiB: number;
+    /** The capacity the file system was created with, in GiB, for capacity alarms. */
+    public readonly storageCapacityGib: number;
     /** The repositories as checked: paths, normalised prefixes, adopted association ids. */
-    public readonly repositories: readonly DataRepository[];
+    public readonly repositories: DataRepository[];
 
     constructor(name: string, args: LustreWithRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is registered, so invalid args leave no trace in the stack.
@@ -244,7 +274,7 @@ export class LustreWithRepository extends pulumi.ComponentResource {
         const child = { parent: this };
         const tags = args.tags ?? {};
         const adopted = settings.adopt;
-        this.repositories = settings.repositories;
+        this.repositories = [...settings.repositories];
 
         // An adopted file system keeps its security groups (changing them replaces the file system), so only a
         // created one gets a group of its own.
@@ -275,7 +305,7 @@ export class LustreWithRepository extends pulumi.ComponentResource {
         }
 
         const persistent = isPersistent(settings.deploymentType);
-        this.storageCapacityGiB = settings.storageCapacityGiB;
+        this.storageCapacityGib = settings.storageCapacityGiB;
         this.fileSystem = new aws.fsx.LustreFileSystem(
             `${name}-fs`,
             {

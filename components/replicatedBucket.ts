@@ -11,12 +11,41 @@ import {
 import { ConfigError } from "./problems";
 import { replicationRule } from "./replicationRule";
 
-export type BucketEncryption = "SSE_KMS" | "SSE_S3";
-export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
+// Enumerations are `as const` objects with a type of the same name, the form the component package's schema
+// (index.ts, PulumiPlugin.yaml) turns into enums for other languages; TypeScript callers still pass the strings.
+
+/** Default encryption of the bucket's objects. */
+export const BucketEncryption = {
+    /** A customer-managed KMS key the component creates, with rotation and the S3 bucket key on. */
+    SSE_KMS: "SSE_KMS",
+    /** Keys S3 manages. */
+    SSE_S3: "SSE_S3",
+} as const;
+export type BucketEncryption = (typeof BucketEncryption)[keyof typeof BucketEncryption];
+
+/** How strictly Object Lock retains object versions. */
+export const ObjectLockMode = {
+    /** Users with `s3:BypassGovernanceRetention` can still delete or shorten retention. */
+    GOVERNANCE: "GOVERNANCE",
+    /** Nobody, the account root user included, can delete a version before its retention ends. */
+    COMPLIANCE: "COMPLIANCE",
+} as const;
+export type ObjectLockMode = (typeof ObjectLockMode)[keyof typeof ObjectLockMode];
+
+/** Object Lock default retention for new object versions. */
+export interface ObjectLockRetention {
+    /** Governance or compliance mode. */
+    readonly mode: ObjectLockMode;
+    /** Days each new version is retained. */
+    readonly days: number;
+}
 
 /** Where this bucket replicates to: the peer's bucket, read from its stack outputs. */
 export interface ReplicationDestination {
-    /** @example "arn:aws:s3:::lustre-dr-dr-data" */
+    /**
+     * ARN of the destination bucket.
+     * @example "arn:aws:s3:::lustre-dr-dr-data"
+     */
     readonly bucketArn: string;
     /** Account that owns the destination bucket. */
     readonly accountId: string;
@@ -27,7 +56,7 @@ export interface ReplicationDestination {
 }
 
 export interface ReplicatedBucketArgs {
-    /** Account this bucket lives in (from `aws.getCallerIdentity`). */
+    /** Account this bucket lives in: the account id of the caller identity. */
     readonly accountId: string;
     /** AWS partition, e.g. `aws`. */
     readonly partition: string;
@@ -54,9 +83,9 @@ export interface ReplicatedBucketArgs {
      * bucket only into an Object Lock bucket, so set it on both sides of a pair.
      * @example { mode: "GOVERNANCE", days: 30 }
      */
-    readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+    readonly objectLock?: ObjectLockRetention;
     /**
-     * Adopt the existing bucket `bucketName` (Pulumi's `import`) instead of creating one. Its versioning,
+     * Adopt the existing bucket of that bucket name (Pulumi's `import`) instead of creating one. Its versioning,
      * encryption, bucket policy, public access block, ownership controls and lifecycle are then set as this
      * component manages them (the policy and lifecycle are replaced, not merged); its event notifications are left
      * alone. An adopted bucket is released, not deleted, when the stack is destroyed.
@@ -101,15 +130,21 @@ export interface ReplicatedBucketArgs {
  * another account), with the roles and policies both directions of a two-way replication need.
  */
 export class ReplicatedBucket extends pulumi.ComponentResource {
+    /** The versioned bucket. */
     public readonly bucket: aws.s3.Bucket;
+    /** Physical name of the bucket. */
     public readonly bucketName: pulumi.Output<string>;
+    /** ARN of the bucket. */
     public readonly bucketArn: pulumi.Output<string>;
-    /** Absent with SSE-S3. */
+    /** The bucket's customer-managed KMS key; absent with SSE-S3. */
     public readonly kmsKey?: aws.kms.Key;
+    /** The role S3 assumes to replicate this bucket to its peer; the peer grants its ARN. */
     public readonly replicationRole: aws.iam.Role;
+    /** The role S3 Batch Operations assumes to replicate objects that existed before replication was set up. */
     public readonly batchReplicationRole: aws.iam.Role;
+    /** The bucket's versioning, always enabled. */
     public readonly versioning: aws.s3.BucketVersioning;
-    /** Present only when `replicateTo` is set. */
+    /** The replication configuration; present only when the bucket replicates to a destination. */
     public readonly replicationConfig?: aws.s3.BucketReplicationConfig;
 
     constructor(name: string, args: ReplicatedBucketArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -82,7 +82,7 @@ export function buildSite(
         },
         latencyThresholdSeconds: config.alarms.replicationLatencySeconds,
         email: config.alarms.email,
-        fileSystem: lustre && { id: lustre.fileSystem.fileSystemId, storageCapacityGiB: lustre.fileSystem.storageCapacityGiB },
+        fileSystem: lustre && { id: lustre.fileSystem.fileSystemId, storageCapacityGiB: lustre.fileSystem.storageCapacityGib },
         tags,
     });
 
@@ -150,12 +150,12 @@ function buildFileSystem(
                 repositoryPrefix: repository.repositoryPrefix === "" ? "" : `${repository.repositoryPrefix}/`,
                 importAssociationId: repository.importAssociationId,
             })),
-            rootSquash: settings.rootSquash,
+            rootSquash: settings.rootSquash && { uidGid: settings.rootSquash.uidGid, noSquashNids: [...settings.rootSquash.noSquashNids] },
             importFileSystemId: settings.adopt?.fileSystemId,
             importSecurityGroupId: settings.adopt?.securityGroupId,
             deploymentType: settings.deploymentType,
             storageType: settings.storageType,
-            storageCapacityGiB: settings.storageCapacityGiB,
+            storageCapacityGib: settings.storageCapacityGiB,
             perUnitStorageThroughput: settings.perUnitStorageThroughput,
             driveCacheType: settings.driveCacheType,
             dataCompression: settings.dataCompression,

@@ -56,7 +56,7 @@ async function build(args: LustreClientArgs): Promise<Built> {
     return { run, amiLookups, declared };
 }
 
-function instanceArgs(overrides: Partial<Extract<LustreClientArgs, { kind: "instance" }>> = {}): LustreClientArgs {
+function instanceArgs(overrides: Partial<LustreClientArgs> = {}): LustreClientArgs {
     return { kind: "instance", fileSystem, ...network, tags: { "lustre-dr:stack": "primary" }, ...overrides };
 }
 
@@ -84,6 +84,23 @@ describe("LustreClient", () => {
             expect(lustreClientArgsProblems(instanceArgs({ mountPoint: "fsx", instanceType: "large" }))).to.have.length(2);
             expect(lustreClientArgsProblems({ kind: "ssh", fileSystem, host: "h", user: "u", privateKey: "k", port: 70000 })).to.deep.equal([
                 "args.port 70000 is not a TCP port (1-65535)",
+            ]);
+        });
+
+        it("requires the fields of the chosen kind and refuses the other kind's, naming each", () => {
+            expect(lustreClientArgsProblems({ kind: "instance", fileSystem, host: "10.0.3.17" })).to.deep.equal([
+                'args.vpcId is required with kind "instance"',
+                'args.subnetId is required with kind "instance"',
+                'args.host is only for ssh clients, not with kind "instance"',
+            ]);
+            expect(lustreClientArgsProblems({ kind: "ssh", fileSystem, host: "h", user: "u", privateKey: "k", ...network })).to.deep.equal([
+                'args.vpcId is only for instance clients, not with kind "ssh"',
+                'args.subnetId is only for instance clients, not with kind "ssh"',
+            ]);
+            expect(lustreClientArgsProblems({ kind: "ssh", fileSystem })).to.have.length(3);
+            // other languages pass the kind as a string, so a wrong one is reported rather than typed away
+            expect(lustreClientArgsProblems({ kind: "Instance" as LustreClientArgs["kind"], fileSystem })).to.deep.equal([
+                'args.kind "Instance" is not one of "instance", "ssh"',
             ]);
         });
     });

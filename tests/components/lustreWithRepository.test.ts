@@ -183,7 +183,7 @@ describe("LustreWithRepository", () => {
 
     describe("other deployment choices", () => {
         it("PERSISTENT_1 HDD: drive cache, 12 MB/s/TiB, 6000 GiB", async () => {
-            const hdd = await build({ ...baseArgs, deploymentType: "PERSISTENT_1", storageType: "HDD", storageCapacityGiB: 6000, driveCacheType: "READ" });
+            const hdd = await build({ ...baseArgs, deploymentType: "PERSISTENT_1", storageType: "HDD", storageCapacityGib: 6000, driveCacheType: "READ" });
             expect(fileSystem(hdd).inputs).to.deep.include({
                 deploymentType: "PERSISTENT_1",
                 storageType: "HDD",
@@ -194,7 +194,7 @@ describe("LustreWithRepository", () => {
         });
 
         it("SCRATCH_2: no throughput, no key, and still no backups", async () => {
-            const scratch = await build({ ...baseArgs, deploymentType: "SCRATCH_2", storageCapacityGiB: 2400 });
+            const scratch = await build({ ...baseArgs, deploymentType: "SCRATCH_2", storageCapacityGib: 2400 });
             expect(fileSystem(scratch).inputs).to.deep.include({ deploymentType: "SCRATCH_2", storageCapacity: 2400, automaticBackupRetentionDays: 0 });
             expect(fileSystem(scratch).inputs).not.to.have.property("perUnitStorageThroughput");
             expect(fileSystem(scratch).inputs).not.to.have.property("kmsKeyId");
@@ -227,7 +227,7 @@ describe("LustreWithRepository", () => {
                     try {
                         new LustreWithRepository("lustre", {
                             ...baseArgs,
-                            storageCapacityGiB: 1000,
+                            storageCapacityGib: 1000,
                             deploymentType: "SCRATCH_2",
                             kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/k",
                         });
@@ -241,7 +241,7 @@ describe("LustreWithRepository", () => {
             expect(run.resources, "registered resources").to.deep.equal([]);
             expect(run.result).to.be.instanceOf(ConfigError);
             const problems = (run.result as ConfigError).problems;
-            expect(problems.map((p) => p.key)).to.have.members(["LustreWithRepositoryArgs.storageCapacityGiB", "LustreWithRepositoryArgs.kmsKeyId"]);
+            expect(problems.map((p) => p.key)).to.have.members(["LustreWithRepositoryArgs.storageCapacityGib", "LustreWithRepositoryArgs.kmsKeyId"]);
             expect((run.result as ConfigError).message).to.contain('LustreWithRepositoryArgs.kmsKeyId is "(set)": expected no KMS key on SCRATCH_2');
         });
 

@@ -2,7 +2,7 @@
  * lustre-dr's reusable components, for this program and for other Pulumi programs.
  *
  * ```ts
- * import { ReplicatedBucket } from "lustre-dr/components";
+ * import { ReplicatedBucket } from "lustre-dr";
  * ```
  */
 export { BucketEncryption, ObjectLockMode, ReplicatedBucket } from "./replicatedBucket";

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { perUnitThroughputs } from "../../components/lustreRules";
+import { projectRoot } from "../../stacks/stackConfigFile";
 import { UsageError } from "../output";
 
 /** A price in USD, or null where no figure could be verified (reported as unpriced, never as zero). */
@@ -40,7 +41,8 @@ export type PriceTable = z.infer<typeof priceTableSchema>;
 /** Scalar prices of a region (everything but the FSx tier map and the bookkeeping). */
 export type ScalarPriceKey = Exclude<keyof RegionPrices, "fsxLustreGbMonth" | "unverified">;
 
-export const defaultPriceTablePath = path.join(__dirname, "prices.json");
+/** Resolved from the package root so that the build in dist/ reads the same file (package.json `files` ships it). */
+export const defaultPriceTablePath = path.join(projectRoot, "infra", "cost", "prices.json");
 
 export function parsePriceTable(document: unknown, source = "price table"): PriceTable {
     const parsed = priceTableSchema.safeParse(document);

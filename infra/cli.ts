@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError } from "commander";
+import { projectRoot } from "../stacks/packageRoot";
 import { classifyFailure, ExitCode, FailureDocument, resultCount } from "./output";
 import { addCwdOption } from "./project";
 
@@ -37,9 +38,9 @@ const catalogue: readonly CatalogueEntry[] = [
     { name: "restore", summary: "Return a versioned bucket (or a prefix) to a point in time", load: async () => (await import("./restore/command")).registerRestoreCommand },
 ];
 
-/** The version in package.json, read as a file so that nothing else is loaded for `--version`. */
+/** The version in package.json, read as a file so that nothing else is loaded for `--version`; from dist/ too. */
 export function packageVersion(): string {
-    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version?: unknown };
+    const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version?: unknown };
     return typeof manifest.version === "string" ? manifest.version : "unknown";
 }
 

@@ -11,10 +11,14 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Command } from "commander";
 import { parse } from "yaml";
+import { projectRoot } from "../stacks/packageRoot";
 import { UsageError } from "./output";
 
-/** This package (lustre-dr itself): where its own program, docs and policy pack are, wherever the project is. */
-export const packageDir = path.resolve(__dirname, "..");
+/**
+ * This package (lustre-dr itself): where its own program, docs and policy pack are, wherever the project is. The
+ * package root, also when this runs built from dist/.
+ */
+export const packageDir = projectRoot;
 
 const projectFileNames = ["Pulumi.yaml", "Pulumi.yml"] as const;
 

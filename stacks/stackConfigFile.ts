@@ -6,24 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { configNamespace, RawSiteConfig } from "./config";
-
-/**
- * The package's root directory, the nearest one above this file with a package.json: the checkout (this file in
- * stacks/) or the installed package (this file built into dist/stacks/). Stack files, the Pulumi project and the
- * price table are found from it the same way in both.
- */
-export const projectRoot = packageRootAbove(__dirname);
-
-function packageRootAbove(start: string): string {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, "package.json"))) {
-            return dir;
-        }
-        if (path.dirname(dir) === dir) {
-            throw new Error(`no package.json in ${start} or any directory above it`);
-        }
-    }
-}
+import { projectRoot } from "./packageRoot";
 
 export function stackConfigPath(stack: string): string {
     return path.join(projectRoot, `Pulumi.${stack}.yaml`);

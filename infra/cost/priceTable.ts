@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { perUnitThroughputs } from "../../components/lustreRules";
-import { projectRoot } from "../../stacks/stackConfigFile";
+import { projectRoot } from "../../stacks/packageRoot";
 import { UsageError } from "../output";
 
 /** A price in USD, or null where no figure could be verified (reported as unpriced, never as zero). */

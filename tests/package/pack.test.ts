@@ -105,12 +105,15 @@ describe("lustre-dr as a package: built, packed, installed into another program"
         expect(report.instanceId).to.equal("client-instance-id");
     });
 
-    it("runs the installed CLI from the build, without ts-node: lustre-dr --help", () => {
+    it("runs the installed CLI from the build, without ts-node: lustre-dr --help and --version", () => {
         expect(fs.existsSync(path.join(consumer, "node_modules", "lustre-dr", "infra", "cli.ts"))).to.equal(false);
         const help = run("npx", ["--offline", "--no-install", "lustre-dr", "--help"], consumer);
         expect(help).to.match(/^Usage: lustre-dr /);
         for (const command of ["deploy", "recover", "drill", "restore", "status"]) {
             expect(help).to.include(command);
         }
+        // files the CLI reads relative to the package (package.json here) are found from dist/ too
+        const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+        expect(run("npx", ["--offline", "--no-install", "lustre-dr", "--version"], consumer).trim()).to.equal(manifest.version);
     });
 });

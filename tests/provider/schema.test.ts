@@ -4,7 +4,6 @@
  * ts-node type-checking it), then asked over the provider gRPC protocol for the schema `pulumi package add` generates
  * SDKs from. Slow (the boot type-checks the components, the schema analyzes their sources), hence one boot per file.
  */
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
@@ -12,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { GetSchemaRequest } from "@pulumi/pulumi/proto/provider_pb";
 import { parse } from "yaml";
+import { ServingPlugin, startPlugin } from "../support/pulumiPlugin";
 
 const root = path.join(__dirname, "..", "..");
 
@@ -80,26 +80,11 @@ function pythonName(name: string): string {
     return [...words, word].filter((w) => w !== "").join("_");
 }
 
-/** Starts the provider as the Pulumi CLI would and resolves the port it prints. */
-function startProvider(): { process: ChildProcess; port: Promise<number> } {
+/** Starts the provider as the Pulumi CLI does: run-plugin on PulumiPlugin.yaml's `main`, from the repository root. */
+function startProvider(): ServingPlugin {
     const manifest = parse(fs.readFileSync(path.join(root, "PulumiPlugin.yaml"), "utf8")) as { runtime: string; main: string };
     expect(manifest.runtime).to.equal("nodejs");
-    const runner = require.resolve("@pulumi/pulumi/cmd/run-plugin");
-    const child = spawn(process.execPath, [runner, manifest.main], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const port = new Promise<number>((resolve, reject) => {
-        let stdout = "";
-        child.stdout?.on("data", (chunk: Buffer) => {
-            stdout += chunk.toString();
-            const line = /^(\d+)\n/.exec(stdout);
-            if (line) {
-                resolve(Number(line[1]));
-            }
-        });
-        child.on("exit", (code) => reject(new Error(`the provider exited with ${code} before serving:\n${stdout}${stderr}`)));
-    });
-    return { process: child, port };
+    return startPlugin("@pulumi/pulumi/cmd/run-plugin", [manifest.main], root, "the provider");
 }
 
 const expectedInputs = {

@@ -6,7 +6,6 @@
  * Not part of the unit suite (booting the pack type-checks it, which takes seconds); .ci/run runs it:
  *     npx mocha --no-config -r ts-node/register/transpile-only -r tests/hooks.ts tests/infra/policy/pack.e2e.ts
  */
-import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
 import * as grpc from "@grpc/grpc-js";
@@ -18,27 +17,13 @@ import { lustreDrPolicies } from "../../../infra/policy/policies";
 import { types } from "../../../infra/policy/stackModel";
 import { convergedPair } from "./pair";
 import { broken, declare, recordOf, StackUnderPolicy } from "./policyHarness";
+import { ServingPlugin, startPlugin } from "../../support/pulumiPlugin";
 
 const packDir = path.join(__dirname, "..", "..", "..", "infra", "policy");
 
-/** Starts the pack and resolves the port it prints, as the engine reads it. */
-function startPack(): { process: ChildProcess; port: Promise<number> } {
-    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-    const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const port = new Promise<number>((resolve, reject) => {
-        let stdout = "";
-        child.stdout?.on("data", (chunk: Buffer) => {
-            stdout += chunk.toString();
-            const line = /^(\d+)\n/.exec(stdout);
-            if (line) {
-                resolve(Number(line[1]));
-            }
-        });
-        child.on("exit", (code) => reject(new Error(`the policy pack exited with ${code} before serving:\n${stdout}${stderr}`)));
-    });
-    return { process: child, port };
+/** Starts the pack as `pulumi up --policy-pack` does. */
+function startPack(): ServingPlugin {
+    return startPlugin("@pulumi/pulumi/cmd/run-policy-pack", ["127.0.0.1:0", "."], packDir, "the policy pack");
 }
 
 /** One resource as the engine sends it in AnalyzeStack. */

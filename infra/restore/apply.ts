@@ -11,7 +11,6 @@ import {
     DeleteObjectCommand,
     GetObjectTaggingCommand,
     HeadObjectCommand,
-    HeadObjectCommandOutput,
     S3Client,
     StorageClass,
     UploadPartCopyCommand,
@@ -44,12 +43,14 @@ export function copySource(bucket: string, key: string, versionId: string): stri
     return `${bucket}/${path}?versionId=${encodeURIComponent(versionId)}`;
 }
 
-const storageClasses = new Set<string>(Object.values(StorageClass));
-
-/** Keep the version's storage class (S3 would otherwise write STANDARD), when it is one a copy can target. */
-function storageClassOf(plan: CopyPlan): StorageClass | undefined {
-    const value = plan.storageClass;
-    return value !== undefined && value !== "STANDARD" && storageClasses.has(value) ? (value as StorageClass) : undefined;
+/**
+ * The storage class of the version at T, always named: a copy does not inherit its source's class (CopyObject and
+ * CreateMultipartUpload write STANDARD unless told), and the class is part of the object's identity (identity.ts).
+ * (An archived source, GLACIER or DEEP_ARCHIVE, cannot be copied before it is restored from the archive: that copy
+ * fails and is reported.)
+ */
+export function storageClassOf(plan: CopyPlan): StorageClass {
+    return (plan.storageClass || "STANDARD") as StorageClass;
 }
 
 /** Applies one action. Resolves with the version id S3 wrote (the copy or the delete marker). */
@@ -72,35 +73,11 @@ export async function applyAction(client: S3Client, bucket: string, action: Rest
             CopySource: copySource(bucket, action.key, action.versionId),
             MetadataDirective: "COPY",
             TaggingDirective: "COPY",
-            ...(storageClass ? { StorageClass: storageClass } : {}),
+            StorageClass: storageClass,
         }),
         { abortSignal },
     );
     return result.VersionId;
-}
-
-const checksumFields = ["ChecksumCRC64NVME", "ChecksumCRC32", "ChecksumCRC32C", "ChecksumSHA1", "ChecksumSHA256"] as const;
-
-/**
- * True when the copy plan's current version provably holds the bytes of the version from T: both versions carry a
- * stored checksum of the same algorithm and type with the same value. That is what a copy made by an earlier
- * restore looks like when its ETag is not a content hash (SSE-KMS, multipart): CopyObject copies the source's
- * checksum, and S3 has stored a CRC64NVME for every object uploaded without one since December 2024. Only worth
- * asking (two HeadObject calls) when the sizes match and the ETags differ; false when either has no checksum.
- */
-export async function sameContentByChecksum(client: S3Client, bucket: string, action: CopyPlan, signal?: AbortSignal): Promise<boolean> {
-    if (action.currentVersionId === undefined || action.currentSize !== action.size || action.currentETag === action.eTag) {
-        return false;
-    }
-    const head = (versionId: string): Promise<HeadObjectCommandOutput> =>
-        client.send(new HeadObjectCommand({ Bucket: bucket, Key: action.key, VersionId: versionId, ChecksumMode: "ENABLED" }), {
-            abortSignal: signal,
-        });
-    const [current, atT] = await Promise.all([head(action.currentVersionId), head(action.versionId)]);
-    if (current.ChecksumType !== atT.ChecksumType) {
-        return false;
-    }
-    return checksumFields.some((field) => current[field] !== undefined && current[field] === atT[field]);
 }
 
 /** Part size for an object: the requested size, raised to stay within 10,000 parts, at least 5 MiB. */
@@ -129,12 +106,13 @@ async function multipartCopy(client: S3Client, bucket: string, action: CopyPlan,
             ...(head.ContentDisposition ? { ContentDisposition: head.ContentDisposition } : {}),
             ...(head.ContentLanguage ? { ContentLanguage: head.ContentLanguage } : {}),
             ...(head.CacheControl ? { CacheControl: head.CacheControl } : {}),
+            ...(head.Expires ? { Expires: head.Expires } : {}),
             ...(head.Metadata ? { Metadata: head.Metadata } : {}),
             ...(tags ? { Tagging: tags } : {}),
             ...(head.ServerSideEncryption ? { ServerSideEncryption: head.ServerSideEncryption } : {}),
             ...(head.SSEKMSKeyId ? { SSEKMSKeyId: head.SSEKMSKeyId } : {}),
             ...(head.BucketKeyEnabled !== undefined ? { BucketKeyEnabled: head.BucketKeyEnabled } : {}),
-            ...(storageClass ? { StorageClass: storageClass } : {}),
+            StorageClass: storageClass,
         }),
         { abortSignal },
     );

@@ -8,7 +8,8 @@ import { createOutput, ExitCode, Output, UsageError } from "../output";
 import { resolveInProject } from "../project";
 import { createStackOutputsReader } from "../pulumi/stackOutputs";
 import { parseIsoTime } from "../time";
-import { RestoreProgress, RestoreResult, restoreToPointInTime } from "./restore";
+import { RestoreProgress, RestoreResult, restoreToPointInTime, validateRestoreOptions } from "./restore";
+import { describeVerify, verifyRestore } from "./verify";
 
 interface RestoreCommandOptions {
     stack?: string;
@@ -21,6 +22,7 @@ interface RestoreCommandOptions {
     dryRun?: boolean;
     planFile?: string;
     concurrency: string;
+    verify?: boolean;
     json?: boolean;
 }
 
@@ -110,9 +112,14 @@ export function describeResult(result: RestoreResult): string {
         `${result.dryRun ? "Plan (dry run, nothing written)" : "Restored"}: ${where} to ${result.to}`,
         `  listed ${number(result.versionsListed)} versions and delete markers of ${number(result.keys)} keys`,
         `  copy back the version from T   ${number(result.plan.copy.count)} keys, ${formatBytes(result.plan.copy.bytes)}${examples(result.plan.copy.firstKeys)}`,
+        ...copyReasons(result),
         `  delete marker (created after T) ${number(result.plan.deleteMarker.count)} keys${examples(result.plan.deleteMarker.firstKeys)}`,
         `  unchanged                       ${number(result.plan.unchanged)} keys` +
-            (result.plan.verifiedByChecksum ? ` (${number(result.plan.verifiedByChecksum)} verified by checksum)` : ""),
+            (result.plan.verifiedByReads
+                ? ` (${number(result.plan.verifiedByReads)} another version with the same identity` +
+                  (result.plan.verifiedByChecksum ? `, ${number(result.plan.verifiedByChecksum)} of them by checksum` : "") +
+                  `; ${number(result.identityReads.head)} HEAD and ${number(result.identityReads.tagging)} tag reads)`
+                : ""),
         `  absent at T and now             ${number(result.plan.absent)} keys`,
         `  reserved (.lustre-dr/)          ${number(result.plan.reserved)} keys`,
     ];
@@ -133,6 +140,19 @@ export function describeResult(result: RestoreResult): string {
         lines.push(`  plan written to ${result.planFile}`);
     }
     return lines.join("\n");
+}
+
+/** Why keys are copied back, and the first differences: an attacker's chmod shows up here, not only ransomware. */
+function copyReasons(result: RestoreResult): string[] {
+    const why = Object.entries(result.plan.copy.why).filter(([, count]) => count > 0);
+    if (why.length === 0) {
+        return [];
+    }
+    const lines = [`    because: ${why.map(([reason, count]) => `${reason} ${number(count)}`).join(", ")}`];
+    for (const { key, differences } of result.plan.copy.firstDifferences.slice(0, 5)) {
+        lines.push(`    ${JSON.stringify(key)}: ${differences.slice(0, 3).join("; ")}${differences.length > 3 ? `; and ${differences.length - 3} more` : ""}`);
+    }
+    return lines;
 }
 
 /** Default plan file of a dry run: next to the operator, named after the bucket and T. */
@@ -157,48 +177,70 @@ export function registerRestoreCommand(program: Command, readOutputs: StackOutpu
         .option("--prefix <prefix>", "restore only keys under this prefix")
         .option("--dry-run", "plan only: print counts, bytes and first keys, write the plan as JSON")
         .option("--plan-file <path>", "write the plan as JSON here, relative to the project (dry run default: restore-plan-<bucket>-<time>.json)")
-        .option("--concurrency <n>", "writes in flight at once", "32")
+        .option("--concurrency <n>", "writes (with --verify: keys compared) in flight at once", "32")
+        .option("--verify", "write nothing: compare the bucket (or prefix) with its state at --to; exit 1 when anything differs")
         .option("--json", "print the result as JSON on stdout")
         .action(async (options: RestoreCommandOptions) => {
             const output = createOutput({ json: options.json === true });
+            // Everything that can be checked without writing is checked before anything is announced.
             const to = parseIsoTime("--to", options.to, { notAfter: new Date() });
             const concurrency = parseConcurrency(options.concurrency);
+            if (options.verify && (options.dryRun || options.planFile !== undefined)) {
+                throw new UsageError(`--verify compares and writes nothing: it takes no ${options.dryRun ? "--dry-run" : "--plan-file"}`);
+            }
+            validateRestoreOptions({ to, concurrency, ...(options.prefix ? { prefix: options.prefix } : {}) }, new Date());
             const side = await resolveTarget(options, readOutputs);
             // relative to the project, like every path lustre-dr is given
             const planFileName = options.planFile ?? (options.dryRun ? defaultPlanFile(side.bucketName, to) : undefined);
             const planFile = planFileName === undefined ? undefined : resolveInProject(planFileName);
+            const where = `s3://${side.bucketName}/${options.prefix ?? ""}`;
 
             // Ctrl-C stops starting new writes; the run is resumable, so say how to continue.
             const controller = new AbortController();
             const interrupt = () => controller.abort();
             process.once("SIGINT", interrupt);
-            output.progress(`${options.dryRun ? "Planning" : "Restoring"} s3://${side.bucketName}/${options.prefix ?? ""} to ${to.toISOString()}`);
-            const showProgress = progressReporter(output);
-            let result: RestoreResult;
             try {
-                result = await restoreToPointInTime(side, {
+                if (options.verify) {
+                    output.progress(`Comparing ${where} with its state at ${to.toISOString()}`);
+                    const verified = await verifyRestore(side, { to, concurrency, signal: controller.signal, ...(options.prefix ? { prefix: options.prefix } : {}) });
+                    output.result(verified, () => describeVerify(verified));
+                    if (verified.verdict !== "same") {
+                        process.exitCode = ExitCode.Failed;
+                    }
+                    return;
+                }
+                const showProgress = progressReporter(output);
+                let announced = false;
+                const result = await restoreToPointInTime(side, {
                     to,
                     concurrency,
                     dryRun: options.dryRun === true,
                     signal: controller.signal,
-                    onProgress: showProgress,
+                    onProgress: (progress) => {
+                        // Announced once the bucket's versioning and history at T are checked, not before.
+                        if (!announced && progress.phase === "restoring") {
+                            announced = true;
+                            output.progress(`${options.dryRun ? "Planning" : "Restoring"} ${where} to ${to.toISOString()}`);
+                        }
+                        showProgress(progress);
+                    },
                     ...(options.prefix ? { prefix: options.prefix } : {}),
                     ...(planFile ? { planFile } : {}),
                 });
+                if (!output.json && process.stderr.isTTY) {
+                    process.stderr.write("\n");
+                }
+                output.result(result, () => describeResult(result));
+                if (result.failures.count > 0 || result.plan.unknown.count > 0) {
+                    process.exitCode = ExitCode.Failed;
+                }
             } catch (error) {
                 if (controller.signal.aborted) {
-                    throw new Error("interrupted: nothing was lost; run the same command again to finish the restore");
+                    throw new Error(`interrupted: nothing was lost; run the same command again to ${options.verify ? "verify" : "finish the restore"}`);
                 }
                 throw error;
             } finally {
                 process.removeListener("SIGINT", interrupt);
-                if (!output.json && process.stderr.isTTY) {
-                    process.stderr.write("\n");
-                }
-            }
-            output.result(result, () => describeResult(result));
-            if (result.failures.count > 0 || result.plan.unknown.count > 0) {
-                process.exitCode = ExitCode.Failed;
             }
         });
 }

@@ -37,7 +37,7 @@ export interface HeadFacts {
     readonly contentHeaders: ContentHeaders;
     /** Empty when the version has no stored checksum. */
     readonly checksums: readonly StoredChecksum[];
-    /** S3's `x-amz-tagging-count`, when it sent one (it omits it for a version without tags, or without permission). */
+    /** S3's `x-amz-tagging-count`, when it sent one (it omits it for a version without tags, and without permission). */
     readonly tagCount?: number;
 }
 
@@ -142,16 +142,18 @@ function compareTags(atT: ObjectIdentity, now: ObjectIdentity): IdentityDifferen
     if (atT.tags && now.tags) {
         return compareMaps("tags", "tag ", atT.tags, now.tags);
     }
-    // HEAD's tag count settles the common cases without reading tags: both untagged, or different counts.
-    const countAtT = atT.tags ? Object.keys(atT.tags).length : atT.head ? (atT.head.tagCount ?? 0) : undefined;
-    const countNow = now.tags ? Object.keys(now.tags).length : now.head ? (now.head.tagCount ?? 0) : undefined;
-    if (countAtT === undefined || countNow === undefined) {
+    // HEAD's tag count can only show a difference. S3 omits the header both for a version without tags and for a
+    // caller without permission to read tags, so a missing count is not a zero, and equal counts are not equal tags.
+    // A count on one side only is a difference (whoever may see one version's tags may see the other's).
+    const countAtT = atT.tags ? Object.keys(atT.tags).length : atT.head?.tagCount;
+    const countNow = now.tags ? Object.keys(now.tags).length : now.head?.tagCount;
+    if (countAtT === undefined && countNow === undefined) {
         return "unread";
     }
-    if (countAtT !== countNow) {
-        return [{ aspect: "tags", name: "tag count", atT: String(countAtT), now: String(countNow) }];
+    if (countAtT !== countNow && atT.head && now.head) {
+        return [{ aspect: "tags", name: "tag count", atT: String(countAtT ?? 0), now: String(countNow ?? 0) }];
     }
-    return countAtT === 0 ? [] : "unread";
+    return "unread";
 }
 
 /** S3 lists the default class as STANDARD and HEAD omits it: both mean STANDARD. */

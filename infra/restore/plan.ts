@@ -37,9 +37,14 @@ export interface CopyPlan {
     readonly lastModified: Date;
     /** What is current now: a version id, or `undefined` when the key is currently deleted. */
     readonly currentVersionId?: string;
-    /** Size and ETag of the current version, when there is one (the writer may compare checksums). */
+    /**
+     * Size, ETag and storage class of the current version, when there is one. It is another version than the one at
+     * T, so it may still be the same object (a copy made by an earlier restore): the writer compares the two with
+     * identity.ts, reading HEAD and tags only when the listing cannot tell, and writes only when they differ.
+     */
     readonly currentSize?: number;
     readonly currentETag?: string;
+    readonly currentStorageClass?: string;
 }
 
 /** A key that did not exist at T and exists now: it gets a delete marker (its versions stay). */
@@ -55,8 +60,9 @@ export interface NoActionPlan {
     readonly key: string;
     readonly action: "none";
     /**
-     * `unchanged`: the current version is the one from T, or has the same content (ETag and size), as a restored
-     * copy does. `absent`: the key did not exist at T and does not exist now. `reserved`: under {@link reservedPrefix}.
+     * `unchanged`: the current version is the version from T (another version, even with the same bytes, is a copy
+     * plan the writer checks: metadata, headers, storage class and tags may differ). `absent`: the key did not exist
+     * at T and does not exist now. `reserved`: under {@link reservedPrefix}.
      */
     readonly reason: "unchanged" | "absent" | "reserved";
 }
@@ -136,7 +142,7 @@ function decide(history: KeyHistory): KeyPlan {
             ? { key, action: "delete-marker", currentVersionId: current.versionId, size: current.size }
             : { key, action: "none", reason: "absent" };
     }
-    if (existsNow && (current.versionId === atT.versionId || sameContent(current, atT))) {
+    if (existsNow && current.versionId === atT.versionId) {
         return { key, action: "none", reason: "unchanged" };
     }
     return {
@@ -149,6 +155,7 @@ function decide(history: KeyHistory): KeyPlan {
         ...(atT.storageClass !== undefined ? { storageClass: atT.storageClass } : {}),
         ...(existsNow ? { currentVersionId: current.versionId, currentSize: current.size } : {}),
         ...(existsNow && current.eTag !== undefined ? { currentETag: current.eTag } : {}),
+        ...(existsNow && current.storageClass !== undefined ? { currentStorageClass: current.storageClass } : {}),
     };
 }
 
@@ -163,15 +170,6 @@ export function planKey(versionsNewestFirst: readonly VersionEntry[], to: Date):
         record(history, entry, to);
     }
     return decide(history);
-}
-
-/**
- * A server-side copy keeps the bytes, so for objects whose ETag is the MD5 of their content (unencrypted or SSE-S3,
- * single-part) a copy made by an earlier restore has the ETag and size of its source. That is what makes a second
- * run plan nothing. For SSE-KMS and multipart objects the ETag is not a content hash: see docs/restore.md (limits).
- */
-function sameContent(a: VersionEntry, b: VersionEntry): boolean {
-    return a.eTag !== undefined && a.eTag === b.eTag && a.size === b.size;
 }
 
 /** S3 lists keys in UTF-8 binary order, which is not JavaScript's UTF-16 string order. */

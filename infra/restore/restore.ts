@@ -11,8 +11,11 @@ import { once } from "events";
 import { GetBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { sideClientConfig, SideLocation } from "../aws/clients";
 import { UsageError } from "../output";
-import { applyAction, ApplyOptions, forEachBounded, RestoreAction, sameContentByChecksum } from "./apply";
-import { KeyPlan, planRestore, reservedPrefix, VersionEntry } from "./plan";
+import { applyAction, ApplyOptions, forEachBounded, RestoreAction } from "./apply";
+import { describeDifference, IdentityAspect, IdentityDifference } from "./identity";
+import { CopyPlan, planRestore, reservedPrefix } from "./plan";
+import { compareVersions, IdentityReads, ListedVersion } from "./readIdentity";
+import { SignalFanOut } from "./signals";
 import { listVersions } from "./versions";
 
 /** The bucket to restore and how to reach it; a resolved `Side` (infra/aws/sides.ts) fits. */
@@ -72,16 +75,35 @@ export interface RestoreResult {
     readonly versionsListed: number;
     readonly keys: number;
     readonly plan: {
-        readonly copy: { readonly count: number; readonly bytes: number; readonly firstKeys: string[] };
+        readonly copy: {
+            readonly count: number;
+            readonly bytes: number;
+            readonly firstKeys: string[];
+            /**
+             * Why keys are copied back: `deleted` (no current version), or the aspects in which the current version
+             * differs from T's (identity.ts). A key with several differing aspects counts under each.
+             */
+            readonly why: Record<CopyReason, number>;
+            /** The first keys copied back over a current version, with what differs (one line each). */
+            readonly firstDifferences: Array<{ key: string; differences: string[] }>;
+        };
         readonly deleteMarker: { readonly count: number; readonly firstKeys: string[] };
+        /** Keys whose current version is the version from T, or is shown to be the same object (see below). */
         readonly unchanged: number;
-        /** Of `unchanged`: keys whose ETag differs from T's but whose stored checksum proves the same bytes. */
+        /**
+         * Of `unchanged`: keys whose current version is another version than T's (typically a copy from an earlier
+         * run) and was shown to be the same object: same content, metadata, content headers, storage class, tags.
+         */
+        readonly verifiedByReads: number;
+        /** Of `verifiedByReads`: keys whose ETag differs from T's but whose stored checksum proves the same bytes. */
         readonly verifiedByChecksum: number;
         readonly absent: number;
         readonly reserved: number;
         /** Keys whose state at T S3 never recorded (written without versioning after T); left alone. */
         readonly unknown: { readonly count: number; readonly first: Array<{ key: string; reason: string }> };
     };
+    /** Reads spent comparing current versions with T's (HeadObject, GetObjectTagging); never a write. */
+    readonly identityReads: IdentityReads;
     readonly applied: { readonly copies: number; readonly deleteMarkers: number; readonly bytesCopied: number };
     readonly failures: { readonly count: number; readonly first: RestoreFailure[] };
     readonly planFile?: string;
@@ -94,6 +116,9 @@ export class RestoreRefusedError extends UsageError {
         this.name = "RestoreRefusedError";
     }
 }
+
+/** Why a key is copied back: it is deleted now, or its current version differs in these aspects. */
+export type CopyReason = "deleted" | IdentityAspect;
 
 const maxFailuresKept = 100;
 
@@ -121,7 +146,7 @@ export function validateRestoreOptions(options: RestoreOptions, now: Date): void
  * Refuses a bucket whose versioning is not Enabled (never enabled: S3 kept no history; suspended: a restore would
  * overwrite the null version in place, losing data).
  */
-async function checkVersioning(client: S3Client, bucket: string): Promise<void> {
+export async function checkVersioning(client: S3Client, bucket: string): Promise<void> {
     const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
     if (versioning.Status !== "Enabled") {
         throw new RestoreRefusedError(
@@ -133,36 +158,51 @@ async function checkVersioning(client: S3Client, bucket: string): Promise<void> 
 
 /**
  * S3 does not record when versioning was enabled. What it does record: every version and delete marker with its
- * time. If nothing under the prefix was written at or before T although keys exist now, T is before the bucket's
- * recorded history (before versioning was enabled, or before any data): restoring would put a delete marker on
- * every key, which is almost certainly a wrong --to. Usually the first page answers this.
+ * time. A T before anything the bucket recorded is almost certainly a wrong --to (restoring would put a delete
+ * marker on every key), so it is refused. The bucket's history decides, not the prefix's: a prefix whose keys were
+ * all created after T (an attacker's) is restored by hiding them, as long as the bucket shows that S3 was recording
+ * at T. Any entry at or before T counts, the drill's canaries under `.lustre-dr/` included: a versioned canary
+ * written then proves versioning was on. The prefix is asked first (usually its first page answers), the whole
+ * bucket only when the prefix has nothing that old.
  */
-async function checkHistoryReachesBack(versions: AsyncIterable<VersionEntry>, to: Date, bucket: string, prefix: string): Promise<void> {
+export async function checkHistoryReachesBack(
+    client: S3Client,
+    bucket: string,
+    to: Date,
+    options: { prefix: string; pageSize?: number; signal?: AbortSignal },
+): Promise<void> {
+    const listOptions = { ...(options.pageSize ? { pageSize: options.pageSize } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     let earliest: Date | undefined;
-    for await (const entry of versions) {
-        if (entry.key.startsWith(reservedPrefix)) {
-            continue;
+    const scan = async (prefix: string): Promise<boolean> => {
+        for await (const entry of listVersions(client, bucket, { ...listOptions, prefix })) {
+            if (entry.lastModified.getTime() <= to.getTime()) {
+                return true;
+            }
+            if (earliest === undefined || entry.lastModified < earliest) {
+                earliest = entry.lastModified;
+            }
         }
-        if (entry.lastModified.getTime() <= to.getTime()) {
-            return;
-        }
-        if (earliest === undefined || entry.lastModified < earliest) {
-            earliest = entry.lastModified;
-        }
+        return false;
+    };
+    if ((await scan(options.prefix)) || earliest === undefined) {
+        return;
     }
-    if (earliest !== undefined) {
-        throw new RestoreRefusedError(
-            `--to is ${to.toISOString()}, before anything S3 recorded in ${bucket}${prefix ? ` under ${prefix}` : ""} ` +
-                `(earliest version or delete marker: ${earliest.toISOString()}). Either versioning was enabled after that ` +
-                `time or nothing existed yet; restoring would hide every key behind a delete marker. Give a later --to.`,
-        );
+    if (options.prefix !== "" && (await scan(""))) {
+        return;
     }
+    throw new RestoreRefusedError(
+        `--to is ${to.toISOString()}, before anything S3 recorded in bucket ${bucket} (earliest version or delete marker ` +
+            `seen: ${earliest.toISOString()}). Either versioning was enabled after that time or nothing existed yet; ` +
+            `restoring would hide every key behind a delete marker. Give a later --to.`,
+    );
 }
 
 /** Writes the plan as one JSON document, action by action, without holding it in memory. */
 class PlanFileWriter {
     private readonly stream: fs.WriteStream;
     private first = true;
+    /** Shared by every writer waiting for the buffer to drain: one `drain` listener however many wait. */
+    private drained: Promise<void> | undefined;
 
     constructor(readonly path: string, header: Record<string, unknown>) {
         this.stream = fs.createWriteStream(path, { encoding: "utf8" });
@@ -170,15 +210,19 @@ class PlanFileWriter {
         this.stream.write(`${head.slice(0, -2)},\n  "actions": [`);
     }
 
-    async add(action: KeyPlan): Promise<void> {
-        const line = `${this.first ? "" : ","}\n    ${JSON.stringify(action)}`;
+    async add(entry: unknown): Promise<void> {
+        const line = `${this.first ? "" : ","}\n    ${JSON.stringify(entry)}`;
         this.first = false;
         if (!this.stream.write(line)) {
-            await once(this.stream, "drain");
+            this.drained ??= once(this.stream, "drain").then(() => {
+                this.drained = undefined;
+            });
         }
+        await this.drained;
     }
 
     async close(summary: unknown): Promise<void> {
+        await this.drained;
         this.stream.end(`\n  ],\n  "summary": ${JSON.stringify(summary)}\n}\n`);
         await once(this.stream, "finish");
     }
@@ -186,6 +230,27 @@ class PlanFileWriter {
     destroy(): void {
         this.stream.destroy();
     }
+}
+
+/** The two sides of a copy plan whose key has a current version, as identity.ts compares them. */
+export function copySides(action: CopyPlan): { atT: ListedVersion; now: ListedVersion } | undefined {
+    if (action.currentVersionId === undefined) {
+        return undefined;
+    }
+    return {
+        atT: {
+            versionId: action.versionId,
+            size: action.size,
+            ...(action.eTag !== undefined ? { eTag: action.eTag } : {}),
+            ...(action.storageClass !== undefined ? { storageClass: action.storageClass } : {}),
+        },
+        now: {
+            versionId: action.currentVersionId,
+            size: action.currentSize ?? 0,
+            ...(action.currentETag !== undefined ? { eTag: action.currentETag } : {}),
+            ...(action.currentStorageClass !== undefined ? { storageClass: action.currentStorageClass } : {}),
+        },
+    };
 }
 
 /**
@@ -213,16 +278,19 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
     const report = (): void => options.onProgress?.({ ...progress });
     report();
     await checkVersioning(client, bucket);
-    await checkHistoryReachesBack(listVersions(client, bucket, listOptions), options.to, bucket, prefix);
+    await checkHistoryReachesBack(client, bucket, options.to, listOptions);
 
     progress.phase = "restoring";
-    const copy = { count: 0, bytes: 0, firstKeys: [] as string[] };
+    const why: Record<CopyReason, number> = { deleted: 0, content: 0, "storage-class": 0, metadata: 0, "content-headers": 0, tags: 0 };
+    const copy = { count: 0, bytes: 0, firstKeys: [] as string[], why, firstDifferences: [] as Array<{ key: string; differences: string[] }> };
     const deleteMarker = { count: 0, firstKeys: [] as string[] };
     const unknown = { count: 0, first: [] as Array<{ key: string; reason: string }> };
     let unchanged = 0;
+    let verifiedByReads = 0;
     let verifiedByChecksum = 0;
     let absent = 0;
     let reserved = 0;
+    const identityReads: IdentityReads = { head: 0, tagging: 0 };
     const applied = { copies: 0, deleteMarkers: 0, bytesCopied: 0 };
     const failures = { count: 0, first: [] as RestoreFailure[] };
 
@@ -257,58 +325,87 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
     }
 
     /** Counts an action that will be (or, in a dry run, would be) written, and adds it to the plan file. */
-    async function tally(action: RestoreAction): Promise<void> {
+    async function tally(action: RestoreAction, differences: readonly IdentityDifference[]): Promise<void> {
         if (action.action === "copy") {
             copy.count++;
             copy.bytes += action.size;
             if (copy.firstKeys.length < firstKeysLimit) copy.firstKeys.push(action.key);
+            if (action.currentVersionId === undefined) {
+                why.deleted++;
+            } else {
+                for (const aspect of new Set(differences.map((difference) => difference.aspect))) why[aspect]++;
+                if (copy.firstDifferences.length < firstKeysLimit) {
+                    copy.firstDifferences.push({ key: action.key, differences: differences.map(describeDifference) });
+                }
+            }
+            await planFile?.add(action.currentVersionId === undefined ? action : { ...action, differences });
         } else {
             deleteMarker.count++;
             if (deleteMarker.firstKeys.length < firstKeysLimit) deleteMarker.firstKeys.push(action.key);
+            await planFile?.add(action);
         }
-        await planFile?.add(action);
     }
 
-    const applyOptions: ApplyOptions = { ...options.apply, ...(options.signal ? { signal: options.signal } : {}) };
+    /**
+     * A copy plan over a current version that is not T's: write only if it is not the same object. Reads stop at
+     * the first stage that shows a difference, so a key whose bytes changed costs no read at all.
+     */
+    async function differencesOf(action: RestoreAction, signal: AbortSignal | undefined): Promise<readonly IdentityDifference[] | "same"> {
+        const sides = action.action === "copy" ? copySides(action) : undefined;
+        if (!sides) {
+            return [];
+        }
+        const { differences } = await compareVersions(client, bucket, action.key, sides.atT, sides.now, { reads: identityReads, ...(signal ? { signal } : {}) });
+        if (differences.length > 0) {
+            return differences;
+        }
+        verifiedByReads++;
+        if (sides.atT.eTag !== sides.now.eTag) verifiedByChecksum++;
+        return "same";
+    }
+
+    const signals = new SignalFanOut(options.signal);
     try {
-        await forEachBounded(actions(), options.concurrency ?? 32, async (action) => {
-            options.signal?.throwIfAborted();
-            try {
-                // A copy from an earlier run whose ETag is not a content hash: two reads instead of a needless write.
-                if (action.action === "copy" && (await sameContentByChecksum(client, bucket, action, options.signal))) {
-                    unchanged++;
-                    verifiedByChecksum++;
-                    progress.actionsPlanned--;
-                    report();
-                    return;
-                }
-                await tally(action);
-                if (!options.dryRun) {
-                    await applyAction(client, bucket, action, applyOptions);
-                    if (action.action === "copy") {
-                        applied.copies++;
-                        applied.bytesCopied += action.size;
-                        progress.bytesCopied += action.size;
-                    } else {
-                        applied.deleteMarkers++;
+        await forEachBounded(actions(), options.concurrency ?? 32, (action) =>
+            signals.run(async (signal) => {
+                try {
+                    const differences = await differencesOf(action, signal);
+                    if (differences === "same") {
+                        unchanged++;
+                        progress.actionsPlanned--;
+                        report();
+                        return;
+                    }
+                    await tally(action, differences);
+                    if (!options.dryRun) {
+                        await applyAction(client, bucket, action, { ...options.apply, ...(signal ? { signal } : {}) });
+                        if (action.action === "copy") {
+                            applied.copies++;
+                            applied.bytesCopied += action.size;
+                            progress.bytesCopied += action.size;
+                        } else {
+                            applied.deleteMarkers++;
+                        }
+                    }
+                } catch (error) {
+                    if (options.signal?.aborted) {
+                        throw error;
+                    }
+                    failures.count++;
+                    progress.failures++;
+                    if (failures.first.length < maxFailuresKept) {
+                        failures.first.push({ key: action.key, action: action.action, message: (error as Error).message });
                     }
                 }
-            } catch (error) {
-                if (options.signal?.aborted) {
-                    throw error;
-                }
-                failures.count++;
-                progress.failures++;
-                if (failures.first.length < maxFailuresKept) {
-                    failures.first.push({ key: action.key, action: action.action, message: (error as Error).message });
-                }
-            }
-            progress.actionsDone++;
-            report();
-        });
+                progress.actionsDone++;
+                report();
+            }),
+        );
     } catch (error) {
         planFile?.destroy();
         throw error;
+    } finally {
+        signals.dispose();
     }
 
     const result: RestoreResult = {
@@ -319,7 +416,8 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
         dryRun: options.dryRun === true,
         versionsListed: progress.versionsListed,
         keys: progress.keysPlanned,
-        plan: { copy, deleteMarker, unchanged, verifiedByChecksum, absent, reserved, unknown },
+        plan: { copy, deleteMarker, unchanged, verifiedByReads, verifiedByChecksum, absent, reserved, unknown },
+        identityReads,
         applied,
         failures,
         ...(planFile ? { planFile: planFile.path } : {}),

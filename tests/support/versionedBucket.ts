@@ -6,6 +6,7 @@ import {
     CreateBucketCommand,
     GetObjectCommand,
     GetObjectTaggingCommand,
+    HeadObjectCommand,
     ListObjectsV2Command,
     PutBucketVersioningCommand,
     S3Client,
@@ -79,4 +80,46 @@ export async function secondBoundary(): Promise<Date> {
     const next = Math.floor(Date.now() / 1000) * 1000 + 1000;
     await new Promise((resolve) => setTimeout(resolve, next - Date.now() + 5));
     return new Date(next - 1);
+}
+
+/** Everything identity.ts compares, as a reader of the current version sees it: bytes, headers, class, tags. */
+export interface FullObjectState extends ObjectState {
+    readonly contentEncoding?: string;
+    readonly contentDisposition?: string;
+    readonly contentLanguage?: string;
+    readonly cacheControl?: string;
+    readonly expires?: string;
+    readonly storageClass: string;
+}
+
+/**
+ * The full current state of each of `keys` (absent keys are left out). An archived object (GLACIER, DEEP_ARCHIVE)
+ * cannot be read, so its body shows as `<archived>`; moto also refuses its tags, so they show as empty.
+ */
+export async function fullSnapshot(client: S3Client, bucket: string, keys: readonly string[]): Promise<Map<string, FullObjectState>> {
+    const state = new Map<string, FullObjectState>();
+    for (const key of keys) {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((error: Error) => {
+            if (error.name === "NotFound" || error.name === "NoSuchKey") return undefined;
+            throw error;
+        });
+        if (!head) continue;
+        const storageClass = head.StorageClass ?? "STANDARD";
+        const archived = storageClass === "GLACIER" || storageClass === "DEEP_ARCHIVE";
+        const body = archived ? "<archived>" : ((await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString("utf8")) ?? "");
+        const tags = archived ? [] : ((await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet ?? []);
+        state.set(key, {
+            body,
+            ...(head.ContentType ? { contentType: head.ContentType } : {}),
+            ...(head.ContentEncoding ? { contentEncoding: head.ContentEncoding } : {}),
+            ...(head.ContentDisposition ? { contentDisposition: head.ContentDisposition } : {}),
+            ...(head.ContentLanguage ? { contentLanguage: head.ContentLanguage } : {}),
+            ...(head.CacheControl ? { cacheControl: head.CacheControl } : {}),
+            ...(head.ExpiresString ? { expires: head.ExpiresString } : {}),
+            storageClass,
+            metadata: head.Metadata ?? {},
+            tags: Object.fromEntries(tags.map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
+        });
+    }
+    return state;
 }

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
     CopyObjectCommand,
     GetBucketVersioningCommand,
+    GetObjectTaggingCommand,
     HeadObjectCommand,
     HeadObjectCommandOutput,
     ListObjectVersionsCommand,
@@ -34,6 +35,7 @@ describe("infra/restore: content verified by checksum when ETags cannot tell", (
         for (const [versionId, output] of Object.entries(checksums)) {
             s3.on(HeadObjectCommand, { VersionId: versionId }).resolves(output);
         }
+        s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
         s3.on(CopyObjectCommand).resolves({ VersionId: "copy" });
     }
     const run = () => restoreToPointInTime({ bucketName: "b", region: "us-east-1" }, { to: T, client, now: () => new Date("2026-11-22T00:00:00Z") });
@@ -47,8 +49,10 @@ describe("infra/restore: content verified by checksum when ETags cannot tell", (
         const same = { ChecksumCRC64NVME: "AAAAAAAAAAE=", ChecksumType: "FULL_OBJECT" } as const;
         bucketWith('"kms-etag-2"', 10, { restored: same, "at-t": same });
         const result = await run();
-        expect(result.plan).to.deep.include({ unchanged: 1, verifiedByChecksum: 1 });
+        expect(result.plan).to.deep.include({ unchanged: 1, verifiedByReads: 1, verifiedByChecksum: 1 });
         expect(result.plan.copy.count).to.equal(0);
+        // Nothing differed after the HEADs, so the tags were read too (both empty here).
+        expect(result.identityReads).to.deep.equal({ head: 2, tagging: 2 });
         expect(s3.commandCalls(CopyObjectCommand)).to.have.length(0);
         expect(s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input)).to.deep.include({
             Bucket: "b",
@@ -65,6 +69,19 @@ describe("infra/restore: content verified by checksum when ETags cannot tell", (
             expect(result.applied.copies).to.equal(1);
             expect(s3.commandCalls(CopyObjectCommand)[0].args[0].input).to.include({ CopySource: "b/k?versionId=at-t" });
         }
+    });
+
+    it("copies when the bytes are provably the same but the metadata is not (a chmod exported after T)", async () => {
+        const checksum = { ChecksumCRC64NVME: "AAAAAAAAAAE=", ChecksumType: "FULL_OBJECT" } as const;
+        bucketWith('"kms-etag-2"', 10, {
+            restored: { ...checksum, Metadata: { "file-permissions": "0100777" } },
+            "at-t": { ...checksum, Metadata: { "file-permissions": "0100644" } },
+        });
+        const result = await run();
+        expect(result.applied.copies).to.equal(1);
+        expect(result.plan.copy.why).to.include({ metadata: 1, content: 0 });
+        // The HEADs showed a difference: no tag reads.
+        expect(result.identityReads).to.deep.equal({ head: 2, tagging: 0 });
     });
 
     it("does not ask when the sizes differ: the content differs for sure", async () => {

@@ -58,7 +58,9 @@ describe("lustre-dr restore (command)", function () {
         expect(dry.exitCode, dry.stderr).to.equal(0);
         const plan = JSON.parse(dry.stdout) as RestoreResult;
         expect(plan).to.deep.include({ dryRun: true, planFile });
-        expect(plan.plan.copy).to.deep.equal({ count: 1, bytes: 4, firstKeys: ["report.csv"] });
+        expect(plan.plan.copy).to.deep.include({ count: 1, bytes: 4, firstKeys: ["report.csv"] });
+        expect(plan.plan.copy.why).to.include({ content: 1, metadata: 0 });
+        expect(plan.plan.copy.firstDifferences).to.deep.equal([{ key: "report.csv", differences: ['size: "4" at T, "3" now'] }]);
         expect(plan.plan.deleteMarker.firstKeys).to.deep.equal(["README-ransom.txt"]);
 
         const real = await run("restore", ...target, "--concurrency", "4");
@@ -97,11 +99,44 @@ describe("lustre-dr restore (command)", function () {
             [["--bucket", "b-b-b", "--region", "mars", "--to", "2026-01-01T00:00:00Z"], /--region is "mars": expected an AWS region/],
             [["--bucket", "b-b-b", "--region", "us-east-1", "--endpoint", endpoint, "--to", "2999-01-01T00:00:00Z"], /in the future/],
         ];
+        const unversioned = await createBucket(client, "none");
+        cases.push(
+            [["--bucket", unversioned, "--region", "us-east-1", "--endpoint", endpoint, "--to", "2026-01-01T00:00:00Z"], /versioning never enabled/],
+            [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00Z", "--verify", "--dry-run"], /--verify compares and writes nothing: it takes no --dry-run/],
+        );
         for (const [args, message] of cases) {
             const result = await run("restore", ...args);
             expect(result.exitCode, args.join(" ")).to.equal(2);
             expect(result.stderr, args.join(" ")).to.match(message);
+            // Refused before anything is announced.
+            expect(result.stderr, args.join(" ")).to.not.match(/Restoring|Planning|Comparing/);
         }
+    });
+
+    it("--verify prints a verdict and the first differences, exits 1 until the restore, then 0; --json is one document", async () => {
+        const bucket = await createBucket(client);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "home/alice/notes.txt", Body: "notes", Metadata: { "file-permissions": "0100644" } }));
+        const T = await secondBoundary();
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "home/alice/notes.txt", Body: "notes", Metadata: { "file-permissions": "0100777" } }));
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "ransom.txt", Body: "pay" }));
+        const target = ["--bucket", bucket, "--region", "us-east-1", "--endpoint", endpoint, "--to", T.toISOString()];
+
+        const differs = await run("restore", ...target, "--verify");
+        expect(differs.exitCode, differs.stderr).to.equal(1);
+        const [verdict, ...details] = differs.stdout.trim().split("\n");
+        expect(verdict).to.match(/^DIFFERS from .*: 2 of 2 keys checked differ \(1 created after T, 1 changed\)$/);
+        expect(details).to.deep.equal([
+            '  "home/alice/notes.txt": x-amz-meta-file-permissions: "0100644" at T, "0100777" now',
+            '  "ransom.txt": exists now, did not exist at T',
+        ]);
+        const json = await run("restore", ...target, "--verify", "--json");
+        expect(json.exitCode).to.equal(1);
+        expect(JSON.parse(json.stdout)).to.deep.include({ verdict: "differs", differing: { missing: 0, extra: 1, changed: 1, unknown: 0 } });
+
+        expect((await run("restore", ...target)).exitCode).to.equal(0);
+        const same = await run("restore", ...target, "--verify");
+        expect(same.exitCode, same.stderr).to.equal(0);
+        expect(same.stdout).to.match(/^SAME as at .*\(2 keys checked/);
     });
 
     it("reads --to with the shared time parser: 9-digit fractions accepted, impossible dates refused", async () => {

@@ -96,12 +96,14 @@ describe("infra/restore/identity", () => {
         expect(compareIdentity(listedOnly, listedOnly)).to.deep.equal({ differences: [], unread: ["metadata", "content-headers", "tags"] });
         expect(sameObject(listedOnly, listedOnly)).to.equal(false);
         expect(compareIdentity(listedOnly, { ...listedOnly, eTag: '"f"' }).unread).to.include("content");
-        // After HEAD: tags still unread when both have the same non-zero count, decided when both are untagged or
-        // the counts differ.
+        // After HEAD, the tag count only ever shows a difference: S3 omits it both for "no tags" and "no permission",
+        // and equal counts are not equal tags.
         const headed = (tagCount?: number): ObjectIdentity => ({ ...listedOnly, head: { ...fsxHead, ...(tagCount !== undefined ? { tagCount } : {}) } });
-        expect(compareIdentity(headed(2), headed(2)).unread).to.deep.equal(["tags"]);
-        expect(compareIdentity(headed(), headed())).to.deep.equal({ differences: [], unread: [] });
+        expect(compareIdentity(headed(2), headed(2))).to.deep.equal({ differences: [], unread: ["tags"] });
+        expect(compareIdentity(headed(), headed())).to.deep.equal({ differences: [], unread: ["tags"] });
         expect(compareIdentity(headed(1), headed()).differences).to.deep.equal([{ aspect: "tags", name: "tag count", atT: "1", now: "0" }]);
+        expect(compareIdentity(headed(1), headed(3)).differences).to.deep.equal([{ aspect: "tags", name: "tag count", atT: "1", now: "3" }]);
+        expect(sameObject({ ...headed(), tags: {} }, { ...headed(), tags: {} })).to.equal(true);
     });
 
     it("reads HEAD responses: lower-cased metadata, content headers, checksums, tag count", () => {

@@ -57,12 +57,30 @@ describe("infra/restore/plan", () => {
         });
     });
 
-    it("does nothing for an unchanged key, a key absent then and now, and a key with the same content as at T", () => {
+    it("does nothing for an unchanged key (the version from T is current) and a key absent then and now", () => {
         expect(planKey(history(version("a", before(1), "same"), version("a", before(2), "x")), T)).to.deep.equal({ key: "a", action: "none", reason: "unchanged" });
         expect(planKey(history(marker("b", after(1)), version("b", after(0.5), "x")), T)).to.deep.equal({ key: "b", action: "none", reason: "absent" });
         expect(planKey(history(marker("c", before(1)), version("c", before(2), "x")), T)).to.deep.equal({ key: "c", action: "none", reason: "absent" });
-        // What a previous restore leaves: a newer version with the ETag and size of the version from T.
-        expect(planKey(history(version("d", after(9), "good"), version("d", after(1), "bad"), version("d", before(1), "good")), T)).to.include({ reason: "unchanged" });
+    });
+
+    it("leaves a newer version with T's bytes to the writer's identity check, with what the listing says of both", () => {
+        // What a previous restore leaves, and also what a metadata-only attack (CopyObject with REPLACE) leaves: a
+        // newer version with the ETag and size of the version from T. Only HEAD and tags can tell them apart.
+        const atT = version("d", before(1), "good");
+        const current = version("d", after(9), "good", { storageClass: "STANDARD_IA" });
+        expect(planKey(history(current, version("d", after(1), "bad"), atT), T)).to.deep.equal({
+            key: "d",
+            action: "copy",
+            versionId: atT.versionId,
+            size: 4,
+            eTag: '"good"',
+            storageClass: "STANDARD",
+            lastModified: atT.lastModified,
+            currentVersionId: current.versionId,
+            currentSize: 4,
+            currentETag: '"good"',
+            currentStorageClass: "STANDARD_IA",
+        });
     });
 
     it("treats a version written exactly at T as current at T", () => {

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { setMaxListeners } from "events";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -189,6 +190,34 @@ describe("infra/restore against moto", function () {
         expect(await snapshot(client, bucket, { withTags: true })).to.deep.equal(atT);
         const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "big object.bin" }));
         expect(head.ETag, "a multipart ETag").to.match(/-2"$/);
+    });
+
+    it("keeps listeners on the run's abort signal and the plan file bounded at concurrency 32 (no MaxListenersExceededWarning)", async () => {
+        const bucket = await createBucket(client);
+        const keys = Array.from({ length: 300 }, (_, i) => `many/${String(i).padStart(4, "0")}-${"long-name-".repeat(8)}`);
+        await forEachBounded(keys, 16, (key) => put(bucket, key, "good").then(() => undefined));
+        const T = await secondBoundary();
+        // Another size: the listing decides, no reads slow the writers down, so they pile up on the plan file.
+        await forEachBounded(keys, 16, (key) => put(bucket, key, "encrypted").then(() => undefined));
+        const warnings: Error[] = [];
+        const onWarning = (warning: Error) => warnings.push(warning);
+        process.on("warning", onWarning);
+        try {
+            const controller = new AbortController();
+            // Node 22 and later set no listener limit on an AbortController's signal; Node 20 (which package.json
+            // allows) warns past 10 listeners, as every EventTarget does. Give the signal that limit here too.
+            setMaxListeners(10, controller.signal);
+            const planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "restore-")), "plan.json");
+            const dryRun = await restore(bucket, T, { dryRun: true, planFile, concurrency: 32, signal: controller.signal });
+            expect(dryRun.plan.copy.count).to.equal(keys.length);
+            const result = await restore(bucket, T, { concurrency: 32, signal: controller.signal });
+            expect(result.applied.copies).to.equal(keys.length);
+            // Warnings are emitted on the next tick.
+            await new Promise((resolve) => setImmediate(resolve));
+        } finally {
+            process.removeListener("warning", onWarning);
+        }
+        expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning").map((warning) => warning.message)).to.deep.equal([]);
     });
 
     it("does nothing on an empty bucket", async () => {

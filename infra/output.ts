@@ -75,7 +75,9 @@ export function classifyFailure(error: unknown): { code: FailureCode; exitCode: 
     if (error instanceof EnvironmentError || isCredentialsError(error)) {
         return { code: "environment", exitCode: ExitCode.Usage };
     }
-    if (error instanceof UsageError) {
+    // A config or stack file problem is found before anything is changed, whichever command met it. By name: importing
+    // the config modules here would load the whole program for every `--help`.
+    if (error instanceof UsageError || (error instanceof Error && (error.name === "ConfigError" || error.name === "StackFileError"))) {
         return { code: "usage", exitCode: ExitCode.Usage };
     }
     return { code: "failed", exitCode: ExitCode.Failed };

@@ -4,7 +4,10 @@
  */
 import * as fs from "fs";
 import { Command, Option } from "commander";
-import type { SiteRole } from "../stacks/config";
+import { ConfigError } from "../components/problems";
+import type { RawSiteConfig, SiteConfig, SiteRole } from "../stacks/config";
+import { parseStackPair } from "../stacks/config/pair";
+import { displayPath, readStackFiles, StackFileError } from "../stacks/stackConfigFile";
 import { UsageError } from "./output";
 import { PulumiProject, requireProject, stackFile } from "./project";
 import { validateStackName } from "./pulumi/workspace";
@@ -69,4 +72,37 @@ export function sidesNamed(which: string, names: Readonly<Record<SiteRole, strin
     }
     const choices = [...new Set(["both", "primary", "dr", names.primary, names.dr])];
     throw new UsageError(`--stack is ${JSON.stringify(which)}: expected one of ${choices.join(", ")}`);
+}
+
+/**
+ * Reads both stack files and validates them together: every problem of both files at once, each naming its file,
+ * and what only the pair shows (two primaries, one bucket name on both sides, ...). Problems are usage errors (exit 2).
+ */
+export function validatedPair(pair: PairStackFiles, doing: string): { raws: Record<SiteRole, RawSiteConfig>; configs: Record<SiteRole, SiteConfig> } {
+    try {
+        const raws = readStackFiles(pair.files);
+        const side = (role: SiteRole) => ({
+            file: displayPath(pair.files[role]),
+            identity: { organization: "organization", project: pair.project.name, stack: pair.names[role] },
+            raw: raws[role],
+        });
+        return { raws, configs: parseStackPair(side("primary"), side("dr")) };
+    } catch (error) {
+        if (error instanceof ConfigError || error instanceof StackFileError) {
+            throw new UsageError(`cannot ${doing}: ${error.message}`);
+        }
+        throw error;
+    }
+}
+
+/**
+ * Before `deploy` touches either stack: when both stack files are in the project, validates them together (two
+ * primaries, one bucket name, ...), which neither stack's own update can see. Without both files (config kept
+ * elsewhere, or a first deploy) there is nothing to compare, and each update validates its own config.
+ */
+export function checkPairBeforeDeploy(project: PulumiProject, names: Readonly<Record<SiteRole, string>>): void {
+    const files = { primary: stackFile(project, names.primary), dr: stackFile(project, names.dr) };
+    if (fs.existsSync(files.primary) && fs.existsSync(files.dr)) {
+        validatedPair({ project, names, files, show: ["primary", "dr"] }, "deploy");
+    }
 }

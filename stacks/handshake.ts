@@ -103,11 +103,13 @@ export function peerProblems(
             expected: `a peer in another region than this side's ${self.region} (the peer reports region ${peer.region}); a disaster-recovery copy in the same region does not survive a regional outage`,
         });
     }
-    if (self.encryption === "SSE_KMS" && peer.kmsKeyArn === undefined) {
+    // Reported under this side's encryption key, naming the peer's: that is what the operator changes.
+    const peerEncryption = peer.kmsKeyArn === undefined ? "SSE_S3" : "SSE_KMS";
+    if (self.encryption !== peerEncryption) {
         problems.push({
-            key,
-            value: peerStack,
-            expected: "a peer whose bucket uses SSE_KMS too: SSE-KMS objects replicate only to a destination with a customer-managed key (set lustre-dr:bucket.encryption the same on both sides)",
+            key: "lustre-dr:bucket.encryption",
+            value: self.encryption,
+            expected: `${JSON.stringify(peerEncryption)} like the peer ${peerStack} (${peer.kmsKeyArn === undefined ? "its bucket has no KMS key" : "its bucket has a KMS key"}): SSE-KMS objects replicate only to a bucket with a customer-managed key, so set lustre-dr:bucket.encryption the same on both sides`,
         });
     }
     return problems;

@@ -7,7 +7,7 @@ import { ConfigError } from "../../components/problems";
 import { parseSiteConfig, SiteConfig } from "../../stacks/config";
 import { readStackConfigFile } from "../../stacks/stackConfigFile";
 import { createOutput, UsageError } from "../output";
-import { addStackFileOptions, pairStackFiles, StackFileOptions } from "../stackFiles";
+import { addStackFileOptions, pairStackFiles, StackFileOptions, validatedPair } from "../stackFiles";
 import { compareCosts, CostComparison, CostLine, PostureCost, PostureName, SideCost, Workload } from "./estimate";
 import { pricingClient, refreshPrices } from "./priceList";
 import { loadPriceTable, PriceTable } from "./priceTable";
@@ -156,9 +156,9 @@ export function registerCostCommand(program: Command): void {
             if (options.objectMib <= 0) {
                 throw new UsageError(`--object-mib is ${options.objectMib}: expected a number > 0`);
             }
-            const { project, names, files, show } = pairStackFiles(options);
-            const primary = readSiteConfig({ project: project.name, stack: names.primary }, files.primary);
-            const dr = readSiteConfig({ project: project.name, stack: names.dr }, files.dr);
+            const pair = pairStackFiles(options);
+            const { show } = pair;
+            const { primary, dr } = validatedPair(pair, "estimate").configs;
             const dataGiB = options.dataGib ?? primary.lustre.storageCapacityGiB;
             const workload: Workload = {
                 dataGiB,

@@ -1,12 +1,15 @@
 /**
  * `lustre-dr deploy`: converge both stacks with the replication handshake (design.md §5).
  */
+import * as path from "path";
 import { Command, Option } from "commander";
 import type { SideRole } from "../aws/sides";
 import { createOutput, Output, UsageError } from "../output";
 import { accountIdSchema } from "../../stacks/config";
 import { AccountIds, converge, ConvergeResult, describeChanges, StackNames } from "./converge";
+import { readProjectFile, requireProject } from "../project";
 import { LustreDrWorkspace, validateStackName, WorkspaceOptions } from "../pulumi/workspace";
+import { checkPairBeforeDeploy } from "../stackFiles";
 
 export interface StackSelectionOptions {
     primary: string;
@@ -101,6 +104,8 @@ export async function runDeploy(options: DeployOptions, context: CommandContext)
     const { output } = context;
     const names = stackNames(options);
     const accountIds = accountIdOptions(options);
+    const projectDir = context.workspace?.projectDir;
+    checkPairBeforeDeploy(projectDir === undefined ? requireProject() : readProjectFile(path.join(projectDir, "Pulumi.yaml")), names);
     const workspace = await openWorkspace(options, context);
     output.progress(`Deploying ${names.primary} and ${names.dr} (state: ${workspace.backend.url})`);
     const result = await converge(workspace, names, { output, verbose: options.verbose, accountIds });

@@ -4,9 +4,8 @@
  */
 import { Command, Option } from "commander";
 import { ConfigError } from "../../components/problems";
-import { readStackConfigFile } from "../../stacks/stackConfigFile";
 import { createOutput, UsageError } from "../output";
-import { addStackFileOptions, pairStackFiles, StackFileOptions } from "../stackFiles";
+import { addStackFileOptions, pairStackFiles, StackFileOptions, validatedPair } from "../stackFiles";
 import { architectureDiagram } from "./diagram";
 import { formatPlanTable, StackPlan } from "./model";
 import { planStacks } from "./run";
@@ -30,12 +29,14 @@ export async function planStackFiles(
     start: string = process.cwd(),
     progress: (message: string) => void = () => undefined,
 ): Promise<StackPlan[]> {
-    const { project, names, files, show } = pairStackFiles(options, start);
+    const pair = pairStackFiles(options, start);
+    const { project, names, show } = pair;
     progress(
         `Planning ${show.map((role) => names[role]).join(" and ")} of ${project.name} (${project.dir}) against the Pulumi runtime mocks ` +
             "(both stack files are read: each side depends on its peer)...",
     );
-    const configs = { primary: readStackConfigFile(files.primary), dr: readStackConfigFile(files.dr) };
+    // Both files judged together first: every problem of both at once, before the program runs on either.
+    const configs = validatedPair(pair, "plan").raws;
     try {
         return await planStacks({ configs, asConfigured, project: project.name, stackNames: names }, show);
     } catch (error) {

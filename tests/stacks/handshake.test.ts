@@ -104,7 +104,10 @@ describe("peer problems", () => {
 
     it("refuses an SSE_S3 peer for an SSE_KMS side", () => {
         const [problem] = peerProblems({ region: "us-east-1", encryption: "SSE_KMS" }, "o/p/dr", { ...peer, kmsKeyArn: undefined });
-        expect(problem.expected).to.contain("SSE_KMS too");
+        expect(problem).to.deep.include({ key: "lustre-dr:bucket.encryption", value: "SSE_KMS" });
+        expect(problem.expected).to.contain('"SSE_S3" like the peer o/p/dr');
+        const [reverse] = peerProblems({ region: "us-east-1", encryption: "SSE_S3" }, "o/p/dr", peer);
+        expect(reverse).to.deep.include({ key: "lustre-dr:bucket.encryption", value: "SSE_S3" });
     });
 
     it("accepts a peer in another region with a key", () => {

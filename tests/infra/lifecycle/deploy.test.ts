@@ -280,4 +280,22 @@ describe("infra/lifecycle/deploy", () => {
             expect(convergenceVerdict({ primary: "awaiting-peer-grant", dr: "detached" }, 2)).to.equal("detached");
         });
     });
+    it("refuses two primary stack files before touching either stack (exit 2), naming the file", async () => {
+        const fs = await import("fs");
+        const path = await import("path");
+        const example = (stack: string) => fs.readFileSync(path.join(__dirname, "..", "..", "..", `Pulumi.${stack}.yaml`), "utf8");
+        const broken = tempProject({ "Pulumi.primary.yaml": example("primary"), "Pulumi.dr.yaml": example("dr").replace("lustre-dr:role: dr", "lustre-dr:role: primary") });
+        try {
+            let failure: unknown;
+            await runDeploy(
+                { primary: "primary", dr: "dr" },
+                { output: recordingOutput(), workspace: { projectDir: broken.dir, env: testEnv(), pulumiCommand: fake.asPulumiCommand() } },
+            ).catch((error: unknown) => (failure = error));
+            expect(failure).to.be.instanceOf(UsageError);
+            expect((failure as Error).message).to.contain('Pulumi.dr.yaml: lustre-dr:role is "primary": expected "dr"');
+            expect(fake.changes()).to.deep.equal([]);
+        } finally {
+            broken.remove();
+        }
+    });
 });

@@ -71,7 +71,7 @@ describe("the two stack files of a pair", () => {
     });
 
     it("refuses a peerStack that names neither file's stack", () => {
-        const [problem] = pairProblemsOf({ ...primary, peerStack: "organization/lustre-dr/prod-dr" }, dr);
+        const [problem] = pairProblemsOf({ ...primary, peerStack: "organization/lustre-dr/prod-dr", peerAccountId: "222222222222" }, dr);
         expect(problem).to.include({ file: "Pulumi.primary.yaml", key: "lustre-dr:peerStack", value: "organization/lustre-dr/prod-dr" });
         expect(problem.expected).to.contain("organization/lustre-dr/dr");
     });

@@ -89,6 +89,14 @@ describe("access matrix harness", function () {
         expect(message).to.include('resource policy "dr: bucket policy of lustre-dr-test-dr-data": matched by LetPeerCheckVersioning (Allow)');
     });
 
+    it("attributes a cross-account grant to the statements of both documents that make it", () => {
+        // As if the table wrongly said replica writes must be denied: the message names what allows them.
+        const write: AccessRequest = { principal: primary.replicationRoleArn, action: "s3:ReplicateObject", resource: `${dr.bucketArn}/data` };
+        const message = mismatch("replication writes the replica", evaluate(new AccessWorld([primary, dr]), write), "denied");
+        expect(message).to.include('identity policy "primary: policy data-replication-policy of role lustre-dr-primary-replication": matched by WriteReplicas (Allow)');
+        expect(message).to.include('resource policy "dr: bucket policy of lustre-dr-test-dr-data": matched by AcceptReplicasFromPeer (Allow)');
+    });
+
     it("names the explicit deny that blocks a request without TLS", () => {
         const request: AccessRequest = {
             principal: `arn:aws:iam::${dr.accountId}:role/lustre-dr-operator`,

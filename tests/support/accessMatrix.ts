@@ -183,19 +183,29 @@ function validated(policy: NamedPolicy | PolicyJson, name?: string): ValidatedPo
     return createValidatedPolicy(document, () => [], { name: name ?? ("name" in policy ? String(policy.name) : "statement") });
 }
 
+/** The whole request context: what AWS derives from the resource's owner, then from the caller and the row. */
+function fullContext(request: AccessRequest, resourceAccount: string): Context {
+    return { ...resourceContext(request.action, resourceAccount), ...requestContext(request) };
+}
+
+/**
+ * One evaluation. `evaluatedAccount` is the account the simulator treats as the resource's owner; the explanation
+ * moves it to isolate one statement, while the request context keeps the real owner (`resourceAccount`).
+ */
 function simulate(
     request: AccessRequest,
     identity: readonly (NamedPolicy | PolicyJson)[],
     resourcePolicy: NamedPolicy | PolicyJson | undefined,
     resourceAccount: string,
+    evaluatedAccount: string = resourceAccount,
 ): EvaluationResult {
     return runUnsafeSimulation(
         {
             request: {
                 principal: request.principal,
                 action: request.action,
-                resource: { resource: request.resource, accountId: resourceAccount },
-                contextVariables: { ...resourceContext(request.action, resourceAccount), ...requestContext(request) },
+                resource: { resource: request.resource, accountId: evaluatedAccount },
+                contextVariables: fullContext(request, resourceAccount),
             },
             identityPolicies: identity.map((policy, index) => ({ name: `identity-${index}`, policy: validated(policy) })),
             serviceControlPolicies: [],
@@ -232,7 +242,7 @@ function label(statement: Record<string, unknown>, index: number): string {
  * own as an Allow in a setting where it alone would decide: for an identity statement the resource is taken to be
  * in the principal's account (and a KMS key to trust that account), for a resource statement the principal is.
  */
-function matchingStatements(request: AccessRequest, policy: NamedPolicy, kind: "identity" | "resource"): string[] {
+function matchingStatements(request: AccessRequest, resourceAccount: string, policy: NamedPolicy, kind: "identity" | "resource"): string[] {
     const principalAccount = isAnonymous(request.principal) ? undefined : accountOf(request.principal);
     const ownAccount = principalAccount ?? "000000000000";
     return statementsOf(policy).flatMap((statement, index) => {
@@ -245,9 +255,10 @@ function matchingStatements(request: AccessRequest, policy: NamedPolicy, kind: "
                       request.action.startsWith("kms:")
                           ? { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ownAccount}:root` }, Action: "kms:*", Resource: "*" }] }
                           : undefined,
+                      resourceAccount,
                       ownAccount,
                   )
-                : simulate(request, [], alone, principalAccount ?? ownAccount);
+                : simulate(request, [], alone, resourceAccount, ownAccount);
         return result === "Allowed" ? [`${label(statement, index)} (${String(statement.Effect)})`] : [];
     });
 }
@@ -256,14 +267,14 @@ function matchingStatements(request: AccessRequest, policy: NamedPolicy, kind: "
 export function explain(verdict: Verdict): string[] {
     const { request, applicable } = verdict;
     const lines = applicable.identity.map((policy) => {
-        const matches = matchingStatements(request, policy, "identity");
+        const matches = matchingStatements(request, applicable.resourceAccount, policy, "identity");
         return `identity policy "${policy.name}": ${matches.length > 0 ? `matched by ${matches.join(", ")}` : "no statement matches"}`;
     });
     if (applicable.identity.length === 0) {
         lines.push("identity policies: none (the principal holds no policy the program declares or the row gives)");
     }
     if (applicable.resourcePolicy) {
-        const matches = matchingStatements(request, applicable.resourcePolicy, "resource");
+        const matches = matchingStatements(request, applicable.resourceAccount, applicable.resourcePolicy, "resource");
         lines.push(
             `resource policy "${applicable.resourcePolicy.name}": ${matches.length > 0 ? `matched by ${matches.join(", ")}` : "no statement matches"}`,
         );
@@ -286,7 +297,7 @@ export function mismatch(call: string, verdict: Verdict, expected: Expectation):
         `${call}: expected ${expected === "allowed" ? "ALLOWED" : "DENIED"}, the simulator says ${verdict.result}`,
         `  principal: ${principalName(request)}`,
         `  call:      ${request.action} on ${request.resource}`,
-        `  context:   ${JSON.stringify(requestContext(request))}`,
+        `  context:   ${JSON.stringify(fullContext(request, verdict.applicable.resourceAccount))}`,
         ...explain(verdict).map((line) => `  ${line}`),
         expected === "allowed"
             ? "  -> a permission AWS needs for this call is missing from the documents above"

@@ -38,7 +38,7 @@ import { FailbackOptions, runFailback } from "../infra/lifecycle/failback";
 import { FreezeOptions, runFreeze } from "../infra/lifecycle/freeze";
 import { RecoverOptions, runRecover } from "../infra/lifecycle/recover";
 import { sideClientConfig } from "../infra/aws/clients";
-import { createStackOutputsReader } from "../infra/pulumi/stackOutputs";
+import { createStackOutputsReader } from "../infra/pulumi/outputsReader";
 import { describeResult, parseConcurrency } from "../infra/restore/command";
 import { parseIsoTime } from "../infra/time";
 import { restoreToPointInTime } from "../infra/restore/restore";

@@ -9,7 +9,7 @@ import { Command } from "commander";
 import { sideClientConfig } from "../aws/clients";
 import { addSideOptions, resolveSide, Side, SideOptions, SideRole, StackOutputsReader } from "../aws/sides";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
-import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { DrillBucket, sideLabel } from "./buckets";
 import { runIdPattern, runPrefix } from "./canaries";
 import { cleanUpCanaries, defaultCanaries, defaultObjectiveSeconds, DrillOptions, runDrill } from "./drill";

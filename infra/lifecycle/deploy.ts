@@ -2,9 +2,7 @@
  * `lustre-dr deploy`: converge both stacks with the replication handshake (design.md §5).
  */
 import * as path from "path";
-import { Command, Option } from "commander";
-import type { SideRole } from "../aws/sides";
-import { createOutput, Output, UsageError } from "../output";
+import { Output, UsageError } from "../output";
 import { accountIdSchema } from "../../stacks/config";
 import { AccountIds, converge, ConvergeResult, describeChanges, StackNames } from "./converge";
 import { readProjectFile, requireProject } from "../project";
@@ -47,19 +45,6 @@ export function accountIdOptions(options: Pick<DeployOptions, "primaryAccountId"
 export interface CommandContext {
     readonly output: Output;
     readonly workspace?: WorkspaceOptions;
-}
-
-/** Adds `--primary <stack>`, `--dr <stack>`, `--primary-profile <profile>` and `--dr-profile <profile>`. */
-export function addStackOptions(command: Command, roles: readonly SideRole[] = ["primary", "dr"]): Command {
-    for (const role of roles) {
-        command.addOption(new Option(`--${role} <stack>`, `stack of the ${role} side`).default(role));
-    }
-    for (const role of roles) {
-        command.addOption(
-            new Option(`--${role}-profile <profile>`, `AWS profile of the ${role} account, for its stack operations (default: the environment's credentials)`),
-        );
-    }
-    return command;
 }
 
 /** Opens the workspace with the profile of each side given on the command line. */
@@ -111,22 +96,4 @@ export async function runDeploy(options: DeployOptions, context: CommandContext)
     const result = await converge(workspace, names, { output, verbose: options.verbose, accountIds });
     output.result({ stacks: names, ...result }, () => convergenceSummary(result));
     return result;
-}
-
-export function registerDeployCommand(program: Command): void {
-    addStackOptions(
-        program
-            .command("deploy")
-            .description("Create or update both stacks, running the replication handshake until both sides replicate (at most 4 updates)"),
-    )
-        .option("--primary-account-id <id>", "12-digit account of the primary side; pins the dr stack's lustre-dr:peerAccountId to it")
-        .option("--dr-account-id <id>", "12-digit account of the dr side; pins the primary stack's lustre-dr:peerAccountId to it")
-        .option("--verbose", "stream the Pulumi engine output to stderr")
-        .option("--json", "print the result as JSON")
-        .action(async (options: DeployOptions) => {
-            const result = await runDeploy(options, { output: createOutput(options) });
-            if (result.verdict !== "converged") {
-                throw new NotConvergedError(result);
-            }
-        });
 }

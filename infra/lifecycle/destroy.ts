@@ -8,12 +8,11 @@
  * removes the protection in the stack's state, then destroys.
  */
 import * as readline from "readline";
-import { Command, Option } from "commander";
 import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 import type { SideRole } from "../aws/sides";
-import { createOutput, UsageError } from "../output";
+import { UsageError } from "../output";
 import { engineErrorDetail } from "./converge";
-import { addStackOptions, CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
+import { CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { LustreDrWorkspace } from "../pulumi/workspace";
 
 export interface DestroyCommandOptions extends StackSelectionOptions {
@@ -169,20 +168,4 @@ export async function runDestroy(options: DestroyCommandOptions, context: Destro
             .join("\n"),
     );
     return results;
-}
-
-export function registerDestroyCommand(program: Command): void {
-    addStackOptions(
-        program
-            .command("destroy")
-            .description("Destroy the stacks but keep the protected buckets and keys (the data); --include-data deletes those too"),
-    )
-        .addOption(new Option("--only <side>", "destroy only this side").choices(["primary", "dr"]))
-        .option("--include-data", "also delete the buckets with every object version and their KMS keys (asks for a typed confirmation)")
-        .option("--confirm <stacks>", "the typed confirmation for --include-data, for non-interactive runs: the stack names, in any order, separated by spaces or commas")
-        .option("--verbose", "stream the Pulumi engine output to stderr")
-        .option("--json", "print the result as JSON")
-        .action(async (options: DestroyCommandOptions) => {
-            await runDestroy(options, { output: createOutput(options) });
-        });
 }

@@ -3,13 +3,11 @@
  * what was written on the dr side while it was detached (design.md §6). Live replication only carries writes made
  * after its configuration exists, so those objects go through S3 Batch Replication.
  */
-import { Command } from "commander";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { sideClientConfig, SideLocation } from "../aws/clients";
-import { createOutput } from "../output";
 import { BatchJobProgress, describeProgress, startBatchReplication, waitForBatchJob } from "../replication/batchReplication";
 import { converge, ConvergeResult } from "./converge";
-import { addStackOptions, CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
+import { CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { readOutputsOf } from "../pulumi/stackOutputs";
 import { parseIsoTime } from "../time";
 
@@ -113,20 +111,4 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         throw new Error(`batch replication ${describeProgress(job)}; see the report${job.reportLocation ? ` at ${job.reportLocation}` : ""}`);
     }
     return result;
-}
-
-export function registerFailbackCommand(program: Command): void {
-    addStackOptions(
-        program
-            .command("failback")
-            .description("Re-attach both sides, converge replication, then batch-replicate what was written on the dr side during the outage"),
-    )
-        .option("--since <time>", "only objects created after this ISO 8601 time (e.g. when recover ran)")
-        .option("--wait", "wait for the batch replication job to finish, printing progress")
-        .option("--dr-endpoint <url>", "S3 Control endpoint override for the dr side (the job runs in the dr account, with --dr-profile)")
-        .option("--verbose", "stream the Pulumi engine output to stderr")
-        .option("--json", "print the result as JSON")
-        .action(async (options: FailbackOptions) => {
-            await runFailback(options, { output: createOutput(options) });
-        });
 }

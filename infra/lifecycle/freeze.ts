@@ -8,15 +8,14 @@
  * `recover` runs the same phase first. Like `recover`, it touches only the dr stack: the primary account may be
  * compromised or unreachable.
  */
-import { Command } from "commander";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { SiteOutputs } from "../../stacks/outputs";
-import { createOutput, Output } from "../output";
+import type { Output } from "../output";
 import { outputValues, parseSiteOutputs } from "../pulumi/stackOutputs";
 import { validateStackName } from "../pulumi/workspace";
 import type { LustreDrWorkspace } from "../pulumi/workspace";
 import { describeChanges, engineErrorDetail } from "./converge";
-import { addStackOptions, CommandContext, openWorkspace } from "./deploy";
+import { CommandContext, openWorkspace } from "./deploy";
 
 /** The config key the freeze sets; nothing else changes. */
 export const detachedKey = "lustre-dr:recovery.detached";
@@ -116,21 +115,4 @@ export async function runFreeze(options: FreezeOptions, context: CommandContext)
         ].join("\n"),
     );
     return result;
-}
-
-export function registerFreezeCommand(program: Command): void {
-    addStackOptions(
-        program
-            .command("freeze")
-            .description(
-                "Incident, first minute: detach the dr side from the primary in one short update (recovery.detached=true: no " +
-                    "replicas accepted from it, none sent to it). Creates no file system; touches only the dr stack. Re-runnable.",
-            ),
-        ["dr"],
-    )
-        .option("--verbose", "stream the Pulumi engine output to stderr")
-        .option("--json", "print the result as JSON")
-        .action(async (options: FreezeOptions) => {
-            await runFreeze(options, { output: createOutput(options) });
-        });
 }

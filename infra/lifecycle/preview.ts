@@ -1,10 +1,8 @@
 /**
  * `lustre-dr preview`: what the next update of each stack would change, without changing anything.
  */
-import { Command } from "commander";
-import { createOutput } from "../output";
 import { describeChanges, engineErrorDetail } from "./converge";
-import { addStackOptions, CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
+import { CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 
 export interface PreviewOptions extends StackSelectionOptions {
     verbose?: boolean;
@@ -51,13 +49,4 @@ export async function runPreview(options: PreviewOptions, context: CommandContex
             .join("\n"),
     );
     return previews;
-}
-
-export function registerPreviewCommand(program: Command): void {
-    addStackOptions(program.command("preview").description("Show what the next update of each stack would change; changes nothing"))
-        .option("--verbose", "stream the Pulumi engine output (the full diff) to stderr")
-        .option("--json", "print the result as JSON")
-        .action(async (options: PreviewOptions) => {
-            await runPreview(options, { output: createOutput(options) });
-        });
 }

@@ -17,16 +17,15 @@
  * Touches only the dr stack: the primary account may be unreachable or compromised, so this neither reads nor
  * writes the primary stack. With `recovery.detached=true` the program does not read the peer either.
  */
-import { Command } from "commander";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { mountCommand } from "../../components/clientScript";
 import type { SiteOutputs } from "../../stacks/outputs";
 import type { SideLocation } from "../aws/clients";
-import { createOutput, UsageError } from "../output";
+import { UsageError } from "../output";
 import { describeResult, progressReporter } from "../restore/command";
 import { RestoreResult, restoreToPointInTime } from "../restore/restore";
 import { describeChanges, engineErrorDetail } from "./converge";
-import { addStackOptions, CommandContext, openWorkspace } from "./deploy";
+import { CommandContext, openWorkspace } from "./deploy";
 import { freezeSide, PhaseRecord, secondsSince } from "./freeze";
 import { outputValues, parseSiteOutputs } from "../pulumi/stackOutputs";
 import { validateStackName } from "../pulumi/workspace";
@@ -174,24 +173,4 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
 /** "freeze 4.2 s", "freeze skipped (already frozen)". */
 export function describePhase(phase: PhaseRecord): string {
     return phase.skipped ? `${phase.phase} skipped (${phase.skipped})` : `${phase.phase} ${phase.seconds} s`;
-}
-
-export function registerRecoverCommand(program: Command): void {
-    addStackOptions(
-        program
-            .command("recover")
-            .description(
-                "Bring up the file system on the dr side from its replicated bucket, touching only the dr stack: freeze (one short " +
-                    "update detaching it from the primary), restore the bucket to --restore-to if given, then activate (one update " +
-                    "creating the file system). Re-run the same command after an interruption.",
-            ),
-        ["dr"],
-    )
-        .option("--restore-to <time>", "after the freeze, return the dr bucket to this ISO 8601 time with a zone (e.g. 2026-11-25T08:00:00Z); adds versions, deletes none")
-        .option("--no-detach", "keep replicating with the primary: no freeze, one update (default: freeze first); not with --restore-to")
-        .option("--verbose", "stream the Pulumi engine output to stderr")
-        .option("--json", "print the result as JSON")
-        .action(async (options: RecoverOptions) => {
-            await runRecover(options, { output: createOutput(options) });
-        });
 }

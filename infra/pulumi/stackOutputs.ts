@@ -7,8 +7,7 @@ import { z } from "zod";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { peerOutputsSchema } from "../../stacks/peer";
 import { ReplicationStatus, replicationStatuses, SiteOutputs } from "../../stacks/outputs";
-import type { StackOutputsReader } from "../aws/sides";
-import { LustreDrWorkspace, WorkspaceOptions } from "./workspace";
+import type { LustreDrWorkspace } from "./workspace";
 
 const optionalText = z.string().min(1).optional();
 
@@ -54,15 +53,3 @@ export async function readOutputsOf(workspace: LustreDrWorkspace, stackName: str
     const stack = await workspace.selectStack(stackName);
     return parseSiteOutputs(stackName, outputValues(await stack.outputs()));
 }
-
-/** A StackOutputsReader bound to workspace options (tests inject a fake Pulumi CLI). The workspace opens once. */
-export function createStackOutputsReader(options: WorkspaceOptions = {}): StackOutputsReader {
-    let opened: Promise<LustreDrWorkspace> | undefined;
-    return async (stackName) => {
-        opened ??= LustreDrWorkspace.open(options);
-        return readOutputsOf(await opened, stackName);
-    };
-}
-
-/** Reads a stack's outputs from the configured backend with the Pulumi CLI on PATH. */
-export const readStackOutputs: StackOutputsReader = (stackName) => createStackOutputsReader()(stackName);

@@ -9,7 +9,7 @@ import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { sideClientConfig, SideLocation } from "../aws/clients";
 import { addSideOptions, resolveSide, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
-import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { parseIsoTime } from "../time";
 import { BatchJobProgress, describeBatchJob, describeProgress, startBatchReplication, waitForBatchJob } from "./batchReplication";
 

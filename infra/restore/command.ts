@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import { resolveSide, SideOptions, StackOutputsReader } from "../aws/sides";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
 import { resolveInProject } from "../project";
-import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { parseIsoTime } from "../time";
 import { RestoreProgress, RestoreResult, restoreToPointInTime, validateRestoreOptions } from "./restore";
 import { describeVerify, verifyRestore } from "./verify";

@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import { addSideOptions, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
 import { defaultDrillHistoryPath, readLastDrill, resolveDrillHistoryFile } from "../drill/history";
 import { createOutput, Output, UsageError } from "../output";
-import { createStackOutputsReader } from "../pulumi/stackOutputs";
+import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { assessPair } from "./checks";
 import { collectPair, locateSides } from "./collect";
 import { defaultThresholds, StatusThresholds } from "./model";

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { createStackOutputsReader, parseSiteOutputs } from "../../../infra/pulumi/stackOutputs";
+import { createStackOutputsReader } from "../../../infra/pulumi/outputsReader";
+import { parseSiteOutputs } from "../../../infra/pulumi/stackOutputs";
 import { resolveSide } from "../../../infra/aws/sides";
 import { FakePulumiCommand } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";

@@ -1,12 +1,15 @@
 /**
  * A generated versioned bucket behind just enough of the S3 REST API for a restore (GetBucketVersioning,
- * ListObjectVersions, CopyObject, DeleteObject), on 127.0.0.1. It exists because moto deep-copies every version
+ * ListObjectVersions, CopyObject, DeleteObject, and HeadObject and GetObjectTagging for the identity check), on
+ * 127.0.0.1. It exists because moto deep-copies every version
  * of the bucket on every ListObjectVersions page (quadratic time, and gigabytes of memory at 50,000 versions), so
  * moto cannot show how restore scales. Run as its own process (`fork`), so its memory never counts as the
  * restore's. Versions are computed from the key index, not stored; only the restore's own writes are remembered.
  *
  * Bucket model: keys `data/<index>`, each with `versions` versions written one second apart before T; every
- * `changeEvery`-th key changed after T (one in five of them deleted, the others overwritten).
+ * `changeEvery`-th key changed after T (one in five of them deleted, the others overwritten; with `metadataAttack`,
+ * overwritten with the same bytes and `x-amz-meta-file-permissions` 0100777, as an exported `chmod 777` is). Every
+ * version carries FSx-style metadata and one tag; a copy carries its source's.
  */
 import * as http from "http";
 
@@ -16,6 +19,8 @@ interface Entry {
     readonly lastModified: Date;
     readonly eTag: string;
     readonly size: number;
+    /** `x-amz-meta-file-permissions`. */
+    readonly permissions: string;
 }
 
 export interface SyntheticBucketModel {
@@ -24,6 +29,8 @@ export interface SyntheticBucketModel {
     readonly changeEvery: number;
     /** Seconds since the epoch of the first version. */
     readonly start: number;
+    /** Changed keys keep their bytes and change only metadata. @default false */
+    readonly metadataAttack?: boolean;
 }
 
 /** T for a model: after every original version, before every change. */
@@ -39,14 +46,17 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
     const history = (index: number): Entry[] => {
         const entries: Entry[] = [];
         for (let v = model.versions - 1; v >= 0; v--) {
-            entries.push({ versionId: `${index}.${v}`, deleteMarker: false, lastModified: new Date((model.start + v) * 1000), eTag: `"e${index}.${v}"`, size: 100 + v });
+            entries.push({ versionId: `${index}.${v}`, deleteMarker: false, lastModified: new Date((model.start + v) * 1000), eTag: `"e${index}.${v}"`, size: 100 + v, permissions: "0100644" });
         }
         if (index % model.changeEvery === 0) {
             const at = new Date((model.start + model.versions + 60) * 1000);
+            const latest = entries[0];
             entries.unshift(
                 index % (model.changeEvery * 5) === 0
-                    ? { versionId: `${index}.dm`, deleteMarker: true, lastModified: at, eTag: "", size: 0 }
-                    : { versionId: `${index}.x`, deleteMarker: false, lastModified: at, eTag: `"x${index}"`, size: 7 },
+                    ? { versionId: `${index}.dm`, deleteMarker: true, lastModified: at, eTag: "", size: 0, permissions: "" }
+                    : model.metadataAttack
+                      ? { ...latest, versionId: `${index}.x`, lastModified: at, permissions: "0100777" }
+                      : { versionId: `${index}.x`, deleteMarker: false, lastModified: at, eTag: `"x${index}"`, size: 7, permissions: "0100644" },
             );
         }
         return [...(written.get(index) ?? []), ...entries];
@@ -101,19 +111,40 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
             } else if (request.method === "GET" && url.searchParams.has("versions")) {
                 response.setHeader("content-type", "application/xml");
                 response.end(list(url.searchParams));
+            } else if ((request.method === "HEAD" || (request.method === "GET" && url.searchParams.has("tagging"))) && url.searchParams.has("versionId")) {
+                const index = Number(key.slice("data/".length));
+                const entry = history(index).find((candidate) => candidate.versionId === url.searchParams.get("versionId"));
+                if (!entry || entry.deleteMarker) {
+                    response.statusCode = 404;
+                    response.end();
+                } else if (request.method === "HEAD") {
+                    response.setHeader("content-length", entry.size);
+                    response.setHeader("etag", entry.eTag);
+                    response.setHeader("last-modified", entry.lastModified.toUTCString());
+                    response.setHeader("x-amz-version-id", entry.versionId);
+                    response.setHeader("content-type", "application/octet-stream");
+                    response.setHeader("x-amz-meta-file-owner", "1000");
+                    response.setHeader("x-amz-meta-file-group", "1000");
+                    response.setHeader("x-amz-meta-file-permissions", entry.permissions);
+                    response.setHeader("x-amz-tagging-count", "1");
+                    response.end();
+                } else {
+                    response.setHeader("content-type", "application/xml");
+                    response.end(`<Tagging><TagSet><Tag><Key>project</Key><Value>p${index % 100}</Value></Tag></TagSet></Tagging>`);
+                }
             } else if (request.method === "PUT" && request.headers["x-amz-copy-source"]) {
                 const source = decodeURIComponent(String(request.headers["x-amz-copy-source"]));
                 const sourceVersion = source.slice(source.indexOf("?versionId=") + "?versionId=".length);
                 const index = Number(key.slice("data/".length));
                 const original = history(index).find((entry) => entry.versionId === sourceVersion);
                 const versionId = `${index}.r${++writes}`;
-                write(index, { versionId, deleteMarker: false, lastModified: new Date(), eTag: original?.eTag ?? '"?"', size: original?.size ?? 0 });
+                write(index, { versionId, deleteMarker: false, lastModified: new Date(), eTag: original?.eTag ?? '"?"', size: original?.size ?? 0, permissions: original?.permissions ?? "" });
                 response.setHeader("x-amz-version-id", versionId);
                 response.end(`<CopyObjectResult><ETag>${original?.eTag}</ETag><LastModified>${new Date().toISOString()}</LastModified></CopyObjectResult>`);
             } else if (request.method === "DELETE" && !url.searchParams.has("versionId")) {
                 const index = Number(key.slice("data/".length));
                 const versionId = `${index}.d${++writes}`;
-                write(index, { versionId, deleteMarker: true, lastModified: new Date(), eTag: "", size: 0 });
+                write(index, { versionId, deleteMarker: true, lastModified: new Date(), eTag: "", size: 0, permissions: "" });
                 response.statusCode = 204;
                 response.setHeader("x-amz-version-id", versionId);
                 response.setHeader("x-amz-delete-marker", "true");

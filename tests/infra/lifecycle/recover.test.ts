@@ -104,7 +104,7 @@ describe("infra/lifecycle/recover", () => {
     });
 
     describe("with --restore-to, against the S3 emulator", function () {
-        this.timeout(30_000);
+        this.timeout(60_000);
         let s3: S3Client;
         let bucket: string;
 

@@ -28,7 +28,7 @@ function run(...args: string[]): Promise<CliRun> {
 }
 
 describe("lustre-dr restore (command)", function () {
-    this.timeout(30_000);
+    this.timeout(60_000);
     let client: S3Client;
     let endpoint: string;
     const savedEnv = { ...process.env };

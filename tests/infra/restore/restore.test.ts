@@ -16,7 +16,7 @@ import { createBucket, emulatorS3, secondBoundary, snapshot, versionIds } from "
  * can then look as if it happened at or before T.
  */
 describe("infra/restore against moto", function () {
-    this.timeout(60_000);
+    this.timeout(120_000); // ~40 s at a load average of 20 on 2 cores
     let client: S3Client;
 
     before(async () => {

@@ -117,7 +117,9 @@ export interface ReplicatedBucketArgs {
      */
     readonly replicationTimeControl?: boolean;
     /**
-     * Protect the bucket and its key from `pulumi destroy` and from replacement.
+     * Protect the bucket and its key from `pulumi destroy` and from replacement, and keep (`retainOnDelete`) the
+     * settings that protect their data (versioning, bucket policy, public access block, default encryption,
+     * ownership controls, lifecycle, Object Lock) when the stack is destroyed without them.
      * @default true
      */
     readonly protect?: boolean;
@@ -157,6 +159,11 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
         const protect = args.protect ?? true;
         const tags = args.tags ?? {};
         const child = { parent: this };
+        // The settings that keep the data safe stay with the data: deleting BucketVersioning would suspend
+        // versioning, deleting the policy would drop the TLS-only deny, and so on. Kept (`retainOnDelete`) whenever
+        // the bucket is protected, so a destroy that keeps the bucket leaves it exactly as protected as it was; a
+        // destroy that deletes the bucket takes these settings with it.
+        const guard = { ...child, retainOnDelete: protect };
 
         this.bucket = new aws.s3.Bucket(
             `${name}-bucket`,
@@ -188,20 +195,20 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                 ignorePublicAcls: true,
                 restrictPublicBuckets: true,
             },
-            child,
+            guard,
         );
 
         new aws.s3.BucketOwnershipControls(
             `${name}-ownership`,
             { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
+            guard,
         );
 
         // Versioning is what makes replication and point-in-time restore possible; it is never suspended.
         this.versioning = new aws.s3.BucketVersioning(
             `${name}-versioning`,
             { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
-            child,
+            guard,
         );
 
         if (encryption === "SSE_KMS") {
@@ -240,7 +247,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                         : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
                 ],
             },
-            child,
+            guard,
         );
 
         new aws.s3.BucketLifecycleConfiguration(
@@ -258,7 +265,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                     },
                 ],
             },
-            { ...child, dependsOn: [this.versioning] },
+            { ...guard, dependsOn: [this.versioning] },
         );
 
         if (args.objectLock) {
@@ -268,7 +275,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                     bucket: bucketId,
                     rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
                 },
-                { ...child, dependsOn: [this.versioning] },
+                { ...guard, dependsOn: [this.versioning] },
             );
         }
 
@@ -280,7 +287,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                     bucketPolicy({ bucketArn: this.bucketArn, peerReplicationRoleArn: args.acceptReplicasFrom }),
                 ),
             },
-            child,
+            guard,
         );
 
         this.replicationRole = new aws.iam.Role(

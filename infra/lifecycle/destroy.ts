@@ -3,7 +3,9 @@
  *
  * Buckets and their KMS keys (and anything else the program marks `protect`) hold the data, so by default only the
  * unprotected resources are destroyed (`pulumi destroy --exclude-protected`) and the command lists what it kept and
- * how to delete it. `--include-data` deletes everything, after the operator types the stack names: it sets
+ * how to delete it. The settings that protect the kept data (versioning, bucket policy, public access block,
+ * encryption, ownership, lifecycle, Object Lock) are `retainOnDelete`: Pulumi forgets them but leaves them in AWS, so a
+ * kept bucket stays versioned, private and TLS-only. `--include-data` deletes everything, after the operator types the stack names: it sets
  * `lustre-dr:bucket.forceDestroy=true` and updates once (so the provider may delete non-empty, versioned buckets),
  * removes the protection in the stack's state, then destroys.
  */
@@ -36,12 +38,18 @@ export interface StackDestroyResult {
     readonly includedData: boolean;
     /** Resources kept because they are protected: `type name`. */
     readonly kept: string[];
+    /**
+     * Resources left in AWS but no longer in the stack (`retainOnDelete`): the settings that keep the kept data
+     * protected. `lustre-dr deploy` takes them over again (docs/runbook.md, "After destroy").
+     */
+    readonly retained: string[];
 }
 
 interface StateResource {
     urn?: string;
     type?: string;
     protect?: boolean;
+    retainOnDelete?: boolean;
 }
 
 function resourcesOf(state: Deployment): StateResource[] {
@@ -49,11 +57,20 @@ function resourcesOf(state: Deployment): StateResource[] {
     return deployment?.resources ?? [];
 }
 
+const describe = (resource: StateResource): string => `${resource.type ?? "?"} ${resource.urn?.split("::").pop() ?? "?"}`;
+
 /** `aws:s3/bucket:Bucket data-bucket` for each protected resource in a state export. */
 export function protectedResources(state: Deployment): string[] {
     return resourcesOf(state)
         .filter((resource) => resource.protect === true)
-        .map((resource) => `${resource.type ?? "?"} ${resource.urn?.split("::").pop() ?? "?"}`);
+        .map(describe);
+}
+
+/** Unprotected resources a destroy leaves in AWS (`retainOnDelete`), as `type name`. */
+export function retainedResources(state: Deployment): string[] {
+    return resourcesOf(state)
+        .filter((resource) => resource.retainOnDelete === true && resource.protect !== true)
+        .map(describe);
 }
 
 /** The same state with every resource's protection removed (what `pulumi state unprotect --all` does). */
@@ -75,17 +92,25 @@ function terminalPrompt(question: string): Promise<string> {
     );
 }
 
-async function destroyOne(stack: Stack, workspace: LustreDrWorkspace, includeData: boolean, verbose: boolean | undefined): Promise<string[]> {
+async function destroyOne(
+    stack: Stack,
+    workspace: LustreDrWorkspace,
+    includeData: boolean,
+    verbose: boolean | undefined,
+): Promise<{ kept: string[]; retained: string[] }> {
     const onOutput = verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {};
     if (includeData) {
         await stack.setAllConfig({ "lustre-dr:bucket.forceDestroy": { value: "true" } }, true);
         await stack.up({ ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}), ...onOutput });
         await stack.importStack(withoutProtection(await stack.exportStack()));
+        // The retained settings are bucket subresources: they go with the bucket. Until it is gone (a failed delete,
+        // Object Lock in COMPLIANCE mode) they keep protecting what is left in it.
         await stack.destroy(onOutput);
-        return [];
+        return { kept: [], retained: [] };
     }
+    const retained = retainedResources(await stack.exportStack());
     await stack.destroy({ excludeProtected: true, ...onOutput });
-    return protectedResources(await stack.exportStack());
+    return { kept: protectedResources(await stack.exportStack()), retained };
 }
 
 /**
@@ -123,7 +148,8 @@ export async function runDestroy(options: DestroyCommandOptions, context: Destro
         }
     } else {
         output.progress(
-            "Buckets and their KMS keys are protected and are kept: they hold the data and its replicas. " +
+            "Buckets and their KMS keys are protected and are kept: they hold the data and its replicas. So are the settings " +
+                "that protect them (versioning, bucket policy, public access block, encryption, ownership, lifecycle, Object Lock). " +
                 "Everything else is destroyed. To delete the data too: `lustre-dr destroy --include-data`.",
         );
     }
@@ -135,18 +161,18 @@ export async function runDestroy(options: DestroyCommandOptions, context: Destro
         workspace.actAs(role);
         if (!(await workspace.stackExists(name))) {
             output.progress(`${name}: no such stack, nothing to destroy`);
-            results.push({ stack: name, existed: false, includedData: includeData, kept: [] });
+            results.push({ stack: name, existed: false, includedData: includeData, kept: [], retained: [] });
             continue;
         }
         output.progress(`${name}: destroying${includeData ? " everything, data included" : " all but protected resources"}`);
         const stack = await workspace.selectStack(name);
-        let kept: string[];
+        let outcome: { kept: string[]; retained: string[] };
         try {
-            kept = await destroyOne(stack, workspace, includeData, options.verbose);
+            outcome = await destroyOne(stack, workspace, includeData, options.verbose);
         } catch (error) {
             throw new Error(`destroying stack ${name} failed; run the command again to continue.\n${engineErrorDetail(error)}`);
         }
-        results.push({ stack: name, existed: true, includedData: includeData, kept });
+        results.push({ stack: name, existed: true, includedData: includeData, ...outcome });
     }
 
     output.result({ stacks: results }, () =>
@@ -158,11 +184,21 @@ export async function runDestroy(options: DestroyCommandOptions, context: Destro
                 if (r.kept.length === 0) {
                     return `${r.stack}: destroyed`;
                 }
-                return [`${r.stack}: destroyed, kept ${r.kept.length} protected:`, ...r.kept.map((k) => `  ${k}`)].join("\n");
+                return [
+                    `${r.stack}: destroyed, kept ${r.kept.length} protected:`,
+                    ...r.kept.map((k) => `  ${k}`),
+                    ...(r.retained.length > 0
+                        ? [`  and left in AWS, still protecting them (no longer in the stack): ${r.retained.length}`, ...r.retained.map((k) => `  ${k}`)]
+                        : []),
+                ].join("\n");
             })
             .concat(
                 results.some((r) => r.kept.length > 0)
-                    ? ["The kept buckets still cost storage. Delete them with `lustre-dr destroy --include-data`, or keep them as the data of record."]
+                    ? [
+                          "The kept buckets stay versioned, encrypted, private and TLS-only, and still cost storage. Delete them with " +
+                              "`lustre-dr destroy --include-data`, keep them as the data of record, or take them over again with " +
+                              "`lustre-dr deploy` (docs/runbook.md, \"After destroy\").",
+                      ]
                     : [],
             )
             .join("\n"),

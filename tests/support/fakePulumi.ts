@@ -53,6 +53,8 @@ export interface FakeResource {
     urn: string;
     type: string;
     protect: boolean;
+    /** Destroying it forgets it without deleting it in the cloud. */
+    retainOnDelete?: boolean;
 }
 
 /** A failure to inject: the n-th invocation matching `when` fails with `stderr`. */
@@ -88,6 +90,13 @@ export class FakePulumiCommand {
     readonly failures: InjectedFailure[] = [];
     /** Environment of the last invocation. */
     lastEnv: Record<string, string> = {};
+    /** URNs a destroy deleted in the cloud, in order (retained resources are only forgotten). */
+    readonly deletedInCloud: string[] = [];
+    /**
+     * The resources an update leaves in a stack's state, when a test gives the program's real ones (for example from
+     * the mocked program); by default a bucket, a key and a role.
+     */
+    resourceModel?: (stack: string) => FakeResource[];
     /** AWS_PROFILE each invocation ran with, in order (undefined: inherited from the caller). */
     readonly profiles: (string | undefined)[] = [];
 
@@ -246,7 +255,13 @@ export class FakePulumiCommand {
             if (!args.includes("--exclude-protected") && protectedOnes.length > 0) {
                 throw this.error(`error: ${name}: resource "${protectedOnes[0].urn}" cannot be deleted because it is protected`);
             }
-            stack.resources = protectedOnes;
+            const keep = args.includes("--exclude-protected") ? protectedOnes : [];
+            for (const resource of stack.resources) {
+                if (!keep.includes(resource) && resource.retainOnDelete !== true && resource.type !== "pulumi:pulumi:Stack") {
+                    this.deletedInCloud.push(resource.urn);
+                }
+            }
+            stack.resources = keep;
             stack.outputs = {};
             return "";
         }
@@ -384,7 +399,7 @@ export class FakePulumiCommand {
         stack.outputs = outputs;
         stack.updates += 1;
         const urn = (type: string, resource: string) => `urn:pulumi:${name}::${project}::${type}::${resource}`;
-        stack.resources = [
+        stack.resources = this.resourceModel?.(name) ?? [
             { urn: urn("pulumi:pulumi:Stack", `${project}-${name}`), type: "pulumi:pulumi:Stack", protect: false },
             { urn: urn("aws:s3/bucket:Bucket", "data-bucket"), type: "aws:s3/bucket:Bucket", protect: true },
             { urn: urn("aws:kms/key:Key", "data-key"), type: "aws:kms/key:Key", protect: true },

@@ -91,7 +91,7 @@ describe("infra/pulumi preview and destroy", () => {
                 "stack import dr",
                 "destroy dr",
             ]);
-            expect(results).to.deep.equal([{ stack: "dr", existed: true, includedData: true, kept: [] }]);
+            expect(results).to.deep.equal([{ stack: "dr", existed: true, includedData: true, kept: [], retained: [] }]);
             expect(fake.stacks.get("dr")!.resources).to.deep.equal([]);
             expect(fake.stacks.get("primary")!.resources).to.have.length(4);
         });

@@ -28,6 +28,8 @@ export interface StackRecord {
     urn: string;
     custom: boolean;
     protect: boolean;
+    /** `retainOnDelete` as registered: destroying the stack forgets the resource but leaves it in AWS. */
+    retainOnDelete?: boolean;
     parent?: string;
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
@@ -58,6 +60,7 @@ interface RegisterRequest {
     getParent(): string;
     getCustom(): boolean;
     getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): ProtoMap;
     getObject(): Struct | undefined;
@@ -106,6 +109,7 @@ function recordRegistrations(records: StackRecord[]): void {
                     urn: response.getUrn(),
                     custom: request.getCustom(),
                     protect: request.getProtect() ?? false,
+                    retainOnDelete: request.getRetainondelete() ?? false,
                     ...(request.getParent() ? { parent: request.getParent() } : {}),
                     dependencies: request.getDependenciesList(),
                     propertyDependencies,
@@ -126,6 +130,7 @@ function recordRegistrations(records: StackRecord[]): void {
                     urn: response.getUrn(),
                     custom: true,
                     protect: false,
+                    retainOnDelete: false,
                     ...(request.getParent() ? { parent: request.getParent() } : {}),
                     dependencies: request.getDependenciesList(),
                     propertyDependencies: {},

@@ -117,7 +117,7 @@ export interface ReplicatedBucketArgs {
      */
     readonly replicationTimeControl?: boolean;
     /**
-     * Protect the bucket and its key from `pulumi destroy` and from replacement, and keep (`retainOnDelete`) the
+     * Protect the bucket and its key from `pulumi destroy` and from replacement, and keep (Pulumi's retain-on-delete) the
      * settings that protect their data (versioning, bucket policy, public access block, default encryption,
      * ownership controls, lifecycle, Object Lock) when the stack is destroyed without them.
      * @default true

@@ -115,6 +115,26 @@ export function buildSite(
     };
 }
 
+/**
+ * What a pilot-light side declares nothing for yet, but `lustre-dr recover` creates (lustre.enabled switched on):
+ * the file system, its network and the clients declared ahead. Empty when Lustre is already enabled.
+ */
+export function createdOnRecovery(config: SiteConfig): string[] {
+    if (config.lustre.enabled) {
+        return [];
+    }
+    const lustre = config.lustre;
+    const network = config.network === undefined ? undefined : "create" in config.network ? `a new network ${config.network.cidr}` : `network ${config.network.vpcId}/${config.network.subnetId}`;
+    return [
+        `file system ${lustre.deploymentType} ${lustre.storageType} ${lustre.storageCapacityGiB} GiB${network ? `, in ${network}` : ""}: created on recovery`,
+        ...config.clients.map((client) =>
+            client.kind === "instance"
+                ? `client ${client.name} (instance ${client.instanceType}, ${client.os}, mounted at ${client.mountPoint}): created on recovery`
+                : `client ${client.name} (ssh ${client.user}@${client.host}, mounted at ${client.mountPoint}): created on recovery`,
+        ),
+    ];
+}
+
 /** The config's network as component args: an existing VPC, or a minimal private one in this region. */
 export function networkArgs(network: NetworkSettings, region: string, tags: Record<string, string>): LustreNetworkArgs {
     return "create" in network

@@ -31,6 +31,8 @@ export interface StackPlan {
     readonly assumptions: string[];
     /** What adopting existing resources changes on them (absent when nothing is adopted). */
     readonly adoption?: string[];
+    /** What this pilot-light side declares nothing for yet: created by `lustre-dr recover` (absent when none). */
+    readonly onRecovery?: string[];
     readonly resources: PlannedResource[];
     readonly outputs: Record<string, PlanValue>;
 }
@@ -203,6 +205,7 @@ export function formatPlanTable(plans: readonly StackPlan[]): string {
                 `Stack ${plan.stack} (${plan.role}, ${plan.region}): ${plan.resources.length} resources`,
                 ...plan.assumptions.map((a) => `  assumed: ${a}`),
                 ...(plan.adoption ?? []).map((a) => `  adoption: ${a}`),
+                ...(plan.onRecovery ?? []).map((a) => `  on recovery: ${a}`),
                 "",
                 line(rows[0]),
                 ...body,

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bucketAdoptionChanges } from "../../stacks/adoption";
 import { configNamespace, parseSiteConfig, RawSiteConfig, SiteRole } from "../../stacks/config";
 import { lustreDrProgram } from "../../stacks/program";
+import { createdOnRecovery } from "../../stacks/site";
 import { ComputedState, MockWorld, planValueOf, runWithMocks } from "./mockRunner";
 import { plannedResource, PlanValue, StackPlan, toPlanValue } from "./model";
 
@@ -116,11 +117,15 @@ interface SideRun {
     readonly nameForPeer: string;
 }
 
-/** What adopting this side's existing bucket changes on it, from its (already validated) config. */
-function adoptionOf(side: SideRun, project: string): { adoption?: string[] } {
+/**
+ * From this side's (already validated) config: what adopting its existing bucket changes on it, and what a pilot-light
+ * side creates only on recovery (the file system, and the clients declared ahead).
+ */
+function configNotes(side: SideRun, project: string): { adoption?: string[]; onRecovery?: string[] } {
     const config = parseSiteConfig(side.raw, { organization: organizationOf(side.raw.peerStack), project, stack: side.stack });
     const changes = bucketAdoptionChanges(config);
-    return changes.length > 0 ? { adoption: changes } : {};
+    const deferred = createdOnRecovery(config);
+    return { ...(changes.length > 0 ? { adoption: changes } : {}), ...(deferred.length > 0 ? { onRecovery: deferred } : {}) };
 }
 
 /**
@@ -185,7 +190,7 @@ export async function planStacks(input: PlanInput, stacks: readonly SiteRole[]):
                     ? [`peer ${peer.nameForPeer}: simulated from the planned outputs of Pulumi.${peer.stack}.yaml (placeholders such as <${peer.role} bucket> stand for names AWS generates)`]
                     : []),
             ],
-            ...adoptionOf(side, project),
+            ...configNotes(side, project),
             resources: run.resources.map(plannedResource),
             outputs: Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, toPlanValue(value) as PlanValue])),
         });

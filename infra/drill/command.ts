@@ -8,7 +8,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { Command } from "commander";
 import { sideClientConfig } from "../aws/clients";
 import { addSideOptions, resolveSide, Side, SideOptions, SideRole, StackOutputsReader } from "../aws/sides";
-import { createOutput, ExitCode, Output, UsageError } from "../output";
+import { createOutput, EnvironmentError, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { DrillBucket, sideLabel } from "./buckets";
 import { runIdPattern, runPrefix } from "./canaries";
@@ -151,7 +151,8 @@ async function assertSidesReady(sides: Record<SideRole, DrillBucket>, check: typ
     output.progress(`checking both sides: ${sideLabel(sides.primary)}, ${sideLabel(sides.dr)}`);
     const problems = await check(sides);
     if (problems.length > 0) {
-        throw new UsageError(
+        // the sides are not ready (unreachable, credentials, bucket, versioning, replication): the environment, not the call
+        throw new EnvironmentError(
             `drill not started, nothing was written and no history entry was made: ${problems.length === 1 ? "a side is" : "sides are"} not ready\n` +
                 problems.map((problem) => `  - ${problem.message}`).join("\n"),
         );

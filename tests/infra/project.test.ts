@@ -3,12 +3,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { resolveDrillHistoryFile } from "../../infra/drill/history";
+import { appendDrillHistory, resolveDrillHistoryFile } from "../../infra/drill/history";
 import { UsageError } from "../../infra/output";
 import type { StackPlan } from "../../infra/plan/model";
 import { findProject, packageDir, requireProject, resolveInProject, stackFile } from "../../infra/project";
 import { emulatorCredentials, emulatorPair } from "../emulator/moto";
 import { runCli } from "../support/cliRun";
+import { sampleDrillResult } from "../support/drillResult";
 
 /** A Pulumi project of the operator's own, outside this package: its own name, stack names and regions. */
 function operatorProject(): { dir: string; sub: string; remove(): void } {
@@ -140,6 +141,16 @@ describe("infra/project: the project is where the operator stands", () => {
             const missing = await runCli(["--cwd", path.join(empty, "nope"), "plan"]);
             expect(missing.exitCode).to.equal(2);
             expect(missing.stderr).to.include(`--cwd is "${path.join(empty, "nope")}": ${path.join(empty, "nope")} is not a directory`);
+        });
+
+        it("status reads the drill history of the project given with --cwd, not of the directory it was typed in", async () => {
+            const { dr } = await emulatorPair();
+            const finishedAt = new Date().toISOString();
+            await appendDrillHistory(path.join(project.dir, ".lustre-dr", "drill-history.jsonl"), sampleDrillResult({ runId: "20261125t090000z-0a0b0c", finishedAt }));
+            const env = { ...process.env, AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: emulatorCredentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true" };
+            const run = await runCli(["status", "--cwd", project.sub, "--only", "dr", "--dr-bucket", "d", "--dr-region", "us-west-2", "--dr-endpoint", dr.endpoint, "--json"], { env });
+            const report = JSON.parse(run.stdout) as { findings: Array<{ area: string; message: string }> };
+            expect(report.findings.find((f) => f.area === "drill")?.message).to.match(new RegExp(`^last drill ${finishedAt} \\(0 h ago\\): passed`));
         });
 
         it("restore's plan file lands in the project, not in the subdirectory the operator typed it in", async () => {

@@ -175,6 +175,15 @@ describe("infra/drill/preflight", () => {
             await expectUntouched();
         });
 
+        it("with --json: one error document on stdout, code environment", async () => {
+            const run = await runCli(["drill", ...sideFlags({ "--dr-bucket": "preflight-no-such-bucket" }), "--history", history(), "--json"], { env: baseEnv() });
+            expect(run.exitCode).to.equal(2);
+            const document = JSON.parse(run.stdout) as { error: { code: string; exitCode: number; message: string } };
+            expect(document.error).to.include({ code: "environment", exitCode: 2 });
+            expect(document.error.message).to.include("dr bucket preflight-no-such-bucket (us-west-2): s3:GetBucketVersioning: NoSuchBucket");
+            await expectUntouched();
+        });
+
         it("no replication configured: both sides reported at once", async () => {
             buckets = await emulatedBucketPair(await emulatorPair(), "preflight", { replication: false });
             const run = await drill();

@@ -33,17 +33,22 @@ export function sideLabel(side: Pick<DrillBucket, "role" | "bucket" | "region">)
 }
 
 /**
- * An AWS call on one side failed. The message names the side, its bucket and region, the call and what the error
- * means, so a failure read in a report or a CI log says where to look.
+ * An AWS call on one side failed. The message names the side and what was called there (its bucket and region, or
+ * its instance), the call and what the error means, so a failure read in a report or a CI log says where to look.
  */
 export class DrillSideError extends Error {
-    readonly role: SideRole;
     readonly problem: AwsProblem;
-    constructor(side: DrillBucket, action: string, cause: unknown) {
-        const problem = classifyAwsError(cause, { action, endpoint: side.endpoint, region: side.region });
-        super(`${sideLabel(side)}: ${action}: ${problem.text}`, { cause });
+    constructor(
+        readonly role: SideRole,
+        /** e.g. `dr bucket acme-data-usw2 (us-west-2)` */
+        where: string,
+        action: string,
+        cause: unknown,
+        context: { readonly endpoint?: string; readonly region?: string } = {},
+    ) {
+        const problem = classifyAwsError(cause, { action, ...context });
+        super(`${where}: ${action}: ${problem.text}`, { cause });
         this.name = "DrillSideError";
-        this.role = side.role;
         this.problem = problem;
     }
 }
@@ -56,7 +61,7 @@ export async function onSide<T>(side: DrillBucket, action: string, call: () => P
         if (signal?.aborted || error instanceof DrillSideError) {
             throw error;
         }
-        throw new DrillSideError(side, action, error);
+        throw new DrillSideError(side.role, sideLabel(side), action, error, { endpoint: side.endpoint, region: side.region });
     }
 }
 

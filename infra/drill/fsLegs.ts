@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from "crypto";
 import { CancelCommandCommand, GetCommandInvocationCommand, GetCommandInvocationCommandOutput, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { SideRole } from "../aws/sides";
-import { DrillBucket, listVersions } from "./buckets";
+import { DrillBucket, DrillSideError, listVersions } from "./buckets";
 import { fsCanaryKey } from "./canaries";
 import { lagEstimateMs, lagUncertaintyMs, nextPollDelay, PollSchedule, sleep } from "./poll";
 import { CheckResult, LegKind, legResult, LegResult } from "./result";
@@ -217,6 +217,18 @@ export function ssmFileSystemDrill(
             const timeoutSeconds = Math.ceil(objectiveSeconds);
             const named = repositories.length > 1;
 
+            // an SSM failure names the side, its instance and region, as a bucket failure names the bucket
+            const onInstance = async <T>(role: SideRole, action: string, call: () => Promise<T>): Promise<T> => {
+                try {
+                    return await call();
+                } catch (error) {
+                    if (ctx.signal?.aborted || error instanceof DrillSideError) {
+                        throw error;
+                    }
+                    const where = `${role} instance ${clients[role].instanceId} (${ctx.sides[role].region})`;
+                    throw new DrillSideError(role, where, action, error, { region: ctx.sides[role].region });
+                }
+            };
             const direction = async (repository: FileSystemRepository, from: SideRole, to: SideRole) => {
                 const suffix = named ? ` ${repository.fileSystemPath}` : "";
                 const leg = (kind: LegKind, samples: number[], uncertaintyMs?: number) =>
@@ -237,15 +249,19 @@ export function ssmFileSystemDrill(
                 const deadline = Date.now() + ctx.objectiveMs;
                 ctx.progress(`fs ${from}->${to}: writing ${path(from)} on ${clients[from].instanceId}`);
                 // the watcher goes first so that it cannot miss the file
-                const watcher = await sendScript(
-                    clients[to],
-                    watcherScript(path(to), sha256, timeoutSeconds),
-                    timeoutSeconds + 60,
-                    `lustre-dr drill ${ctx.runId}: wait for ${from} file`,
-                    ctx.signal,
+                const watcher = await onInstance(to, "ssm:SendCommand", () =>
+                    sendScript(
+                        clients[to],
+                        watcherScript(path(to), sha256, timeoutSeconds),
+                        timeoutSeconds + 60,
+                        `lustre-dr drill ${ctx.runId}: wait for ${from} file`,
+                        ctx.signal,
+                    ),
                 );
-                const writer = await sendScript(clients[from], writerScript(path(from), content), 120, `lustre-dr drill ${ctx.runId}: write`, ctx.signal);
-                const written = await waitForCommand(clients[from], writer, deadline, ctx.poll, ctx.signal);
+                const writer = await onInstance(from, "ssm:SendCommand", () =>
+                    sendScript(clients[from], writerScript(path(from), content), 120, `lustre-dr drill ${ctx.runId}: write`, ctx.signal),
+                );
+                const written = await onInstance(from, "ssm:GetCommandInvocation", () => waitForCommand(clients[from], writer, deadline, ctx.poll, ctx.signal));
                 const writtenAt = stampFrom(written?.StandardOutputContent, "written");
                 if (written?.Status !== "Success" || writtenAt === undefined) {
                     checks.push({
@@ -268,7 +284,9 @@ export function ssmFileSystemDrill(
                 const exportedAt = exportMs === undefined ? undefined : writtenAt + exportMs;
                 const replicationMs =
                     exportedAt !== undefined && replicated ? lagEstimateMs(exportedAt, replicated.lastMissSentAt, replicated.seenAt) : undefined;
-                const watched = await waitForCommand(clients[to], watcher, deadline + 60_000, ctx.poll, ctx.signal);
+                const watched = await onInstance(to, "ssm:GetCommandInvocation", () =>
+                    waitForCommand(clients[to], watcher, deadline + 60_000, ctx.poll, ctx.signal),
+                );
                 const readableAt = stampFrom(watched?.StandardOutputContent, "seen");
                 const replicatedAt = exportedAt !== undefined && replicationMs !== undefined ? exportedAt + replicationMs : undefined;
                 // each hop starts where the previous estimate ended, so uncertainties add up; the watcher looks every 200 ms

@@ -30,6 +30,8 @@ interface FakeInstanceOptions {
     /** Object in the local bucket -> file readable. */
     readonly importDelayMs: number;
     readonly failWrites?: boolean;
+    /** SendCommand is refused, as for credentials without ssm:SendCommand. */
+    readonly denySendCommand?: boolean;
 }
 
 /** What really happened to one canary file, by the fakes' own clocks (ms since epoch). */
@@ -62,6 +64,12 @@ function fakeInstance(ssm: SSMClient, instanceId: string, bucket: CopierSide, op
     };
     const timeline = (file: string) => timelines.get(keyOf(file)) ?? timelines.set(keyOf(file), {}).get(keyOf(file))!;
     mock.on(SendCommandCommand).callsFake(async (input: SendCommandCommandInput) => {
+        if (options.denySendCommand) {
+            throw Object.assign(new Error("User: arn:aws:sts::222222222222:assumed-role/ops/me is not authorized to perform: ssm:SendCommand"), {
+                name: "AccessDeniedException",
+                $metadata: { httpStatusCode: 400 },
+            });
+        }
         sent.push(input);
         serial += 1;
         const commandId = `${instanceId}-command-${serial}`;
@@ -282,6 +290,45 @@ describe("infra/drill file-system legs (SSM mocked, S3 emulated)", function () {
         // the dr client's watcher for the file that was never written is cancelled, not left running
         expect(instances[1].cancelled).to.have.length(1);
         expect(instances[1].scripts.get(instances[1].cancelled[0])).to.include("sha256sum");
+    });
+});
+
+describe("infra/drill file-system legs when SSM refuses", function () {
+    this.timeout(60_000);
+
+    it("stops the drill naming the side, its instance and region, and the call", async () => {
+        const buckets = await emulatedBucketPair(await emulatorPair(), "drillfsdeny");
+        const copier = new ReplicationCopier({ primary: buckets.primary, dr: buckets.dr, delayMs: 100 });
+        await copier.start();
+        const ssm = { primary: new SSMClient({ region: "us-east-1" }), dr: new SSMClient({ region: "us-west-2" }) };
+        const fakes = [
+            fakeInstance(ssm.primary, "i-0123456789abcdef0", buckets.primary, { exportDelayMs: 100, importDelayMs: 100 }, new Map()),
+            fakeInstance(ssm.dr, "i-0fedcba9876543210", buckets.dr, { exportDelayMs: 100, importDelayMs: 100, denySendCommand: true }, new Map()),
+        ];
+        try {
+            const { result } = await runDrill({
+                primary: { role: "primary", client: buckets.primary.client, bucket: buckets.primary.bucket, region: buckets.primary.region },
+                dr: { role: "dr", client: buckets.dr.client, bucket: buckets.dr.bucket, region: buckets.dr.region },
+                canaries: 1,
+                objectiveSeconds: 30,
+                loopSettleMs: 200,
+                cleanupSettleMs: 200,
+                poll: { initialMs: 100, factor: 2, maxMs: 400 },
+                replicationStatus: async (side, key, versionId) => copier.replicationStatus(side.role, key, versionId),
+                fileSystems: ssmFileSystemDrill({
+                    primary: { ssm: ssm.primary, instanceId: "i-0123456789abcdef0", mountPoint },
+                    dr: { ssm: ssm.dr, instanceId: "i-0fedcba9876543210", mountPoint },
+                }),
+            });
+            expect(result.passed).to.equal(false);
+            expect(result.checks.find((c) => c.name === "run")?.detail).to.equal(
+                "stopped by an error: dr instance i-0fedcba9876543210 (us-west-2): ssm:SendCommand: AccessDeniedException: " +
+                    "User: arn:aws:sts::222222222222:assumed-role/ops/me is not authorized to perform: ssm:SendCommand (the credentials lack ssm:SendCommand)",
+            );
+        } finally {
+            fakes.forEach((fake) => fake.stop());
+            await copier.stop();
+        }
     });
 });
 

@@ -22,6 +22,11 @@ export interface DrillBucket {
     readonly client: S3Client;
     readonly bucket: string;
     readonly region: string;
+    /**
+     * The stack the side was read from, when it was (the clean-up command then names the stack, whose outputs also
+     * carry the repository prefixes of file-system canaries).
+     */
+    readonly stack?: string;
     /** The endpoint override and profile the client uses, when given: named in messages and in the clean-up command. */
     readonly endpoint?: string;
     readonly profile?: string;

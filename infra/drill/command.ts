@@ -132,12 +132,15 @@ export function parseDrillArguments(options: DrillCommandOptions): ParsedDrillAr
     return { canaries, objectiveSeconds, ...(fileSystem ? { fileSystem } : {}) };
 }
 
-function bucketOf(side: Side): DrillBucket {
+/** The drill's view of a side; `stack` is kept when the side was found through its stack outputs. */
+function bucketOf(side: Side, options: SideOptions): DrillBucket {
+    const stack = side.role === "primary" ? options.primaryStack : options.drStack;
     return {
         role: side.role,
         client: new S3Client(sideClientConfig(side)),
         bucket: side.bucketName,
         region: side.region,
+        ...(side.outputs ? { stack: stack ?? side.role } : {}),
         ...(side.endpoint ? { endpoint: side.endpoint } : {}),
         ...(side.profile ? { profile: side.profile } : {}),
     };
@@ -181,7 +184,7 @@ export async function runCleanUpCommand(
     const repositoryPrefixes = [primary, dr].flatMap((side) => side.outputs?.dataRepositories ?? []).map((repository) => repository.repositoryPrefix);
     const cleanup = await cleanUpCanaries(
         runId,
-        { primary: bucketOf(primary), dr: bucketOf(dr) },
+        { primary: bucketOf(primary, options), dr: bucketOf(dr, options) },
         dependencies.settleMs ?? 5000,
         (m) => output.progress(m),
         repositoryPrefixes,
@@ -222,18 +225,16 @@ export async function runDrillCommand(
     if (directoryProblems.length > 0) {
         throw new UsageError(directoryProblems.join("\n"));
     }
-    const fileSystems =
+    const clients =
         fs !== undefined
-            ? ssmFileSystemDrill(
-                  {
-                      primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instance("primary"), mountPoint: fs.mountPoint },
-                      dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), mountPoint: fs.mountPoint },
-                  },
-                  repositories,
-              )
+            ? {
+                  primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instance("primary"), mountPoint: fs.mountPoint },
+                  dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), mountPoint: fs.mountPoint },
+              }
             : undefined;
-    const sides = { primary: bucketOf(primary), dr: bucketOf(dr) };
-    await assertSidesReady(sides, dependencies.preflight ?? preflightDrill, output);
+    const fileSystems = clients !== undefined ? ssmFileSystemDrill(clients, repositories) : undefined;
+    const sides = { primary: bucketOf(primary, options), dr: bucketOf(dr, options) };
+    await assertSidesReady(sides, dependencies.preflight ?? ((s) => preflightDrill(s, clients)), output);
     const { result } = await runDrill({
         ...sides,
         canaries: parsed.canaries,

@@ -469,14 +469,18 @@ function shellWord(value: string): string {
 }
 
 /**
- * The command that finishes an unfinished cleanup: both sides named by bucket and region (so it needs neither the
- * stacks nor the Pulumi CLI), with the profile and endpoint the drill used.
+ * The command that finishes an unfinished cleanup, naming each side as the drill found it: by its stack (whose
+ * outputs also give the repository prefixes of file-system canaries), or by bucket and region (no Pulumi needed);
+ * with the profile and endpoint the drill used.
  */
-export function cleanUpCommandLine(runId: string, sides: Record<SideRole, Pick<DrillBucket, "bucket" | "region" | "profile" | "endpoint">>): string {
+export function cleanUpCommandLine(
+    runId: string,
+    sides: Record<SideRole, Pick<DrillBucket, "bucket" | "region" | "stack" | "profile" | "endpoint">>,
+): string {
     const words = ["lustre-dr", "drill", "--clean-up", runId];
     for (const role of ["primary", "dr"] as const) {
         const side = sides[role];
-        words.push(`--${role}-bucket`, side.bucket, `--${role}-region`, side.region);
+        words.push(...(side.stack !== undefined ? [`--${role}-stack`, side.stack] : [`--${role}-bucket`, side.bucket, `--${role}-region`, side.region]));
         if (side.profile) {
             words.push(`--${role}-profile`, side.profile);
         }

@@ -7,6 +7,7 @@
  * Every call here only reads; none touches an object.
  */
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, ListObjectVersionsCommand, ReplicationRule } from "@aws-sdk/client-s3";
+import { DescribeInstanceInformationCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { SideRole } from "../aws/sides";
 import { DrillBucket, DrillSideError, onSide, sideLabel } from "./buckets";
 import { drillRoot } from "./canaries";
@@ -105,13 +106,49 @@ async function checkSide(side: DrillBucket, other: DrillBucket): Promise<string[
     return problems;
 }
 
+/** One side's client instance for `--fs`: SSM must manage it and its agent must be online to run the drill's scripts. */
+export interface PreflightInstance {
+    readonly ssm: SSMClient;
+    readonly instanceId: string;
+}
+
+async function checkInstance(side: DrillBucket, instance: PreflightInstance): Promise<string[]> {
+    const where = `${side.role} instance ${instance.instanceId} (${side.region})`;
+    try {
+        const answer = await instance.ssm.send(
+            new DescribeInstanceInformationCommand({ Filters: [{ Key: "InstanceIds", Values: [instance.instanceId] }] }),
+        );
+        const information = (answer.InstanceInformationList ?? []).find((entry) => entry.InstanceId === instance.instanceId);
+        if (!information) {
+            return [
+                `${where}: not managed by SSM in ${side.region}, so the drill cannot run its file-system scripts there ` +
+                    "(check the instance id, the SSM agent and an instance profile allowing Systems Manager)",
+            ];
+        }
+        if (information.PingStatus !== "Online") {
+            return [`${where}: its SSM agent is ${information.PingStatus ?? "not reporting"}, not Online`];
+        }
+        return [];
+    } catch (error) {
+        return [new DrillSideError(side.role, where, "ssm:DescribeInstanceInformation", error, { region: side.region }).message];
+    }
+}
+
 /**
- * Reads both sides and returns every problem found (empty: ready). Both sides are read in full, so one run of the
- * command reports everything that stands in the way.
+ * Reads both sides (and with `--fs` their client instances) and returns every problem found (empty: ready). Both
+ * sides are read in full, so one run of the command reports everything that stands in the way.
  */
-export async function preflightDrill(sides: Record<SideRole, DrillBucket>): Promise<PreflightProblem[]> {
+export async function preflightDrill(
+    sides: Record<SideRole, DrillBucket>,
+    instances?: Readonly<Record<SideRole, PreflightInstance>>,
+): Promise<PreflightProblem[]> {
     const roles: SideRole[] = ["primary", "dr"];
-    const found = await Promise.all(roles.map((role) => checkSide(sides[role], sides[otherRole(role)])));
+    const found = await Promise.all(
+        roles.map(async (role) => [
+            ...(await checkSide(sides[role], sides[otherRole(role)])),
+            ...(instances ? await checkInstance(sides[role], instances[role]) : []),
+        ]),
+    );
     return roles.flatMap((role, index) =>
         found[index].map((message) => ({ role, bucket: sides[role].bucket, region: sides[role].region, message })),
     );

@@ -64,5 +64,12 @@ describe("infra/drill/canaries", () => {
             `lustre-dr drill --clean-up ${runId} --primary-bucket acme-use1 --primary-region us-east-1 --primary-profile 'ops admin' ` +
                 `--dr-bucket acme-usw2 --dr-region us-west-2 --dr-profile 'it'\\''s' --dr-endpoint http://127.0.0.1:5000`,
         );
+        // a side read from its stack is named by its stack, as the drill was run
+        expect(
+            cleanUpCommandLine(runId, {
+                primary: { bucket: "acme-use1", region: "us-east-1", stack: "acme/prod-east", profile: "primary" },
+                dr: { bucket: "acme-usw2", region: "us-west-2", stack: "dr" },
+            }),
+        ).to.equal(`lustre-dr drill --clean-up ${runId} --primary-stack acme/prod-east --primary-profile primary --dr-stack dr`);
     });
 });

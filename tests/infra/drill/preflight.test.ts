@@ -4,6 +4,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ListObjectVersionsCommand, PutBucketVersioningCommand, ReplicationRule, S3Client } from "@aws-sdk/client-s3";
+import { DescribeInstanceInformationCommand, DescribeInstanceInformationCommandInput, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
 import { classifyAwsError } from "../../../infra/aws/errors";
 import { replicationProblem, ruleCoversKey } from "../../../infra/drill/preflight";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
@@ -182,6 +184,27 @@ describe("infra/drill/preflight", () => {
             expect(document.error).to.include({ code: "environment", exitCode: 2 });
             expect(document.error.message).to.include("dr bucket preflight-no-such-bucket (us-west-2): s3:GetBucketVersioning: NoSuchBucket");
             await expectUntouched();
+        });
+
+        it("with --fs: a client instance SSM does not manage, or whose agent is offline", async () => {
+            const ssm = mockClient(SSMClient);
+            ssm.on(DescribeInstanceInformationCommand).callsFake(async (input: DescribeInstanceInformationCommandInput) => {
+                const id = input.Filters?.[0]?.Values?.[0];
+                return { InstanceInformationList: id === "i-0123456789abcdef0" ? [{ InstanceId: id, PingStatus: "ConnectionLost" }] : [] };
+            });
+            try {
+                const run = await runCli(
+                    ["drill", ...sideFlags(), "--fs", "--primary-instance", "i-0123456789abcdef0", "--dr-instance", "i-0fedcba9876543210", "--history", history()],
+                    { env: baseEnv() },
+                );
+                expect(run.exitCode).to.equal(2);
+                expect(run.stderr).to.include("primary instance i-0123456789abcdef0 (us-east-1): its SSM agent is ConnectionLost, not Online");
+                expect(run.stderr).to.include("dr instance i-0fedcba9876543210 (us-west-2): not managed by SSM in us-west-2");
+                expect(ssm.commandCalls(SendCommandCommand)).to.have.length(0);
+                await expectUntouched();
+            } finally {
+                ssm.restore();
+            }
         });
 
         it("no replication configured: both sides reported at once", async () => {

@@ -458,7 +458,7 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 // freeze (skipped: step 2 froze the side), restore, then the activation update that creates the file system.
                 expect(fake.changes().slice(-2)).to.deep.equal(["config set-all --path dr lustre-dr:lustre.enabled=true", "up dr"]);
                 expect(dr().fileSystemId).to.be.a("string");
-                expect(printed.text).to.match(/^Phases: freeze skipped \(already frozen\), restore \d+(\.\d+)? s, activate \d+(\.\d+)? s\.$/m);
+                expect(printed.text).to.match(/^Phases: freeze skipped \(already frozen\), restore \d+(\.\d+)? s, activate \d+(\.\d+)? s, verify \d+(\.\d+)? s\.\nSAME as at /m);
             }
         }
 

@@ -87,7 +87,10 @@ export function registerRecoverCommand(program: Command): void {
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")
         .action(async (options: RecoverOptions) => {
-            await (await import("./recover")).runRecover(options, { output: createOutput(options) });
+            const recovered = await (await import("./recover")).runRecover(options, { output: createOutput(options) });
+            if (recovered.verify?.verdict === "differs") {
+                process.exitCode = 1;
+            }
         });
 }
 

@@ -9,6 +9,8 @@
  *    superseded, never deleted). Nothing replicates into it any more, so nothing undoes the restore.
  * 3. activate: one update with `lustre.enabled=true`: the new file system's data repository association imports
  *    the bucket as it is now, the clean state.
+ * 4. verify (with `--restore-to T`): `restore --verify`, read-only: is the bucket the file system serves the same, key
+ *    by key (content, metadata, storage class, tags), as at T? Exit 1 when it is not, naming the first differences.
  *
  * Each phase's duration is measured and reported. A run killed at any point can be re-run with the same command: the
  * freeze is skipped once it took effect, the restore resumes (it only adds what is still missing), and the activation
@@ -23,7 +25,8 @@ import type { SiteOutputs } from "../../stacks/outputs";
 import type { SideLocation } from "../aws/clients";
 import { UsageError } from "../output";
 import { describeResult, progressReporter } from "../restore/command";
-import { RestoreResult, restoreToPointInTime } from "../restore/restore";
+import { RestoreResult, RestoreTarget, restoreToPointInTime } from "../restore/restore";
+import { describeVerify, VerifyResult, verifyRestore } from "../restore/verify";
 import { describeChanges, engineErrorDetail } from "./converge";
 import { CommandContext, openWorkspace } from "./deploy";
 import { freezeSide, PhaseRecord, secondsSince } from "./freeze";
@@ -53,10 +56,15 @@ export interface RecoverContext extends CommandContext {
 
 export interface RecoverResult {
     readonly stack: string;
-    /** The point-in-time restore that ran first, with --restore-to. */
+    /** The point-in-time restore that ran after the freeze, with --restore-to. */
     readonly restore?: RestoreResult;
+    /**
+     * With --restore-to, the comparison of the dr bucket with its state at T after the activation (restore --verify):
+     * `verdict: "differs"` makes the command exit 1 with the file system up, naming the first differing keys.
+     */
+    readonly verify?: VerifyResult;
     readonly detached: boolean;
-    /** The phases as they ran, in order: freeze (unless --no-detach), restore (with --restore-to), activate. */
+    /** The phases as they ran, in order: freeze (unless --no-detach), restore (with --restore-to), activate, verify (with --restore-to). */
     readonly phases: PhaseRecord[];
     /** Resource operation counts of the activation update. */
     readonly changes: Record<string, number>;
@@ -119,15 +127,18 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
     }
 
     let restore: RestoreResult | undefined;
+    let restoreTarget: { target: RestoreTarget; client?: S3Client } | undefined;
     if (restoreTo) {
         const start = performance.now();
         dr ??= parseSiteOutputs(stackName, outputValues(await stack.outputs()));
         const location: SideLocation = { region: dr.region, ...(options.drProfile ? { profile: options.drProfile } : {}) };
+        restoreTarget = { target: { ...location, bucketName: dr.bucketName }, ...(context.restoreClient ? { client: context.restoreClient(location) } : {}) };
         output.progress(`Restoring s3://${dr.bucketName}/ to ${restoreTo.toISOString()} (adds versions, deletes none)`);
-        restore = await restoreToPointInTime(
-            { ...location, bucketName: dr.bucketName },
-            { to: restoreTo, onProgress: progressReporter(output), ...(context.restoreClient ? { client: context.restoreClient(location) } : {}) },
-        );
+        restore = await restoreToPointInTime(restoreTarget.target, {
+            to: restoreTo,
+            onProgress: progressReporter(output),
+            ...(restoreTarget.client ? { client: restoreTarget.client } : {}),
+        });
         phases.push({ phase: "restore", seconds: secondsSince(start) });
         output.progress(describeResult(restore));
         // Keys the restore cannot judge (plan.unknown) are reported by describeResult; a re-run would not change them.
@@ -158,11 +169,30 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
     const outputs = parseSiteOutputs(stackName, outputValues(result.outputs));
     const config = await stack.getAllConfig();
     const mounts = clientMounts(outputs, config["lustre-dr:clients"]?.value);
-    const recovered: RecoverResult = { stack: stackName, ...(restore ? { restore } : {}), detached: options.detach, phases, changes, outputs, mounts };
+
+    // Last, so the verdict is about the bucket the file system now serves: still as it was at T?
+    let verify: VerifyResult | undefined;
+    if (restoreTo && restoreTarget) {
+        const verifyStart = performance.now();
+        output.progress(`Verifying s3://${restoreTarget.target.bucketName}/ against ${restoreTo.toISOString()} (reads only)`);
+        verify = await verifyRestore(restoreTarget.target, { to: restoreTo, ...(restoreTarget.client ? { client: restoreTarget.client } : {}) });
+        phases.push({ phase: "verify", seconds: secondsSince(verifyStart) });
+    }
+    const recovered: RecoverResult = {
+        stack: stackName,
+        ...(restore ? { restore } : {}),
+        ...(verify ? { verify } : {}),
+        detached: options.detach,
+        phases,
+        changes,
+        outputs,
+        mounts,
+    };
     output.result(recovered, () =>
         [
             `Recovered on ${stackName} (${outputs.region}, account ${outputs.accountId}): ${describeChanges(changes)}; replicationStatus ${outputs.replicationStatus}.`,
             `Phases: ${phases.map(describePhase).join(", ")}.`,
+            ...(verify ? [describeVerify(verify)] : []),
             outputs.fileSystemId ? `File system ${outputs.fileSystemId}. Mount it on each client:` : "No file system in the outputs: check lustre-dr:lustre in the dr stack config.",
             ...mounts.map((mount) => `  ${mount.client}: ${mount.command}`),
         ].join("\n"),

@@ -145,7 +145,11 @@ describe("infra/lifecycle/recover", () => {
             const line = (prefix: string) => output.progressLines.findIndex((l) => l.startsWith(prefix));
             expect(line("Freezing dr")).to.be.within(0, line("Restoring s3://"));
             expect(line("Restoring s3://")).to.be.lessThan(line("Activating dr"));
-            expect(result.phases.map((p) => p.phase)).to.deep.equal(["freeze", "restore", "activate"]);
+            expect(line("Activating dr")).to.be.lessThan(line("Verifying s3://"));
+            expect(result.phases.map((p) => p.phase)).to.deep.equal(["freeze", "restore", "activate", "verify"]);
+            // restore --verify after the activation: the bucket the file system serves is as it was at T.
+            expect(result.verify).to.deep.include({ bucket, verdict: "same", to: T.toISOString() });
+            expect(output.texts[0]).to.match(/^Phases: freeze [\d.]+ s, restore [\d.]+ s, activate [\d.]+ s, verify [\d.]+ s\.\nSAME as at /m);
             expect(result.phases[0].changes).to.be.an("object");
         });
 
@@ -168,7 +172,8 @@ describe("infra/lifecycle/recover", () => {
             fake.invocations.length = 0;
             const result = await recover({ restoreTo: T.toISOString() }, recordingOutput(), s3);
 
-            expect(result.phases.map((p) => p.skipped ?? p.phase)).to.deep.equal(["already frozen", "restore", "activate"]);
+            expect(result.phases.map((p) => p.skipped ?? p.phase)).to.deep.equal(["already frozen", "restore", "activate", "verify"]);
+            expect(result.verify?.verdict).to.equal("same");
             expect(fake.changes()).to.deep.equal(["config set-all --path dr lustre-dr:lustre.enabled=true", "up dr"]);
             expect(await read("results/run-1.csv")).to.equal("good data");
             expect(result.outputs.fileSystemId).to.be.a("string");

@@ -205,13 +205,3 @@ export async function* planRestore(versions: AsyncIterable<VersionEntry>, option
         yield decide(history);
     }
 }
-
-/** True when any entry (version or delete marker) was written at or before T: the bucket has history at T. */
-export async function hasHistoryAtOrBefore(versions: AsyncIterable<VersionEntry>, to: Date): Promise<boolean> {
-    for await (const entry of versions) {
-        if (!entry.key.startsWith(reservedPrefix) && entry.lastModified.getTime() <= to.getTime()) {
-            return true;
-        }
-    }
-    return false;
-}

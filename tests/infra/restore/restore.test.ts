@@ -8,7 +8,7 @@ import { forEachBounded } from "../../../infra/restore/apply";
 import { RestoreRefusedError, RestoreResult, restoreToPointInTime } from "../../../infra/restore/restore";
 import { UsageError } from "../../../infra/output";
 import { emulatorPair } from "../../emulator/moto";
-import { createBucket, emulatorS3, secondBoundary, snapshot, versionIds } from "../../support/versionedBucket";
+import { createBucket, emulatorS3, fullSnapshot, secondBoundary, snapshot, versionIds } from "../../support/versionedBucket";
 
 /**
  * Restore against the moto emulator. moto reports LastModified in whole seconds, so every scenario writes its
@@ -180,14 +180,22 @@ describe("infra/restore against moto", function () {
     it("copies objects above the multipart threshold part by part, keeping metadata and tags", async () => {
         const bucket = await createBucket(client);
         const big = "0123456789abcdef".repeat((6 * 1024 * 1024) / 16); // 6 MiB: a 5 MiB part and a 1 MiB part
-        await put(bucket, "big object.bin", big, { ContentType: "application/x-big", Metadata: { owner: "alice" }, Tagging: "size=big" });
+        await put(bucket, "big object.bin", big, {
+            ContentType: "application/x-big",
+            CacheControl: "no-cache",
+            Expires: new Date("2030-01-01T00:00:00Z"),
+            Metadata: { owner: "alice" },
+            Tagging: "size=big",
+            StorageClass: "STANDARD_IA",
+        });
         const T = await secondBoundary();
-        const atT = await snapshot(client, bucket, { withTags: true });
+        const atT = await fullSnapshot(client, bucket, ["big object.bin"]);
         await put(bucket, "big object.bin", "small now");
 
         const result = await restore(bucket, T, { apply: { multipartThresholdBytes: 1024 * 1024, partSizeBytes: 5 * 1024 * 1024 } });
         expect(result.applied).to.deep.equal({ copies: 1, deleteMarkers: 0, bytesCopied: big.length });
-        expect(await snapshot(client, bucket, { withTags: true })).to.deep.equal(atT);
+        expect(await fullSnapshot(client, bucket, ["big object.bin"])).to.deep.equal(atT);
+        expect(atT.get("big object.bin")).to.deep.include({ storageClass: "STANDARD_IA", expires: "Tue, 01 Jan 2030 00:00:00 GMT" });
         const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "big object.bin" }));
         expect(head.ETag, "a multipart ETag").to.match(/-2"$/);
     });

@@ -33,6 +33,8 @@ export type {
 } from "./lustreRules";
 export { ReplicationAlarms } from "./replicationAlarms";
 export type { ReplicationAlarmsArgs, WatchedReplication } from "./replicationAlarms";
+export { WriteActivityAlarms, requestMetricCount, requestMetricsFilterId } from "./writeActivityAlarms";
+export type { WriteActivityAlarmsArgs } from "./writeActivityAlarms";
 export { replicationRule, replicationRuleId, replicationTimeMinutes } from "./replicationRule";
 export type { ReplicationRuleArgs } from "./replicationRule";
 export * as policies from "./policyDocuments";

@@ -315,6 +315,8 @@ export class LustreClient extends pulumi.ComponentResource {
                 ami: ami.insecureValue,
                 instanceType,
                 subnetId: args.subnetId,
+                // Clients are reached through Session Manager; a subnet that maps public addresses must not give them one.
+                associatePublicIpAddress: false,
                 vpcSecurityGroupIds: [securityGroup.id],
                 iamInstanceProfile: profile.name,
                 userData,

@@ -9,6 +9,7 @@ import { isPersistent } from "../components/lustreRules";
 import { LustreWithRepository } from "../components/lustreWithRepository";
 import { ReplicatedBucket } from "../components/replicatedBucket";
 import { ReplicationAlarms } from "../components/replicationAlarms";
+import { WriteActivityAlarms } from "../components/writeActivityAlarms";
 import { bucketNameFromArn } from "./bucketName";
 import type { ClientSettings, NetworkSettings, SiteConfig } from "./config";
 import type { HandshakeDecision } from "./handshake";
@@ -75,7 +76,7 @@ export function buildSite(
     }
 
     const replicateTo = handshake.replicateTo;
-    new ReplicationAlarms("alarms", {
+    const alarms = new ReplicationAlarms("alarms", {
         replication: replicateTo && {
             sourceBucketName: storage.bucketName,
             destinationBucketName: bucketNameFromArn(replicateTo.bucketArn),
@@ -85,6 +86,16 @@ export function buildSite(
         fileSystem: lustre && { id: lustre.fileSystem.fileSystemId, storageCapacityGiB: lustre.fileSystem.storageCapacityGib },
         tags,
     });
+    if (config.alarms.writeActivity) {
+        // A compromised side's overwrites and delete markers replicate; the old versions last only the retention period.
+        new WriteActivityAlarms("write-activity", {
+            bucketName: storage.bucketName,
+            topicArn: alarms.topic.arn,
+            deleteRequestsPer5Minutes: config.alarms.deleteRequestsPer5Minutes,
+            putRequestsPer5Minutes: config.alarms.putRequestsPer5Minutes,
+            tags,
+        });
+    }
 
     return {
         accountId: identity.accountId,

@@ -6,6 +6,7 @@
  *   recovery creates its file system and imports the bucket's metadata.
  * - warm standby: the dr side also runs its file system, linked to its bucket, so recovery only re-points clients.
  */
+import { requestMetricCount } from "../../components/writeActivityAlarms";
 import type { LustreSettings, SiteConfig } from "../../stacks/config";
 import { isUnverified, lustrePricePerGbMonth, lustreTierKey, PriceTable, regionPrices, ScalarPriceKey } from "./priceTable";
 
@@ -154,6 +155,8 @@ interface SidePlan {
 }
 
 const replicationAlarmCount = 3;
+/** The delete and overwrite alarms of `alarms.writeActivity` (components/writeActivityAlarms.ts). */
+const writeActivityAlarmCount = 2;
 
 function sideCost(table: PriceTable, plan: SidePlan, workload: Workload): SideCost {
     const { config } = plan;
@@ -217,9 +220,23 @@ function sideCost(table: PriceTable, plan: SidePlan, workload: Workload): SideCo
             );
         }
     }
-    const alarms = (plan.replicates ? replicationAlarmCount : 0) + (plan.lustreEnabled ? 1 : 0);
+    const writeActivity = config.alarms.writeActivity;
+    const alarms = (plan.replicates ? replicationAlarmCount : 0) + (plan.lustreEnabled ? 1 : 0) + (writeActivity ? writeActivityAlarmCount : 0);
     if (alarms > 0) {
         lines.push(scalar(table, region, "cloudwatchAlarmMonth", "CloudWatch alarms", alarms, "alarm-month"));
+    }
+    if (writeActivity) {
+        lines.push(
+            scalar(
+                table,
+                region,
+                "cloudwatchMetricMonth",
+                "S3 request metrics (CloudWatch custom metrics)",
+                requestMetricCount,
+                "metric-month",
+                `upper bound: S3 can publish ${requestMetricCount} request metrics per configuration, and CloudWatch bills only those published in an hour; alarms.writeActivity: false turns them off`,
+            ),
+        );
     }
 
     const unpriced = lines.filter((l) => l.monthlyUsd === null).map((l) => `${region}: ${l.item}`);
@@ -348,7 +365,7 @@ export function compareCosts(table: PriceTable, primary: SiteConfig, dr: SiteCon
                 ? "replication active both ways (the pair after `lustre-dr deploy` converged); only the primary writes"
                 : "a side is detached: no replication is priced",
             "warm standby runs the dr file system with the dr config's lustre settings (deploymentType, capacity, throughput)",
-            "not priced: EC2 clients, S3 GET requests for lazy loading, CloudWatch metrics beyond alarms, data transfer to clients",
+            "not priced: EC2 clients, S3 GET requests for lazy loading, CloudWatch metrics beyond alarms and S3 request metrics, data transfer to clients",
         ],
     };
 }

@@ -191,6 +191,7 @@ export async function refreshPrices(client: PricingClient, table: PriceTable, re
                 kmsKeyMonth: null,
                 kmsRequestsPer10000: null,
                 cloudwatchAlarmMonth: null,
+                cloudwatchMetricMonth: null,
                 unverified: [],
             });
         const keys: string[] = [];

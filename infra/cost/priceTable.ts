@@ -24,6 +24,8 @@ const regionPricesSchema = z.strictObject({
     kmsKeyMonth: price,
     kmsRequestsPer10000: price,
     cloudwatchAlarmMonth: price,
+    /** A CloudWatch custom metric for a month; S3 request metrics are billed at this rate. */
+    cloudwatchMetricMonth: price,
     /** Price keys (dotted, e.g. `fsxLustreGbMonth.PERSISTENT_2/SSD/250`) whose figure is an unverified estimate. */
     unverified: z.array(z.string()).default([]),
 });

@@ -206,6 +206,9 @@ export const recoverySchema = strict({ detached: bool("stop replicating with the
 export const alarmsSchema = strict({
     email: z.email({ error: "an email address such as storage-oncall@example.com" }).optional(),
     replicationLatencySeconds: wholeNumber("a whole number of seconds >= 60").min(60).default(900),
+    writeActivity: bool("S3 request metrics and alarms on mass deletes and overwrites of this side's bucket").default(true),
+    deleteRequestsPer5Minutes: wholeNumber("a whole number of DELETE requests per 5 minutes >= 1").min(1).default(1000),
+    putRequestsPer5Minutes: wholeNumber("a whole number of PUT requests per 5 minutes >= 1").min(1).default(50000),
 }).prefault({});
 
 /** AWS tag rules shared by the services lustre-dr tags (S3, EC2, FSx, IAM, KMS, SNS, CloudWatch, Logs). */

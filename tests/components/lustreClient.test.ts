@@ -118,6 +118,7 @@ describe("LustreClient", () => {
             expect(instance.instanceType).to.equal("m6i.large");
             expect(instance.subnetId).to.equal(network.subnetId);
             expect(instance.metadataOptions).to.deep.include({ httpTokens: "required", httpEndpoint: "enabled" });
+            expect(instance.associatePublicIpAddress, "never a public address, whatever the subnet maps").to.equal(false);
             expect(instance.rootBlockDevice).to.deep.include({ encrypted: true });
             expect(instance.tags).to.deep.include({ Name: "analytics", "lustre-dr:stack": "primary" });
         });

@@ -72,6 +72,30 @@ describe("config validation", () => {
         expect(problem.expected).to.contain("not this stack");
     });
 
+    describe("lustre-dr:alarms delete/overwrite thresholds", () => {
+        it("are on by default: 1000 DELETE and 50000 PUT requests per 5 minutes", () => {
+            expect(parseSiteConfig(minimal, primary).alarms).to.deep.include({ writeActivity: true, deleteRequestsPer5Minutes: 1000, putRequestsPer5Minutes: 50000 });
+        });
+
+        for (const [key, value] of [
+            ["deleteRequestsPer5Minutes", 0],
+            ["putRequestsPer5Minutes", 2.5],
+            ["deleteRequestsPer5Minutes", "many"],
+        ] as const) {
+            it(`rejects ${key} ${JSON.stringify(value)}, naming key, value and what is valid`, () => {
+                const [problem, ...rest] = problemsOf({ ...minimal, alarms: { [key]: value } });
+                expect(rest).to.be.empty;
+                expect(problem).to.include({ key: `lustre-dr:alarms.${key}`, value });
+                expect(problem.expected).to.match(/whole number of (DELETE|PUT) requests per 5 minutes/);
+            });
+        }
+
+        it("rejects writeActivity that is not a boolean", () => {
+            const [problem] = problemsOf({ ...minimal, alarms: { writeActivity: "yes" } });
+            expect(problem).to.include({ key: "lustre-dr:alarms.writeActivity", value: "yes" });
+        });
+    });
+
     describe("lustre-dr:peerAccountId", () => {
         const peered: RawSiteConfig = { ...minimal, peerStack: "organization/lustre-dr/dr" };
 

@@ -81,7 +81,8 @@ describe("the program", () => {
         expect(toDr.encryptionConfiguration).to.deep.equal({ replicaKmsKeyId: second.outputs.kmsKeyArn });
         const watched = third.run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.dimensions?.DestinationBucket);
         expect(watched).to.include(second.outputs.bucketName);
-        expect(second.run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), "no alarms before replication exists").to.be.empty;
+        const replicationAlarms = (run: MockedRun<unknown>) => run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.dimensions?.RuleId !== undefined);
+        expect(replicationAlarms(second.run), "no replication alarms before replication exists").to.be.empty;
 
         const fourth = await up("dr", withPeer(drConfig, "primary"), backend);
         statuses.push(fourth.outputs.replicationStatus);
@@ -242,6 +243,26 @@ describe("the program", () => {
             });
             expect(primary.outputs.accountId).to.equal(accounts.primary);
         });
+    });
+
+    it("watches each bucket for mass deletes and overwrites by default, on the alarm topic, and not when alarms.writeActivity is false", async () => {
+        for (const [stack, raw] of [["primary", primaryConfig], ["dr", drConfig]] as const) {
+            const { run, outputs } = await up(stack, raw, {});
+            expect(run.single("aws:s3/bucketMetric:BucketMetric").inputs).to.deep.equal({ bucket: outputs.bucketName, name: "lustre-dr-entire-bucket" });
+            const topic = run.single("aws:sns/topic:Topic");
+            const watching = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.dimensions?.FilterId === "lustre-dr-entire-bucket");
+            expect(watching.map((a) => [a.inputs.metricName, a.inputs.dimensions.BucketName, a.inputs.threshold])).to.have.deep.members([
+                ["DeleteRequests", outputs.bucketName, 1000],
+                ["PutRequests", outputs.bucketName, 50000],
+            ]);
+            for (const alarm of watching) {
+                expect(alarm.inputs.alarmActions).to.deep.equal([`arn:aws:sns:us-east-1:${accounts[stack]}:${topic.name}`]);
+            }
+            expect(run.ofType("aws:s3/bucketNotification:BucketNotification"), "FSx owns the notifications").to.be.empty;
+        }
+        const quiet = await up("primary", { ...primaryConfig, alarms: { writeActivity: false, deleteRequestsPer5Minutes: 5 } }, {});
+        expect(quiet.run.ofType("aws:s3/bucketMetric:BucketMetric")).to.be.empty;
+        expect(quiet.run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.dimensions?.FilterId !== undefined)).to.be.empty;
     });
 
     it("builds both example stack files as shipped", async () => {

@@ -15,6 +15,7 @@ const regionPrices: RegionPrices = {
     kmsKeyMonth: 1,
     kmsRequestsPer10000: 0.03,
     cloudwatchAlarmMonth: 0.1,
+    cloudwatchMetricMonth: 0.3,
     unverified: ["fsxLustreGbMonth.PERSISTENT_2/SSD/250"],
 };
 
@@ -64,9 +65,10 @@ describe("infra/cost/estimate", () => {
             "Replication PUT requests (at us-west-2 rate)": 0.06,
             "KMS customer-managed key": 1,
             "KMS requests (upper bound without S3 Bucket Keys)": 0.08, // 2 x 12800 x 0.03 / 10000
-            "CloudWatch alarms": 0.4, // 3 replication + 1 file system
+            "CloudWatch alarms": 0.6, // 3 replication + 1 file system + 2 delete/overwrite
+            "S3 request metrics (CloudWatch custom metrics)": 4.8, // at most 16 metrics x 0.30
         });
-        expect(side.monthlyUsd).to.equal(209);
+        expect(side.monthlyUsd).to.equal(214);
         expect(side.unpriced).to.be.empty;
     });
 
@@ -77,19 +79,20 @@ describe("infra/cost/estimate", () => {
             "S3 Standard, noncurrent versions": 6.9, // replicated overwrites leave noncurrent versions here too
             "KMS customer-managed key": 1,
             "KMS requests (upper bound without S3 Bucket Keys)": 0.04, // 12800 x 0.03 / 10000
-            "CloudWatch alarms": 0.3,
+            "CloudWatch alarms": 0.5, // 3 replication + 2 delete/overwrite
+            "S3 request metrics (CloudWatch custom metrics)": 4.8,
         });
-        expect(side.monthlyUsd).to.equal(31.24);
+        expect(side.monthlyUsd).to.equal(36.24);
     });
 
     it("compares the configured posture with the alternative: warm standby adds the dr file system", () => {
         const comparison = compareCosts(prices, primary, drPilotLight, workload);
         expect(comparison.configured).to.equal("pilot-light");
         expect(comparison.alternative).to.equal("warm-standby");
-        expect(comparison.postures["pilot-light"].monthlyUsd).to.equal(240.24); // 209 + 31.24
+        expect(comparison.postures["pilot-light"].monthlyUsd).to.equal(250.24); // 214 + 36.24
         // + 1200 x 0.145 for the file system and one free-capacity alarm
-        expect(comparison.postures["warm-standby"].sides.dr.monthlyUsd).to.equal(205.34);
-        expect(comparison.postures["warm-standby"].monthlyUsd).to.equal(414.34);
+        expect(comparison.postures["warm-standby"].sides.dr.monthlyUsd).to.equal(210.34);
+        expect(comparison.postures["warm-standby"].monthlyUsd).to.equal(424.34);
     });
 
     it("reads the configured posture from the dr side's lustre.enabled", () => {
@@ -108,6 +111,13 @@ describe("infra/cost/estimate", () => {
         expect(items).to.not.have.property("S3 Replication Time Control");
     });
 
+    it("prices the delete/overwrite alarms and their request metrics only while alarms.writeActivity is on", () => {
+        const quiet = site("dr", { alarms: { writeActivity: false } });
+        const items = byItem(postureCost(prices, "pilot-light", primary, quiet, workload).sides.dr.lines);
+        expect(items).to.not.have.property("S3 request metrics (CloudWatch custom metrics)");
+        expect(items["CloudWatch alarms"]).to.equal(0.3); // the 3 replication alarms only
+    });
+
     it("prices no replication when a side is detached", () => {
         const detached = site("dr", { recovery: { detached: true } });
         const cost = postureCost(prices, "pilot-light", primary, detached, workload);
@@ -121,7 +131,7 @@ describe("infra/cost/estimate", () => {
         const cost = postureCost(prices, "warm-standby", primary, ireland, workload);
         expect(cost.unpriced).to.deep.equal(["eu-west-1: FSx for Lustre PERSISTENT_2 SSD 125 MB/s/TiB"]);
         expect(cost.sides.dr.lines[0]).to.include({ unitPriceUsd: null, monthlyUsd: null });
-        expect(cost.sides.dr.monthlyUsd).to.equal(31.34); // 31.24 + the file system's alarm, no file system
+        expect(cost.sides.dr.monthlyUsd).to.equal(36.34); // 36.24 + the file system's alarm, no file system
     });
 
     it("flags a price the table marks as unverified", () => {

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { invokedCommand } from "../../infra/cli";
 import { appendDrillHistory, resolveDrillHistoryFile } from "../../infra/drill/history";
 import { UsageError } from "../../infra/output";
 import type { StackPlan } from "../../infra/plan/model";
@@ -122,6 +123,11 @@ describe("infra/project: the project is where the operator stands", () => {
             const dr = await runCli(["cost", "--cwd", project.dir, "--primary", "east", "--dr", "west", "--stack", "west"]);
             expect(dr.stdout).to.include("pilot light: dr (eu-west-1)");
             expect(dr.stdout).to.not.include("pilot light: primary (us-east-1)");
+        });
+
+        it("a --cwd directory named like a command is not taken for the command", () => {
+            expect(invokedCommand(["--cwd", "deploy", "plan", "--json"])).to.equal("plan");
+            expect(invokedCommand(["plan", "--cwd", "drill"])).to.equal("plan");
         });
 
         it("a stack without its file is exit 2 naming the file and the project", async () => {

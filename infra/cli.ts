@@ -11,6 +11,7 @@ import * as path from "path";
 import { Command, CommanderError } from "commander";
 import { projectRoot } from "../stacks/packageRoot";
 import { classifyFailure, ExitCode, FailureDocument, resultCount } from "./output";
+import { engineErrorDetail, isPulumiCommandFailure } from "./pulumi/engineError";
 import { addCwdOption } from "./project";
 
 type Register = (program: Command) => unknown;
@@ -118,6 +119,11 @@ export function failureOf(error: unknown): FailureDocument {
         const exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
         return { error: { message: error.message.replace(/^error: /, ""), code: "usage", exitCode } };
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // A pulumi run that failed outside an update (selecting or listing stacks): its own lines, not the wrapping.
+    const message = isPulumiCommandFailure(error)
+        ? `the Pulumi CLI failed: ${engineErrorDetail(error)}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return { error: { message, ...classifyFailure(error) } };
 }

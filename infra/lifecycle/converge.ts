@@ -16,6 +16,7 @@ import type { SideRole } from "../aws/sides";
 import type { Output } from "../output";
 import { outputValues, parseSiteOutputs } from "../pulumi/stackOutputs";
 import type { LustreDrWorkspace } from "../pulumi/workspace";
+import { engineErrorDetail } from "../pulumi/engineError";
 
 export const peerStackKey = "lustre-dr:peerStack";
 export const peerAccountIdKey = "lustre-dr:peerAccountId";
@@ -84,13 +85,6 @@ export class UpdateFailedError extends Error {
     }
 }
 
-/** The engine's own error lines from a failed CLI run, without the Automation API's wrapping. */
-export function engineErrorDetail(error: unknown): string {
-    const message = error instanceof Error ? error.message : String(error);
-    const stderr = /stderr: ([\s\S]*?)(?:\n err\?:|$)/.exec(message)?.[1] ?? message;
-    const lines = stderr.split("\n").map((line) => line.trimEnd()).filter((line) => line.trim() !== "");
-    return lines.slice(-12).join("\n");
-}
 
 export interface ConvergeOptions {
     readonly output: Output;

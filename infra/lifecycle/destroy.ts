@@ -13,7 +13,7 @@ import * as readline from "readline";
 import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 import type { SideRole } from "../aws/sides";
 import { UsageError } from "../output";
-import { engineErrorDetail } from "./converge";
+import { engineErrorDetail } from "../pulumi/engineError";
 import { CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { LustreDrWorkspace } from "../pulumi/workspace";
 

@@ -14,7 +14,8 @@ import type { Output } from "../output";
 import { outputValues, parseSiteOutputs } from "../pulumi/stackOutputs";
 import { validateStackName } from "../pulumi/workspace";
 import type { LustreDrWorkspace } from "../pulumi/workspace";
-import { describeChanges, engineErrorDetail } from "./converge";
+import { describeChanges } from "./converge";
+import { engineErrorDetail } from "../pulumi/engineError";
 import { CommandContext, openWorkspace } from "./deploy";
 
 /** The config key the freeze sets; nothing else changes. */

@@ -1,7 +1,8 @@
 /**
  * `lustre-dr preview`: what the next update of each stack would change, without changing anything.
  */
-import { describeChanges, engineErrorDetail } from "./converge";
+import { describeChanges } from "./converge";
+import { engineErrorDetail } from "../pulumi/engineError";
 import { CommandContext, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 
 export interface PreviewOptions extends StackSelectionOptions {

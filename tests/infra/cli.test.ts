@@ -154,7 +154,9 @@ describe("infra/cli", () => {
         it("a Pulumi CLI that fails: every stack command prints code failed, exit 1", async () => {
             for (const args of [["deploy"], ["preview"], ["freeze"], ["recover"], ["failback"], ["destroy", "--confirm", "primary,dr"], ["sync-existing", "--from", "primary", "--to", "dr"]]) {
                 const run = await runCli([...args, "--json"], { env: noCredentials({ PATH: brokenPulumi }) });
-                expectError(run, "failed", 1, /the backend refused the request/);
+                expectError(run, "failed", 1, /^(the Pulumi CLI failed: .*\n)?.*the backend refused the request/);
+                const { message } = (JSON.parse(run.stdout) as ErrorDocument).error;
+                expect(message, args[0]).not.to.match(/code: -?\d+|stdout:|err\?:/);
             }
         });
 

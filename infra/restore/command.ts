@@ -165,8 +165,9 @@ export function registerRestoreCommand(program: Command, readOutputs: StackOutpu
     return program
         .command("restore")
         .description(
-            "Return a versioned bucket (or a prefix) to its state at a point in time: changed keys get a copy of their " +
-                "version from then, keys created since get a delete marker. Never deletes a version; re-run to resume.",
+            "Return a versioned bucket (or a prefix) to its state at a point in time: keys that are not the same object " +
+                "as then (content, user metadata, content headers, storage class, tags) get a copy of their version from " +
+                "then, keys created since get a delete marker. Never deletes a version; re-run to resume; --verify to compare.",
         )
         .addOption(new Option("--stack <name>", "stack whose bucket to restore, e.g. dr"))
         .addOption(new Option("--bucket <name>", "bucket to restore, instead of --stack"))

@@ -26,6 +26,15 @@ export interface SiteOutputs {
     replicationStatus: ReplicationStatus;
     /** The bucket has Object Lock: a peer with Object Lock replicates to this side only when it is true. */
     objectLockEnabled?: boolean;
+    /** SNS topic the replication (and file system) alarms publish to; subscribe on-call tooling here. */
+    alarmTopicArn?: string;
+    /** Present only when Lustre is enabled on this side: the network the file system lives in. */
+    vpcId?: string;
+    subnetId?: string;
+    /** The file system's security group (Lustre ports from clients and itself). */
+    securityGroupId?: string;
+    /** Each `instance` client's EC2 instance id, by client name: `drill --fs --primary-instance <id>`, SSM sessions. */
+    clientInstanceIds?: Record<string, string>;
     /** Present only when Lustre is enabled on this side. */
     fileSystemId?: string;
     fileSystemDnsName?: string;

@@ -71,9 +71,7 @@ export function buildSite(
     });
 
     const lustre = config.lustre.enabled ? buildFileSystem(config, storage, tags) : undefined;
-    if (lustre) {
-        buildClients(config.clients, lustre, identity, secrets, tags);
-    }
+    const clients = lustre ? buildClients(config.clients, lustre, identity, secrets, tags) : [];
 
     const replicateTo = handshake.replicateTo;
     const alarms = new ReplicationAlarms("alarms", {
@@ -109,8 +107,13 @@ export function buildSite(
         replicationGrantedTo: handshake.acceptReplicasFrom ? [handshake.acceptReplicasFrom] : [],
         replicationStatus: handshake.status,
         objectLockEnabled: config.bucket.objectLock !== undefined,
+        alarmTopicArn: alarms.topic.arn,
         ...(lustre
             ? {
+                  vpcId: lustre.network.vpcId,
+                  subnetId: lustre.network.subnetId,
+                  securityGroupId: lustre.fileSystem.securityGroupId,
+                  ...instanceIdsOf(config.clients, clients),
                   fileSystemId: lustre.fileSystem.fileSystemId,
                   fileSystemDnsName: lustre.fileSystem.dnsName,
                   fileSystemMountName: lustre.fileSystem.mountName,
@@ -124,6 +127,15 @@ export function buildSite(
               }
             : {}),
     };
+}
+
+/** `clientInstanceIds`: each instance client's EC2 instance id by client name (what `drill --fs` and SSM take). */
+function instanceIdsOf(settings: readonly ClientSettings[], clients: readonly LustreClient[]): { clientInstanceIds?: pulumi.Output<Record<string, string>> } {
+    const ids = settings.flatMap((client, index) => {
+        const instanceId = clients[index]?.instanceId;
+        return instanceId === undefined ? [] : [[client.name, instanceId] as const];
+    });
+    return ids.length === 0 ? {} : { clientInstanceIds: pulumi.all(Object.fromEntries(ids)) };
 }
 
 /**

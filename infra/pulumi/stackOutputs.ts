@@ -27,6 +27,11 @@ export const siteOutputsSchema = peerOutputsSchema.extend({
         .min(1)
         .optional(),
     mountCommand: optionalText,
+    alarmTopicArn: z.string().startsWith("arn:").optional(),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
+    subnetId: z.string().regex(/^subnet-[0-9a-f]+$/).optional(),
+    securityGroupId: z.string().regex(/^sg-[0-9a-f]+$/).optional(),
+    clientInstanceIds: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.string().regex(/^i-[0-9a-f]+$/)).optional(),
 });
 
 /** Plain values of an Automation API output map (secrets are already decrypted by `--show-secrets`). */

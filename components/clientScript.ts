@@ -44,7 +44,7 @@ export interface ClientScriptArgs extends LustreMount {
     readonly os: ClientOs | "detect";
 }
 
-/** Mount options for an interactive mount (design.md §7); fstab adds boot-time ordering on top. */
+/** Mount options for an interactive mount (docs/filesystem.md); fstab adds boot-time ordering on top. */
 export const mountOptions = "relatime,flock";
 export const fstabOptions = `defaults,${mountOptions},_netdev,x-systemd.automount,x-systemd.requires=network.service`;
 

@@ -1,5 +1,5 @@
 /**
- * The FSx for Lustre settings lustre-dr accepts, as plain rules (design.md §7): which deployment and storage types
+ * The FSx for Lustre settings lustre-dr accepts, as plain rules (docs/filesystem.md): which deployment and storage types
  * can carry an S3 data repository association, which capacities and per-unit throughputs each combination allows,
  * and the shape of the paths and the maintenance window.
  *

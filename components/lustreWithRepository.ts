@@ -16,7 +16,7 @@ import {
 import { lustreMountProblems, mountCommand } from "./clientScript";
 import { ConfigError } from "./problems";
 
-/** Lustre network ports (design.md §7): LNet on 988, and 1018-1023 for the remaining Lustre traffic. */
+/** Lustre network ports (docs/filesystem.md): LNet on 988, and 1018-1023 for the remaining Lustre traffic. */
 export const lustrePortRanges: readonly { readonly fromPort: number; readonly toPort: number }[] = [
     { fromPort: 988, toPort: 988 },
     { fromPort: 1018, toPort: 1023 },

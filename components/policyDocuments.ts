@@ -3,7 +3,7 @@
  *
  * Every function here is pure: give it plain strings (tests) or Pulumi inputs (components, through
  * `pulumi.jsonStringify`) and it returns the same document shape. Action lists follow the S3 replication
- * permission model (design.md §7); each one is here because replication, batch replication or FSx needs it.
+ * permission model (docs/policy.md); each one is here because replication, batch replication or FSx needs it.
  */
 import * as pulumi from "@pulumi/pulumi";
 

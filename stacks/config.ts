@@ -1,5 +1,5 @@
 /**
- * The config contract (design.md §3): parse and validate everything a stack is given, before any resource is
+ * The config contract (docs/config.md): parse and validate everything a stack is given, before any resource is
  * registered. Every problem is reported at once, each naming its key, the value given and what is valid.
  *
  * The pieces live in stacks/config/: the schema of each key (schema.ts), the key names and their misspellings

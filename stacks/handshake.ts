@@ -1,5 +1,5 @@
 /**
- * The replication handshake (design.md §5), decided from plain values before any resource is declared, so that
+ * The replication handshake (README.md, "The replication handshake"), decided from plain values before any resource is declared, so that
  * `pulumi preview` shows exactly what `pulumi up` will do.
  *
  * Each side grants the peer's replication role as soon as it can see the peer, and configures its own
@@ -10,7 +10,7 @@ import type { ReplicationDestination } from "../components/replicatedBucket";
 import { ConfigProblem } from "../components/problems";
 import type { ReplicationStatus } from "./outputs";
 
-/** The peer's stack outputs that the handshake reads (design.md §4). */
+/** The peer's stack outputs that the handshake reads (the outputs contract, stacks/outputs.ts). */
 export interface PeerOutputs {
     readonly accountId: string;
     readonly region: string;

@@ -1,9 +1,9 @@
 /**
- * The stack outputs contract (design.md §4): what each side exports, and what its peer, the CLI and the
+ * The stack outputs contract: what each side exports, and what its peer, the CLI and the
  * operators read back. Keep these names stable: they are read across stacks and accounts.
  */
 
-/** Where a side's outbound replication stands in the handshake (design.md §5). */
+/** Where a side's outbound replication stands in the handshake (README.md, "The replication handshake"). */
 export type ReplicationStatus = "active" | "awaiting-peer-grant" | "no-peer" | "detached";
 
 export const replicationStatuses: readonly ReplicationStatus[] = ["active", "awaiting-peer-grant", "no-peer", "detached"];

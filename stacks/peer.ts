@@ -1,5 +1,5 @@
 /**
- * Reads the peer side's outputs through one StackReference, as plain values (design.md §5).
+ * Reads the peer side's outputs through one StackReference, as plain values (README.md, "The replication handshake").
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";

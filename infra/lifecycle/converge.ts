@@ -1,5 +1,5 @@
 /**
- * The replication handshake loop (design.md §5), shared by `deploy` and `failback`: update primary, dr, primary, dr,
+ * The replication handshake loop (README.md, "The replication handshake"), shared by `deploy` and `failback`: update primary, dr, primary, dr,
  * reading each side's `replicationStatus` after its update, until both sides report `active`.
  *
  * From nothing this takes four updates (each side must see the other's grant before it may configure replication);

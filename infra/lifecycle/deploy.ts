@@ -1,5 +1,5 @@
 /**
- * `lustre-dr deploy`: converge both stacks with the replication handshake (design.md §5).
+ * `lustre-dr deploy`: converge both stacks with the replication handshake (README.md, "The replication handshake").
  */
 import * as path from "path";
 import { Output, UsageError } from "../output";

@@ -1,6 +1,6 @@
 /**
  * `lustre-dr failback`: after an incident, re-attach both sides, converge the handshake, then copy to the primary
- * what was written on the dr side while it was detached (design.md §6). Live replication only carries writes made
+ * what was written on the dr side while it was detached (docs/runbook.md). Live replication only carries writes made
  * after its configuration exists, so those objects go through S3 Batch Replication.
  */
 import { S3ControlClient } from "@aws-sdk/client-s3-control";

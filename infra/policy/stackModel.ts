@@ -155,7 +155,7 @@ export function regionOf(resource: PolicyResource): string | undefined {
     return stringProp(resource.props, "region") ?? (resource.provider ? stringProp(resource.provider.props, "region") : undefined);
 }
 
-/** What a StackReference to the peer says about its bucket, as the stack outputs contract (design.md §4) names it. */
+/** What a StackReference to the peer says about its bucket, as the stack outputs contract (stacks/outputs.ts) names it. */
 export interface PeerFacts {
     readonly stack: string;
     readonly bucketArn: string;

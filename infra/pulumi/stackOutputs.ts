@@ -1,6 +1,6 @@
 /**
  * Reads a stack's outputs through the Automation API and checks them against the outputs contract
- * (stacks/outputs.ts, design.md §4) before any command acts on them: a bucket name or role ARN taken from a stack
+ * (stacks/outputs.ts) before any command acts on them: a bucket name or role ARN taken from a stack
  * that does not follow the contract could point an operation at the wrong bucket.
  */
 import { z } from "zod";

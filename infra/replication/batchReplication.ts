@@ -1,5 +1,5 @@
 /**
- * S3 Batch Replication of existing objects (design.md §6-7): live replication only carries writes made after the
+ * S3 Batch Replication of existing objects (docs/sync-existing.md): live replication only carries writes made after the
  * replication configuration exists, so objects written before it (first sync) or while a side was detached
  * (failback) are copied by an S3 Batch Operations job that replicates every object the bucket's own replication
  * configuration considers eligible. There is no Pulumi resource for a job: it is a one-off operation, started here

@@ -1,5 +1,5 @@
 /**
- * Reads a deployed bucket policy for what the DR design depends on (design.md §7): TLS is required, the peer's
+ * Reads a deployed bucket policy for what the DR design depends on (docs/policy.md): TLS is required, the peer's
  * replication role may write replicas and check versioning, and no other account may suspend versioning or delete
  * versions. The grants expected are the ones `components/policyDocuments.ts` writes.
  */

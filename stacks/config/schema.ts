@@ -1,5 +1,5 @@
 /**
- * The shape of every config key (design.md §3), one schema per key of the `lustre-dr` namespace plus `aws:region`.
+ * The shape of every config key (docs/config.md), one schema per key of the `lustre-dr` namespace plus `aws:region`.
  * Each key is parsed on its own (stacks/config.ts), so a mistake in one never hides the problems of another.
  *
  * To add a key: add its schema to `siteKeySchemas` (objects through `strict`, so misspelt sub-keys are named with the

@@ -27,7 +27,7 @@ const kernel = "5.15.0-1050-aws";
 
 describe("clientScript", () => {
     describe("plain values", () => {
-        it("builds the fstab line design.md §7 documents", () => {
+        it("builds the fstab line docs/filesystem.md documents", () => {
             expect(fstabLine(mount)).to.equal(
                 `${device} /fsx lustre defaults,relatime,flock,_netdev,x-systemd.automount,x-systemd.requires=network.service 0 0`,
             );

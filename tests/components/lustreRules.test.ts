@@ -9,7 +9,7 @@ import {
 } from "../../components/lustreRules";
 import { ConfigProblem, describeProblem } from "../../components/problems";
 
-/** The config defaults (design.md §3). */
+/** The config defaults (docs/config.md). */
 const defaults: UncheckedLustreSettings = {
     deploymentType: "PERSISTENT_2",
     storageType: "SSD",

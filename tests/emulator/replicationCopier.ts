@@ -4,7 +4,7 @@
  * a configurable delay, copies every new version (body, content type, user metadata) and every new delete marker
  * to the other bucket over real HTTP, so code under test (the drill, status, runbook checks) runs unchanged.
  *
- * What it shares with AWS (design.md §7):
+ * What it shares with AWS (docs/policy.md):
  * - only versions created after `start()` replicate (existing objects need Batch Replication);
  * - replicas are never replicated again, so two-way replication does not loop;
  * - deletes of a specific version are never replicated; delete markers are, unless `replicateDeleteMarkers: false`.

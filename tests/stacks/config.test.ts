@@ -226,7 +226,7 @@ describe("config validation", () => {
         expect(parseSiteConfig({ awsRegion: "us-east-1", network, clients: [{ name: "c1", kind: "instance" }] }, primary).clients).to.have.length(1);
     });
 
-    it("checks the Lustre settings by design.md §7, naming the config key", () => {
+    it("checks the Lustre settings by docs/filesystem.md, naming the config key", () => {
         const network = { create: true };
         const [problem, ...rest] = problemsOf({ awsRegion: "us-east-1", network, lustre: { storageCapacityGiB: 1000 } });
         expect(rest).to.be.empty;

@@ -43,6 +43,7 @@ describe("the program", () => {
             replicationGrantedTo: [],
             replicationStatus: "no-peer",
             objectLockEnabled: false,
+            alarmTopicArn: `arn:aws:sns:us-east-1:${accounts.primary}:alarms-topic`,
         });
         expect(run.ofType("pulumi:pulumi:StackReference")).to.be.empty;
         expect(run.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.be.empty;

@@ -41,7 +41,7 @@ export interface KnownRegion {
 /**
  * The destination bucket's region. An S3 ARN has no region, so it is taken from what the stack knows, most direct
  * first: a bucket of this stack with that ARN; the StackReference whose `bucketArn` output is that ARN (its `region`
- * output, design.md §4); the region of the replica KMS key, which S3 requires to be in the destination's region.
+ * output, the outputs contract, stacks/outputs.ts); the region of the replica KMS key, which S3 requires to be in the destination's region.
  */
 export function destinationRegion(
     destinationArn: string,

@@ -316,6 +316,13 @@ export function checkLustreSettings(raw: UncheckedLustreSettings, keyOf: Setting
     if (raw.importFileSystemId !== undefined && !fileSystemIdPattern.test(raw.importFileSystemId)) {
         problem("importFileSystemId", 'the id of an existing FSx for Lustre file system, such as "fs-0123456789abcdef0"');
     }
+    if (raw.importFileSystemId !== undefined && raw.repositories === undefined) {
+        // The short form would add a new association at /s3 beside the ones the file system already has.
+        problem(
+            "repositories",
+            `the adopted file system's associations, each with its importAssociationId (and any new one without): with importFileSystemId the one-repository short form would create a new association at ${raw.fileSystemPath ?? "/s3"} beside the existing ones`,
+        );
+    }
     if (raw.importSecurityGroupId !== undefined && !/^sg-[0-9a-f]{8,17}$/.test(raw.importSecurityGroupId)) {
         problem("importSecurityGroupId", 'the id of the adopted file system\'s security group, such as "sg-0123456789abcdef0"');
     } else if (raw.importFileSystemId !== undefined && raw.importSecurityGroupId === undefined) {

@@ -91,3 +91,21 @@ export function bucketAdoptionChanges(config: Pick<SiteConfig, "bucket">, histor
         "event notifications: left alone (FSx owns them for its data repository associations)",
     ];
 }
+
+/** What adopting the file system and its associations changes on them, in the words `lustre-dr plan` prints. */
+export function fileSystemAdoptionChanges(config: Pick<SiteConfig, "lustre">): string[] {
+    const lustre = config.lustre;
+    if (!lustre.enabled || lustre.adopt === undefined) {
+        return [];
+    }
+    const adopted = lustre.repositories.filter((repository) => repository.importAssociationId !== undefined);
+    const created = lustre.repositories.filter((repository) => repository.importAssociationId === undefined);
+    return [
+        `file system ${lustre.adopt.fileSystemId} is adopted (Pulumi import), not created; lustre-dr destroy releases it instead of deleting it`,
+        "file system: subnet, security groups, KMS key and Lustre version kept as they are (they cannot change without replacing it)",
+        `file system: deployment type, storage, ${lustre.storageCapacityGiB} GiB and throughput must be what it has (a difference would mean replacing it, which its protection refuses); compression, maintenance window, logging, root squash and backups (off) are applied`,
+        `file system: Lustre rules for the clients go into the given group ${lustre.adopt.securityGroupId}; no group of its own`,
+        ...adopted.map((repository) => `association ${repository.importAssociationId} at ${repository.fileSystemPath} is adopted; its import and export policies become NEW, CHANGED, DELETED both ways`),
+        ...created.map((repository) => `association at ${repository.fileSystemPath} is created on the adopted file system, with a batch import of what the bucket already holds`),
+    ];
+}

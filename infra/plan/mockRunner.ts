@@ -134,7 +134,8 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
                     provider: args.provider,
                     ...(parentUrn ? { parent: refFromUrn(parentUrn) } : {}),
                     custom: args.custom !== false,
-                    ...(args.id ? { importId: args.id } : {}),
+                    // A StackReference arrives with the referenced stack as its id: a read, not an adoption.
+                    ...(args.id && args.type !== "pulumi:pulumi:StackReference" ? { importId: args.id } : {}),
                 });
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const stackName = args.inputs.name as string;

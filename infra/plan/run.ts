@@ -7,7 +7,7 @@
  * Peer values AWS would generate (bucket names, key ids) appear as placeholders such as `<dr bucket>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { bucketAdoptionChanges } from "../../stacks/adoption";
+import { bucketAdoptionChanges, fileSystemAdoptionChanges } from "../../stacks/adoption";
 import { configNamespace, parseSiteConfig, RawSiteConfig, SiteRole } from "../../stacks/config";
 import { lustreDrProgram } from "../../stacks/program";
 import { createdOnRecovery } from "../../stacks/site";
@@ -123,7 +123,7 @@ interface SideRun {
  */
 function configNotes(side: SideRun, project: string): { adoption?: string[]; onRecovery?: string[] } {
     const config = parseSiteConfig(side.raw, { organization: organizationOf(side.raw.peerStack), project, stack: side.stack });
-    const changes = bucketAdoptionChanges(config);
+    const changes = [...bucketAdoptionChanges(config), ...fileSystemAdoptionChanges(config)];
     const deferred = createdOnRecovery(config);
     return { ...(changes.length > 0 ? { adoption: changes } : {}), ...(deferred.length > 0 ? { onRecovery: deferred } : {}) };
 }

@@ -359,18 +359,30 @@ describe("Lustre settings rules", () => {
             expect(onlyProblem(listed([{ ...adopt[0], importAssociationId: "assoc-1" }], { importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" })).value).to.equal("assoc-1");
         });
 
+        const adoptedRepository = { fileSystemPath: "/data", repositoryPrefix: "data/", importAssociationId: "dra-0123456789abcdef0" };
+        const adopting = (extra: Partial<UncheckedLustreSettings>) => listed([adoptedRepository], extra);
+
         it("checks the id of an adopted file system", () => {
-            expect(accepted({ importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" }).adopt).to.deep.equal({
+            expect(accepted(adopting({ importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" })).adopt).to.deep.equal({
                 fileSystemId: "fs-0123456789abcdef0",
                 securityGroupId: "sg-0123456789abcdef0",
             });
-            expect(onlyProblem({ importFileSystemId: "fsx-123", importSecurityGroupId: "sg-0123456789abcdef0" })).to.deep.include({ key: "lustre-dr:lustre.importFileSystemId", value: "fsx-123" });
+            expect(onlyProblem(adopting({ importFileSystemId: "fsx-123", importSecurityGroupId: "sg-0123456789abcdef0" }))).to.deep.include({
+                key: "lustre-dr:lustre.importFileSystemId",
+                value: "fsx-123",
+            });
         });
 
         it("needs the adopted file system's security group, and only then", () => {
-            expect(onlyProblem({ importFileSystemId: "fs-0123456789abcdef0" }).key).to.equal("lustre-dr:lustre.importSecurityGroupId");
+            expect(onlyProblem(adopting({ importFileSystemId: "fs-0123456789abcdef0" })).key).to.equal("lustre-dr:lustre.importSecurityGroupId");
             expect(onlyProblem({ importSecurityGroupId: "sg-0123456789abcdef0" }).expected).to.contain("unless importFileSystemId");
-            expect(onlyProblem({ importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "default" }).value).to.equal("default");
+            expect(onlyProblem(adopting({ importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "default" })).value).to.equal("default");
+        });
+
+        it("needs the adopted file system's repositories listed: the short form would add an association beside them", () => {
+            const problem = onlyProblem({ importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" });
+            expect(problem.key).to.equal("lustre-dr:lustre.repositories");
+            expect(problem.expected).to.contain("would create a new association at /s3 beside the existing ones");
         });
     });
 

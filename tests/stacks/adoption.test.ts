@@ -72,7 +72,11 @@ describe("adopting an existing bucket", () => {
             const problems = problemsOf({
                 awsRegion: "us-east-1",
                 network: { create: true },
-                lustre: { importFileSystemId: "fs-0123456789abcdef0", importSecurityGroupId: "sg-0123456789abcdef0" },
+                lustre: {
+                    importFileSystemId: "fs-0123456789abcdef0",
+                    importSecurityGroupId: "sg-0123456789abcdef0",
+                    repositories: [{ fileSystemPath: "/data", repositoryPrefix: "data/", importAssociationId: "dra-0123456789abcdef0" }],
+                },
             });
             expect(problems.map((p) => p.key)).to.deep.equal(["lustre-dr:network"]);
             expect(problems[0].expected).to.contain("existing network of the adopted file system fs-0123456789abcdef0");
@@ -170,6 +174,31 @@ describe("adopting an existing bucket", () => {
             const table = formatPlanTable([plan]);
             expect(table).to.contain("adoption: bucket team-data is adopted (Pulumi import), not created");
             expect(table).to.match(/data-bucket\s+aws:s3\/bucket:Bucket[^\n]*\n\s+adopts = team-data/);
+            // reading the peer's outputs is not adopting anything
+            expect(plan.resources.filter((r) => r.type === "pulumi:pulumi:StackReference").every((r) => !("adopts" in r.properties))).to.equal(true);
+        });
+
+        it("says what adopting the file system changes, and which associations it adopts or creates", async () => {
+            const adoptingAll: RawSiteConfig = {
+                ...adoptingBucket,
+                network: { vpcId: "vpc-0a1b2c3d", subnetId: "subnet-0a1b2c3d" },
+                lustre: {
+                    importFileSystemId: "fs-0123456789abcdef0",
+                    importSecurityGroupId: "sg-0123456789abcdef0",
+                    storageCapacityGiB: 2400,
+                    repositories: [
+                        { fileSystemPath: "/data", repositoryPrefix: "data/", importAssociationId: "dra-0123456789abcdef0" },
+                        { fileSystemPath: "/new", repositoryPrefix: "new/" },
+                    ],
+                },
+            };
+            const [plan] = await planStacks({ configs: { primary: adoptingAll, dr: { awsRegion: "us-west-2" } }, asConfigured: true }, ["primary"]);
+            const notes = (plan.adoption ?? []).join("\n");
+            expect(notes).to.contain("file system fs-0123456789abcdef0 is adopted");
+            expect(notes).to.contain("2400 GiB");
+            expect(notes).to.contain("association dra-0123456789abcdef0 at /data is adopted");
+            expect(notes).to.contain("association at /new is created on the adopted file system");
+            expect(plan.resources.find((r) => r.type === "aws:fsx/lustreFileSystem:LustreFileSystem")?.properties.adopts).to.equal("fs-0123456789abcdef0");
         });
     });
 });

@@ -48,7 +48,7 @@ export function readStackConfigFile(file: string): RawSiteConfig {
     if (document.errors.length > 0) {
         const first = document.errors[0];
         const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}: ` : "";
-        throw new StackFileError(file, `not valid YAML: ${where}${first.message.split("\n")[0]}`);
+        throw new StackFileError(file, `not valid YAML: ${where}${first.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
     }
     const content: unknown = document.toJS();
     if (content !== null && (typeof content !== "object" || Array.isArray(content))) {

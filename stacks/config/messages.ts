@@ -50,6 +50,19 @@ function listOf(values: readonly unknown[]): string {
 
 /** One problem per issue (one per key for unknown keys), named under `top` (e.g. `lustre-dr:bucket`). */
 export function problemsFromIssue(top: string, raw: unknown, issue: z.core.$ZodIssue): ConfigProblem[] {
+    return problemsOfIssue(top, raw, issue).map((problem) => ({ ...problem, ...summary(problem.value) }));
+}
+
+/** A large mapping or list is described by its size: the message is about the key, not a dump of its value. */
+function summary(value: unknown): { given?: string } {
+    if (value === null || typeof value !== "object" || JSON.stringify(value).length <= 100) {
+        return {};
+    }
+    const size = Array.isArray(value) ? value.length : Object.keys(value).length;
+    return { given: `is a ${Array.isArray(value) ? "list" : "mapping"} of ${size} entries` };
+}
+
+function problemsOfIssue(top: string, raw: unknown, issue: z.core.$ZodIssue): ConfigProblem[] {
     const key = keyAt(top, issue.path);
     const value = valueAt(raw, issue.path);
     if (issue.code === "unrecognized_keys") {

@@ -34,6 +34,18 @@ function objectOrText(config: pulumi.Config, key: string): unknown {
     }
 }
 
+/** Config problems name the stack file they came from, as `lustre-dr plan` names them. */
+function withStackFile<T>(stack: string, parse: () => T): T {
+    try {
+        return parse();
+    } catch (error) {
+        if (error instanceof ConfigError) {
+            throw new ConfigError(error.problems.map((problem) => ({ ...problem, file: problem.file ?? `Pulumi.${stack}.yaml` })));
+        }
+        throw error;
+    }
+}
+
 export function currentStack(): StackIdentity {
     return { organization: pulumi.getOrganization(), project: pulumi.getProject(), stack: pulumi.getStack() };
 }
@@ -70,7 +82,7 @@ function trustedPeer(config: SiteConfig, identity: DeploymentIdentity, peerStack
 
 export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig(), environment: ProgramEnvironment = liveEnvironment()): Promise<SiteStackOutputs> {
     const self = currentStack();
-    const config = parseSiteConfig(raw, self);
+    const config = withStackFile(self.stack, () => parseSiteConfig(raw, self));
 
     if (config.bucket.importExisting && config.bucket.name !== undefined) {
         const history = await environment.versioningHistory(config.bucket.name, config.region);

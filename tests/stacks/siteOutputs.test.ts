@@ -91,4 +91,9 @@ describe("stack outputs and the operator's tags (issue 15)", () => {
             expect(resource.inputs.tags, `${resource.type} ${resource.name}`).to.deep.include({ ...tags, "lustre-dr:stack": "primary", "lustre-dr:role": "primary" });
         }
     });
+    it("a config problem met by the program (pulumi up) names the stack file", async () => {
+        let failure: unknown;
+        await deploy("primary", { ...primary, awsRegion: "us-est-1" }).catch((error: unknown) => (failure = error));
+        expect(String(failure)).to.contain('Pulumi.primary.yaml: aws:region is "us-est-1"');
+    });
 });

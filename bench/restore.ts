@@ -2,6 +2,17 @@
  * Benchmark: plan and restore a versioned bucket on the moto emulator (127.0.0.1 only).
  *
  *   node --expose-gc -r ts-node/register/transpile-only bench/restore.ts [moto|synthetic] [keys=10000] [versions=5] [changedPercent=10] [content|metadata]
+ *   node --expose-gc -r ts-node/register/transpile-only bench/restore.ts planner <keys> <versions> <fanout> <latencyMs> <listConcurrency>
+ *
+ *   node -r ts-node/register/transpile-only bench/restore.ts model <keys> <versionsPerKey> <changedFraction> <sequentialVersionsPerSecond> <partitionedVersionsPerSecond> <localCopiesPerSecond>
+ *
+ * model: no requests at all; prints the request counts and time bounds of a restore at that size for both engines,
+ * from S3's documented request rates and the listing and copy rates measured here (see BENCHMARKS.md).
+ *
+ * planner: only the planning pass, on the generated endpoint (`fanout` top-level directories, 0 = one flat
+ * directory; `latencyMs` added to every response, as S3's request latency), once with the single sequential listing
+ * and once partitioned with `listConcurrency` listers, same server, same run: wall time, requests by purpose, peak
+ * live heap, and a check that both planned the same number of keys and actions.
  *
  * moto: seeds `keys` keys with `versions` versions each, takes T, then changes `changedPercent` of the keys after
  * T (four fifths overwritten, one fifth deleted). `metadata`: the overwrites keep the bytes and change only
@@ -16,7 +27,10 @@ import { fork } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import { forEachBounded } from "../infra/restore/apply";
+import { PartitionedPlanStats, planPartitioned } from "../infra/restore/partitions";
+import { planRestore } from "../infra/restore/plan";
 import { RestoreOptions, RestoreResult, restoreToPointInTime } from "../infra/restore/restore";
+import { listVersions } from "../infra/restore/versions";
 import { ensureMotoInstalled, startMoto } from "../tests/emulator/moto";
 import { createBucket, emulatorS3, secondBoundary } from "../tests/support/versionedBucket";
 import { SyntheticBucketModel, syntheticT } from "./syntheticS3";
@@ -111,13 +125,14 @@ async function onMoto(keys: number, versions: number, changedPercent: number, me
     return { endpoint: moto.endpoint, bucket, to, changed: changed.length, stop: () => moto.stop() };
 }
 
-async function onSynthetic(keys: number, versions: number, changedPercent: number, metadataAttack: boolean): Promise<Bench> {
+async function onSynthetic(keys: number, versions: number, changedPercent: number, metadataAttack: boolean, extra: Partial<SyntheticBucketModel> = {}): Promise<Bench> {
     const model: SyntheticBucketModel = {
         keys,
         versions,
         changeEvery: Math.round(100 / changedPercent),
         start: Math.floor(Date.now() / 1000) - 86_400,
         metadataAttack,
+        ...extra,
     };
     const bucket = "synthetic-bench";
     const child = fork(path.join(__dirname, "syntheticS3.ts"), [JSON.stringify(model), bucket], { execArgv: ["-r", "ts-node/register/transpile-only"] });
@@ -136,8 +151,121 @@ async function onSynthetic(keys: number, versions: number, changedPercent: numbe
     };
 }
 
+interface PlannerMeasure {
+    readonly listing: string;
+    readonly seconds: number;
+    readonly requests: Record<string, number>;
+    readonly stats?: PartitionedPlanStats;
+    readonly peakHeapMiB: number;
+    readonly keys: number;
+    readonly actions: number;
+}
+
+/** Plans the whole bucket once, sequentially (`concurrency` 1) or partitioned, sampling live heap. */
+async function measurePlanner(endpoint: string, bucket: string, to: Date, concurrency: number): Promise<PlannerMeasure> {
+    const client = emulatorS3(endpoint);
+    const requests = countRequests(client);
+    global.gc?.();
+    let peakHeap = 0;
+    const sampler = setInterval(() => {
+        global.gc?.();
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    }, 250);
+    const stats: PartitionedPlanStats = { discoveryRequests: 0, probeRequests: 0, listRequests: 0, partitions: 0 };
+    const started = process.hrtime.bigint();
+    const plans = concurrency > 1 ? planPartitioned(client, bucket, { to, concurrency }, stats) : planRestore(listVersions(client, bucket), { to });
+    let keys = 0;
+    let actions = 0;
+    for await (const plan of plans) {
+        keys++;
+        if (plan.action === "copy" || plan.action === "delete-marker") actions++;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    clearInterval(sampler);
+    return {
+        listing: concurrency > 1 ? `partitioned x${concurrency}` : "sequential",
+        seconds,
+        requests,
+        ...(concurrency > 1 ? { stats } : {}),
+        peakHeapMiB: mib(peakHeap),
+        keys,
+        actions,
+    };
+}
+
+async function plannerBench(keys: number, versions: number, fanout: number, latencyMs: number, concurrency: number): Promise<void> {
+    const bench = await onSynthetic(keys, versions, 10, false, { fanout, latencyMs });
+    try {
+        const runs = [await measurePlanner(bench.endpoint, bench.bucket, bench.to, 1), await measurePlanner(bench.endpoint, bench.bucket, bench.to, concurrency)];
+        if (runs[0].keys !== runs[1].keys || runs[0].actions !== runs[1].actions) {
+            throw new Error(`partitioned and sequential plans differ: ${JSON.stringify(runs.map(({ keys: k, actions: a }) => ({ k, a })))}`);
+        }
+        const cpu = os.cpus()[0]?.model ?? "unknown";
+        console.log(`Machine: ${os.cpus().length} CPUs (${cpu}), Node ${process.version}; generated endpoint in its own process on 127.0.0.1.`);
+        console.log("");
+        console.log("| versions | layout | added latency | listing | wall | ListObjectVersions (pages + discovery + probes) | ranges | peak live heap | keys planned | actions |");
+        console.log("|---:|---|---:|---|---:|---|---:|---:|---:|---:|");
+        for (const run of runs) {
+            const total = run.requests.ListObjectVersions ?? 0;
+            const detail = run.stats ? `${total.toLocaleString("en-US")} (${run.stats.listRequests.toLocaleString("en-US")} + ${run.stats.discoveryRequests} + ${run.stats.probeRequests})` : total.toLocaleString("en-US");
+            console.log(
+                `| ${(keys * (versions + 0.1)).toLocaleString("en-US")} | ${fanout ? `${fanout} dirs` : "flat"} | ${latencyMs} ms | ${run.listing} | ${run.seconds.toFixed(1)} s | ${detail} | ` +
+                    `${run.stats?.partitions ?? 1} | ${run.peakHeapMiB} MiB | ${run.keys.toLocaleString("en-US")} | ${run.actions.toLocaleString("en-US")} |`,
+            );
+        }
+    } finally {
+        await bench.stop();
+    }
+}
+
+/** S3's documented floor per partitioned prefix (S3 user guide, "Best practices design patterns: optimizing Amazon S3 performance"). */
+const s3GetPerSecondPerPrefix = 5_500;
+const s3PutPerSecondPerPrefix = 3_500;
+
+function hours(seconds: number): string {
+    return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : `${Math.max(1, Math.round(seconds / 60))} min`;
+}
+
+/** The 100-million-key model: requests and time bounds of each phase and engine, from documented and measured rates. */
+function model(keys: number, versionsPerKey: number, changedFraction: number, listedPerSecond: { sequential: number; partitioned: number }, localCopiesPerSecond: number): void {
+    const versions = keys * versionsPerKey;
+    const pages = Math.ceil(versions / 1000);
+    const changed = Math.round(keys * changedFraction);
+    const copies = Math.round(changed * 0.8);
+    const markers = changed - copies;
+    const n = (value: number) => Math.round(value).toLocaleString("en-US");
+    console.log(`### Model: ${n(keys)} keys x ${versionsPerKey} versions, ${Math.round(changedFraction * 100)}% of keys changed after T`);
+    console.log("");
+    console.log("| phase | engine | requests | bound by | time |");
+    console.log("|---|---|---|---|---:|");
+    // One lister: one page at a time, at the measured per-process rate; S3's per-prefix GET rate is never near.
+    const sequentialSeconds = versions / listedPerSecond.sequential;
+    const partitionedSeconds = versions / listedPerSecond.partitioned;
+    console.log(`| list + plan | sequential | ${n(pages)} ListObjectVersions | one request in flight: ${n(listedPerSecond.sequential)} versions/s measured | ${hours(sequentialSeconds)} |`);
+    console.log(
+        `| list + plan | partitioned x16 | ${n(pages)} + ~1 per range + probes (< 1,100 at x16) | client CPU: ${n(listedPerSecond.partitioned)} versions/s measured on 2 cores; S3 allows ${n(s3GetPerSecondPerPrefix)} GET/s per prefix | ${hours(partitionedSeconds)} |`,
+    );
+    const localSeconds = copies / localCopiesPerSecond + markers / localCopiesPerSecond;
+    console.log(`| write | local | ${n(copies)} CopyObject + ${n(markers)} DeleteObject | this machine: ${n(localCopiesPerSecond)} writes/s at --concurrency 32 | ${hours(localSeconds)} |`);
+    const batchCopySeconds = copies / s3PutPerSecondPerPrefix;
+    console.log(
+        `| write | batch | 1 CreateJob per storage class, ${n(copies)} copy tasks run by S3, ${n(Math.ceil(markers / 1000))} DeleteObjects | S3: at least ${n(s3PutPerSecondPerPrefix)} COPY/s per partitioned prefix; AWS publishes no per-job rate | ${hours(batchCopySeconds)} at ${n(s3PutPerSecondPerPrefix)}/s, less where S3 has partitioned the keys |`,
+    );
+    console.log(`| manifest | batch | 1 PutObject (~${n((copies * 90) / 1024 ** 3)} GiB at ~90 bytes a row) | upload bandwidth | minutes |`);
+}
+
 async function main(): Promise<void> {
     const mode = process.argv[2] ?? "moto";
+    if (mode === "model") {
+        const [keys, versionsPerKey, changedFraction, sequential, partitioned, localCopies] = process.argv.slice(3).map(Number);
+        model(keys, versionsPerKey, changedFraction, { sequential, partitioned }, localCopies);
+        return;
+    }
+    if (mode === "planner") {
+        const [keys, versions, fanout, latencyMs, concurrency] = process.argv.slice(3).map(Number);
+        await plannerBench(keys, versions, fanout, latencyMs, concurrency || 16);
+        return;
+    }
     const keys = Number(process.argv[3] ?? 10_000);
     const versions = Number(process.argv[4] ?? 5);
     const changedPercent = Number(process.argv[5] ?? 10);

@@ -6,10 +6,13 @@
  * moto cannot show how restore scales. Run as its own process (`fork`), so its memory never counts as the
  * restore's. Versions are computed from the key index, not stored; only the restore's own writes are remembered.
  *
- * Bucket model: keys `data/<index>`, each with `versions` versions written one second apart before T; every
- * `changeEvery`-th key changed after T (one in five of them deleted, the others overwritten; with `metadataAttack`,
- * overwritten with the same bytes and `x-amz-meta-file-permissions` 0100777, as an exported `chmod 777` is). Every
- * version carries FSx-style metadata and one tag; a copy carries its source's.
+ * Bucket model: keys `data/<index>` (or `data/d<dir>/<index>` with `fanout` directories), each with `versions`
+ * versions written one second apart before T; every `changeEvery`-th key changed after T (one in five of them
+ * deleted, the others overwritten; with `metadataAttack`, overwritten with the same bytes and
+ * `x-amz-meta-file-permissions` 0100777, as an exported `chmod 777` is). Every version carries FSx-style metadata and
+ * one tag; a copy carries its source's. ListObjectVersions follows S3: `prefix`, `delimiter` (common prefixes count
+ * as entries), `key-marker` alone lists the keys after it, with `version-id-marker` it continues inside that key. An
+ * optional `latencyMs` delays every response (without blocking the server), as S3's request latency would.
  */
 import * as http from "http";
 
@@ -31,6 +34,10 @@ export interface SyntheticBucketModel {
     readonly start: number;
     /** Changed keys keep their bytes and change only metadata. @default false */
     readonly metadataAttack?: boolean;
+    /** Top-level directories under `data/`; 0 for one flat directory. @default 0 */
+    readonly fanout?: number;
+    /** Added to every response, as S3's latency. @default 0 */
+    readonly latencyMs?: number;
 }
 
 /** T for a model: after every original version, before every change. */
@@ -38,9 +45,26 @@ export function syntheticT(model: SyntheticBucketModel): Date {
     return new Date((model.start + model.versions + 5) * 1000);
 }
 
-const keyName = (index: number) => `data/${String(index).padStart(9, "0")}`;
+const keyNamer = (model: SyntheticBucketModel) => (index: number) =>
+    model.fanout
+        ? `data/d${String(Math.floor((index * model.fanout) / model.keys)).padStart(4, "0")}/${String(index).padStart(9, "0")}`
+        : `data/${String(index).padStart(9, "0")}`;
+const indexOf = (key: string) => Number(key.slice(-9));
+const compare = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 function serve(model: SyntheticBucketModel, bucket: string): http.Server {
+    const keyName = keyNamer(model);
+    /** The first index whose key sorts after `marker` (key names grow with the index). */
+    const firstAfter = (marker: string): number => {
+        let low = 0;
+        let high = model.keys;
+        while (low < high) {
+            const middle = (low + high) >> 1;
+            if (compare(keyName(middle), marker) > 0) high = middle;
+            else low = middle + 1;
+        }
+        return low;
+    };
     const written = new Map<number, Entry[]>();
     let writes = 0;
     const history = (index: number): Entry[] => {
@@ -68,39 +92,70 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
 
     function list(query: URLSearchParams): string {
         const maxKeys = Math.min(Number(query.get("max-keys") ?? 1000), 1000);
+        const prefix = query.get("prefix") ?? "";
+        const delimiter = query.get("delimiter") ?? "";
         const keyMarker = query.get("key-marker");
-        let index = keyMarker ? Number(keyMarker.slice("data/".length)) : 0;
+        const versionMarker = query.get("version-id-marker");
+        // Keys never equal a prefix here, so the first key after the prefix is the first one in it.
+        let index = firstAfter(prefix);
         let position = 0;
         if (keyMarker) {
-            const versionMarker = query.get("version-id-marker");
-            const entries = history(index);
-            position = versionMarker ? entries.findIndex((entry) => entry.versionId === versionMarker) + 1 : entries.length;
-        }
-        const parts: string[] = [];
-        let last: { key: string; versionId: string } | undefined;
-        for (; index < model.keys; index++, position = 0) {
-            const entries = history(index);
-            for (; position < entries.length; position++) {
-                if (parts.length === maxKeys) {
-                    return page(parts, true, last);
-                }
-                parts.push(xmlEntry(keyName(index), entries[position], position === 0));
-                last = { key: keyName(index), versionId: entries[position].versionId };
+            if (versionMarker && /^\d{9}$/.test(keyMarker.slice(-9)) && keyName(indexOf(keyMarker)) === keyMarker) {
+                index = indexOf(keyMarker);
+                const entries = history(index);
+                position = entries.findIndex((entry) => entry.versionId === versionMarker) + 1;
+            } else {
+                index = Math.max(index, firstAfter(keyMarker));
             }
         }
-        return page(parts, false);
+        const parts: string[] = [];
+        const prefixes: string[] = [];
+        let last: { key: string; versionId?: string } | undefined;
+        for (; index < model.keys; index++, position = 0) {
+            const key = keyName(index);
+            if (!key.startsWith(prefix)) {
+                if (compare(key, prefix) > 0) break;
+                continue;
+            }
+            const slash = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+            if (slash >= 0) {
+                const common = key.slice(0, slash + 1);
+                if (parts.length + prefixes.length === maxKeys) return page(parts, true, last, prefixes);
+                prefixes.push(`<CommonPrefixes><Prefix>${common}</Prefix></CommonPrefixes>`);
+                last = { key: common };
+                index = firstAfter(`${common}\uffff`) - 1;
+                continue;
+            }
+            const entries = history(index);
+            for (; position < entries.length; position++) {
+                if (parts.length + prefixes.length === maxKeys) {
+                    return page(parts, true, last, prefixes);
+                }
+                parts.push(xmlEntry(key, entries[position], position === 0));
+                last = { key, versionId: entries[position].versionId };
+            }
+        }
+        return page(parts, false, undefined, prefixes);
     }
-    const page = (parts: string[], truncated: boolean, next?: { key: string; versionId: string }) =>
+    const page = (parts: string[], truncated: boolean, next: { key: string; versionId?: string } | undefined, prefixes: string[]) =>
         `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name>` +
         `<IsTruncated>${truncated}</IsTruncated>` +
-        (truncated && next ? `<NextKeyMarker>${next.key}</NextKeyMarker><NextVersionIdMarker>${next.versionId}</NextVersionIdMarker>` : "") +
-        `${parts.join("")}</ListVersionsResult>`;
+        (truncated && next ? `<NextKeyMarker>${next.key}</NextKeyMarker>${next.versionId ? `<NextVersionIdMarker>${next.versionId}</NextVersionIdMarker>` : ""}` : "") +
+        `${parts.join("")}${prefixes.join("")}</ListVersionsResult>`;
 
     function write(index: number, entry: Entry): void {
         written.set(index, [entry, ...(written.get(index) ?? [])]);
     }
 
     return http.createServer((request, response) => {
+        const delay = model.latencyMs ?? 0;
+        if (delay > 0) {
+            const end = response.end.bind(response);
+            response.end = ((...args: Parameters<typeof end>) => {
+                setTimeout(() => end(...args), delay);
+                return response;
+            }) as typeof response.end;
+        }
         const url = new URL(request.url ?? "/", "http://127.0.0.1");
         const [, , ...keyParts] = url.pathname.split("/");
         const key = decodeURIComponent(keyParts.join("/"));
@@ -112,7 +167,7 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
                 response.setHeader("content-type", "application/xml");
                 response.end(list(url.searchParams));
             } else if ((request.method === "HEAD" || (request.method === "GET" && url.searchParams.has("tagging"))) && url.searchParams.has("versionId")) {
-                const index = Number(key.slice("data/".length));
+                const index = indexOf(key);
                 const entry = history(index).find((candidate) => candidate.versionId === url.searchParams.get("versionId"));
                 if (!entry || entry.deleteMarker) {
                     response.statusCode = 404;
@@ -135,14 +190,14 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
             } else if (request.method === "PUT" && request.headers["x-amz-copy-source"]) {
                 const source = decodeURIComponent(String(request.headers["x-amz-copy-source"]));
                 const sourceVersion = source.slice(source.indexOf("?versionId=") + "?versionId=".length);
-                const index = Number(key.slice("data/".length));
+                const index = indexOf(key);
                 const original = history(index).find((entry) => entry.versionId === sourceVersion);
                 const versionId = `${index}.r${++writes}`;
                 write(index, { versionId, deleteMarker: false, lastModified: new Date(), eTag: original?.eTag ?? '"?"', size: original?.size ?? 0, permissions: original?.permissions ?? "" });
                 response.setHeader("x-amz-version-id", versionId);
                 response.end(`<CopyObjectResult><ETag>${original?.eTag}</ETag><LastModified>${new Date().toISOString()}</LastModified></CopyObjectResult>`);
             } else if (request.method === "DELETE" && !url.searchParams.has("versionId")) {
-                const index = Number(key.slice("data/".length));
+                const index = indexOf(key);
                 const versionId = `${index}.d${++writes}`;
                 write(index, { versionId, deleteMarker: true, lastModified: new Date(), eTag: "", size: 0, permissions: "" });
                 response.statusCode = 204;

@@ -243,6 +243,84 @@ export function batchReplicationRolePolicy(args: BatchReplicationRolePolicyArgs)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Restore batch role (point-in-time restore on S3 Batch Operations: `lustre-dr restore --engine batch`)
+
+/** Where a batch restore keeps its state, manifests and completion reports (infra/restore/batch/manifest.ts). */
+export const restoreRunPrefix = ".lustre-dr/restore/";
+
+export interface RestoreBatchTrustArgs {
+    readonly partition: Value;
+    readonly accountId: Value;
+    readonly region: Value;
+}
+
+/**
+ * S3 Batch Operations may assume the restore role only for jobs of this account in this region (confused-deputy
+ * protection: `aws:SourceAccount` and `aws:SourceArn` of the job).
+ */
+export function restoreBatchTrustPolicy(args: RestoreBatchTrustArgs): PolicyDocument {
+    return document([
+        {
+            Sid: "BatchOperationsAssumesForRestore",
+            Effect: "Allow",
+            Principal: { Service: "batchoperations.s3.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+                StringEquals: { "aws:SourceAccount": args.accountId },
+                ArnLike: { "aws:SourceArn": batchJobArnPattern(args.partition, args.region, args.accountId) },
+            },
+        },
+    ]);
+}
+
+export interface RestoreBatchRolePolicyArgs {
+    readonly bucketArn: Value;
+    readonly region: Value;
+    /** The bucket's customer-managed key; absent with SSE-S3. */
+    readonly keyArn?: Value;
+}
+
+/**
+ * What an `S3PutObjectCopy` job of a restore needs, and nothing more: read the run's manifest, read the listed
+ * versions with their tags and ACL, write the copies (and their tags) over the same keys of the same bucket, and
+ * the completion report, which lands under the run's reserved prefix of the same bucket. No delete of any kind, no
+ * bucket configuration, no other bucket; the key only through S3 in the bucket's region.
+ */
+export function restoreBatchRolePolicy(args: RestoreBatchRolePolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "ReadRestoreManifest",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: pulumi.interpolate`${args.bucketArn}/${restoreRunPrefix}*`,
+        },
+        {
+            Sid: "ReadVersionsToRestore",
+            Effect: "Allow",
+            Action: ["s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:GetObjectVersionAcl"],
+            Resource: objectsOf(args.bucketArn),
+        },
+        {
+            // The copies over their own keys, and the completion report under the run's prefix.
+            Sid: "CopyInPlaceAndWriteReport",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:PutObjectTagging"],
+            Resource: objectsOf(args.bucketArn),
+        },
+    ];
+    if (args.keyArn) {
+        statements.push({
+            Sid: "UseBucketKeyThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: args.keyArn,
+            Condition: s3KeyUseCondition(args.region, args.bucketArn),
+        });
+    }
+    return document(statements);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Bucket policy
 
 export interface BucketPolicyArgs {

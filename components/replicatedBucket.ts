@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     batchReplicationRolePolicy,
     batchReplicationTrustPolicy,
+    restoreBatchRolePolicy,
+    restoreBatchTrustPolicy,
     bucketPolicy,
     keyPolicy,
     replicationRolePolicy,
@@ -107,6 +109,12 @@ export interface ReplicatedBucketArgs {
      * @example "lustre-dr-primary-batch-replication"
      */
     readonly batchReplicationRoleName: string;
+    /**
+     * Name of the role S3 Batch Operations assumes to restore this bucket to a point in time
+     * (`lustre-dr restore --engine batch`): copies listed versions in place, nothing else. No role when absent.
+     * @example "lustre-dr-dr-restore-batch"
+     */
+    readonly restoreBatchRoleName?: string;
     /** The peer's replication role ARN this bucket accepts replicas from (bucket and key policy grants). */
     readonly acceptReplicasFrom?: string;
     /** Replicate every object to this destination. Only set it once the destination grants this side's role. */
@@ -144,6 +152,8 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
     public readonly replicationRole: aws.iam.Role;
     /** The role S3 Batch Operations assumes to replicate objects that existed before replication was set up. */
     public readonly batchReplicationRole: aws.iam.Role;
+    /** Present when `restoreBatchRoleName` is set. */
+    public readonly restoreBatchRole?: aws.iam.Role;
     /** The bucket's versioning, always enabled. */
     public readonly versioning: aws.s3.BucketVersioning;
     /** The replication configuration; present only when the bucket replicates to a destination. */
@@ -347,6 +357,27 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
             child,
         );
 
+        if (args.restoreBatchRoleName) {
+            this.restoreBatchRole = new aws.iam.Role(
+                `${name}-restore-batch-role`,
+                {
+                    name: args.restoreBatchRoleName,
+                    description: "S3 Batch Operations restores lustre-dr objects to a point in time (in-place copies) with this role",
+                    assumeRolePolicy: pulumi.jsonStringify(restoreBatchTrustPolicy({ partition: args.partition, accountId: args.accountId, region: args.region })),
+                    tags,
+                },
+                child,
+            );
+            new aws.iam.RolePolicy(
+                `${name}-restore-batch-policy`,
+                {
+                    role: this.restoreBatchRole.id,
+                    policy: pulumi.jsonStringify(restoreBatchRolePolicy({ bucketArn: this.bucketArn, region: args.region, keyArn: kmsKeyArn })),
+                },
+                child,
+            );
+        }
+
         if (destination) {
             this.replicationConfig = new aws.s3.BucketReplicationConfig(
                 `${name}-replication`,
@@ -374,6 +405,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
             kmsKeyArn,
             replicationRoleArn: this.replicationRole.arn,
             batchReplicationRoleArn: this.batchReplicationRole.arn,
+            restoreBatchRoleArn: this.restoreBatchRole?.arn,
         });
     }
 }

@@ -21,6 +21,8 @@ export interface SiteOutputs {
     replicationRoleArn: string;
     /** Role S3 Batch Operations assumes to replicate existing objects (sync-existing, failback). */
     batchReplicationRoleArn: string;
+    /** Role S3 Batch Operations assumes for `lustre-dr restore --engine batch`; absent on stacks deployed before it. */
+    restoreBatchRoleArn?: string;
     /** Role ARNs this bucket's policy accepts replicas from. */
     replicationGrantedTo: string[];
     replicationStatus: ReplicationStatus;

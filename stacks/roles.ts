@@ -3,9 +3,13 @@
  * side must be able to tell which ARN a genuine peer stack has (stacks/peerPin.ts).
  */
 
-export function roleNames(identity: { readonly project: string; readonly stack: string }): { replication: string; batchReplication: string } {
+export function roleNames(identity: { readonly project: string; readonly stack: string }): {
+    replication: string;
+    batchReplication: string;
+    restoreBatch: string;
+} {
     const base = `${identity.project}-${identity.stack}`;
-    return { replication: `${base}-replication`, batchReplication: `${base}-batch-replication` };
+    return { replication: `${base}-replication`, batchReplication: `${base}-batch-replication`, restoreBatch: `${base}-restore-batch` };
 }
 
 export function roleArn(identity: { readonly partition: string; readonly accountId: string }, roleName: string): string {

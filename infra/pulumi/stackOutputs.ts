@@ -15,6 +15,7 @@ const optionalText = z.string().min(1).optional();
 export const siteOutputsSchema = peerOutputsSchema.extend({
     role: z.enum(["primary", "dr"]),
     batchReplicationRoleArn: z.string().startsWith("arn:"),
+    restoreBatchRoleArn: z.string().startsWith("arn:").optional(),
     replicationStatus: z.enum(replicationStatuses as [ReplicationStatus, ...ReplicationStatus[]]),
     fileSystemId: optionalText,
     fileSystemDnsName: optionalText,

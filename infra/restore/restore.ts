@@ -13,6 +13,7 @@ import { sideClientConfig, SideLocation } from "../aws/clients";
 import { UsageError } from "../output";
 import { applyAction, ApplyOptions, forEachBounded, RestoreAction } from "./apply";
 import { describeDifference, IdentityAspect, IdentityDifference } from "./identity";
+import { PartitionProgress, planPartitioned } from "./partitions";
 import { CopyPlan, planRestore, reservedPrefix } from "./plan";
 import { compareVersions, IdentityReads, ListedVersion } from "./readIdentity";
 import { SignalFanOut } from "./signals";
@@ -56,6 +57,15 @@ export interface RestoreOptions {
     readonly now?: () => Date;
     /** Entries per list request (S3's maximum is 1,000); smaller pages are for tests. @default 1000 */
     readonly pageSize?: number;
+    /**
+     * Key ranges listed at once by the partitioned planner (infra/restore/partitions.ts); 1 lists the bucket with
+     * one sequential listing. @default 1
+     */
+    readonly listConcurrency?: number;
+    /** Called as each key range of the partitioned planner is queued, listed page by page, and done. */
+    readonly onPartition?: (partition: PartitionProgress) => void;
+    /** Hands the writes to this sink (the batch engine) instead of the local writers. */
+    readonly sink?: ActionSink;
     /** Passed to the writer (multipart threshold and part size). */
     readonly apply?: Pick<ApplyOptions, "multipartThresholdBytes" | "partSizeBytes">;
 }
@@ -107,6 +117,29 @@ export interface RestoreResult {
     readonly applied: { readonly copies: number; readonly deleteMarkers: number; readonly bytesCopied: number };
     readonly failures: { readonly count: number; readonly first: RestoreFailure[] };
     readonly planFile?: string;
+    /** What the sink reported (the batch engine: run id, jobs, manifests); absent for the local writers. */
+    readonly engine?: SinkOutcome["engine"];
+}
+
+/**
+ * Where planned writes go instead of the local writers: the batch engine (infra/restore/batch/engine.ts). It
+ * receives every action that needs a write, in a dry run too (it then writes nothing to the bucket), and carries
+ * them out in `finish`, after planning.
+ */
+export interface ActionSink {
+    add(action: RestoreAction): Promise<void>;
+    finish(): Promise<SinkOutcome>;
+    /** Planning failed or was stopped: drop what was collected. */
+    discard(): void;
+}
+
+export interface SinkOutcome {
+    readonly copies: number;
+    readonly bytesCopied: number;
+    readonly deleteMarkers: number;
+    readonly failureCount: number;
+    readonly failures: readonly RestoreFailure[];
+    readonly engine: { readonly name: string } & Record<string, unknown>;
 }
 
 /** The point in time cannot be restored to; nothing was written. */
@@ -121,6 +154,14 @@ export class RestoreRefusedError extends UsageError {
 export type CopyReason = "deleted" | IdentityAspect;
 
 const maxFailuresKept = 100;
+
+/**
+ * S3 serves at least 5,500 GET/HEAD requests per second per partitioned prefix, and a listing page of 1,000 versions
+ * takes tens of milliseconds to serve and several to parse here: 16 listers use a few hundred requests per second, far
+ * below S3's limit and about what one process can parse. More only helps a client with more cores.
+ */
+export const defaultListConcurrency = 16;
+export const maxListConcurrency = 256;
 
 /** Checks that need no AWS call: T is a real, past time; the prefix is not the drill's; concurrency is sane. */
 export function validateRestoreOptions(options: RestoreOptions, now: Date): void {
@@ -139,6 +180,10 @@ export function validateRestoreOptions(options: RestoreOptions, now: Date): void
     const concurrency = options.concurrency ?? 32;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
         throw new UsageError(`--concurrency is ${concurrency}: expected a whole number from 1 to 1000`);
+    }
+    const listConcurrency = options.listConcurrency ?? 1;
+    if (!Number.isInteger(listConcurrency) || listConcurrency < 1 || listConcurrency > maxListConcurrency) {
+        throw new UsageError(`--list-concurrency is ${listConcurrency}: expected a whole number from 1 to ${maxListConcurrency}`);
     }
 }
 
@@ -298,17 +343,19 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
         ? new PlanFileWriter(options.planFile, { bucket, region: target.region, to: options.to.toISOString(), prefix, dryRun: options.dryRun === true })
         : undefined;
 
-    const versions = listVersions(client, bucket, {
-        ...listOptions,
-        onPage: (entries) => {
-            progress.versionsListed += entries;
-            report();
-        },
-    });
+    const onPage = (entries: number): void => {
+        progress.versionsListed += entries;
+        report();
+    };
+    const listConcurrency = options.listConcurrency ?? 1;
+    const plans =
+        listConcurrency > 1
+            ? planPartitioned(client, bucket, { ...listOptions, to: options.to, concurrency: listConcurrency, onPage, ...(options.onPartition ? { onPartition: options.onPartition } : {}) })
+            : planRestore(listVersions(client, bucket, { ...listOptions, onPage }), { to: options.to });
 
     /** Tallies each key's plan and passes on only the ones that need a write. */
     async function* actions(): AsyncGenerator<RestoreAction> {
-        for await (const plan of planRestore(versions, { to: options.to })) {
+        for await (const plan of plans) {
             progress.keysPlanned++;
             if (plan.action === "none") {
                 if (plan.reason === "unchanged") unchanged++;
@@ -377,7 +424,9 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
                         return;
                     }
                     await tally(action, differences);
-                    if (!options.dryRun) {
+                    if (options.sink) {
+                        await options.sink.add(action);
+                    } else if (!options.dryRun) {
                         await applyAction(client, bucket, action, { ...options.apply, ...(signal ? { signal } : {}) });
                         if (action.action === "copy") {
                             applied.copies++;
@@ -403,11 +452,20 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
         );
     } catch (error) {
         planFile?.destroy();
+        options.sink?.discard();
         throw error;
     } finally {
         signals.dispose();
     }
 
+    const outcome = options.sink ? await options.sink.finish() : undefined;
+    if (outcome) {
+        applied.copies += outcome.copies;
+        applied.bytesCopied += outcome.bytesCopied;
+        applied.deleteMarkers += outcome.deleteMarkers;
+        failures.count += outcome.failureCount;
+        failures.first.push(...outcome.failures.slice(0, Math.max(0, maxFailuresKept - failures.first.length)));
+    }
     const result: RestoreResult = {
         bucket,
         region: target.region,
@@ -421,6 +479,7 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
         applied,
         failures,
         ...(planFile ? { planFile: planFile.path } : {}),
+        ...(outcome ? { engine: outcome.engine } : {}),
     };
     if (planFile) {
         const { planFile: _path, ...summary } = result;

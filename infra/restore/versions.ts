@@ -190,6 +190,8 @@ export interface ListVersionsOptions {
     readonly prefix?: string;
     /** Entries per request; S3 returns at most 1,000. @default 1000 */
     readonly pageSize?: number;
+    /** List only keys after this one (S3's `key-marker`: every version of this key itself is skipped). */
+    readonly startAfter?: string;
     readonly signal?: AbortSignal;
     /** Called after each page with the number of entries it held. */
     readonly onPage?: (entries: number) => void;
@@ -198,7 +200,7 @@ export interface ListVersionsOptions {
 /** Streams every version and delete marker of `bucket` (under `prefix`), one page in memory at a time. */
 export async function* listVersions(client: S3Client, bucket: string, options: ListVersionsOptions = {}): AsyncGenerator<VersionEntry> {
     recordVersionElementOrder(client);
-    let keyMarker: string | undefined;
+    let keyMarker: string | undefined = options.startAfter;
     let versionIdMarker: string | undefined;
     for (;;) {
         options.signal?.throwIfAborted();

@@ -40,6 +40,7 @@ describe("the program", () => {
             kmsKeyArn: `arn:aws:kms:us-east-1:${accounts.primary}:key/data-key-key-id`,
             replicationRoleArn: `arn:aws:iam::${accounts.primary}:role/lustre-dr-primary-replication`,
             batchReplicationRoleArn: `arn:aws:iam::${accounts.primary}:role/lustre-dr-primary-batch-replication`,
+            restoreBatchRoleArn: `arn:aws:iam::${accounts.primary}:role/lustre-dr-primary-restore-batch`,
             replicationGrantedTo: [],
             replicationStatus: "no-peer",
             objectLockEnabled: false,

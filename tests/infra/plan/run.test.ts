@@ -32,6 +32,7 @@ describe("infra/plan/run (lustre-dr plan on the example configs)", () => {
             expect(storageRoles.map((r) => r.properties.name), plan.stack).to.have.members([
                 `lustre-dr-${plan.stack}-replication`,
                 `lustre-dr-${plan.stack}-batch-replication`,
+                `lustre-dr-${plan.stack}-restore-batch`,
             ]);
             expect(count(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"), plan.stack).to.equal(1);
             expect(count(plan, "pulumi:pulumi:StackReference"), plan.stack).to.equal(1);

@@ -43,12 +43,21 @@ describe("infra/restore/apply", () => {
     });
 
     it("has no code path that deletes a version", () => {
-        // A guard on the source, not the behaviour: DeleteObject/DeleteObjects with a VersionId destroy history.
-        const dir = path.resolve(__dirname, "../../../infra/restore");
-        for (const file of fs.readdirSync(dir)) {
-            const source = fs.readFileSync(path.join(dir, file), "utf8");
-            expect(source, file).to.not.match(/DeleteObjectsCommand|DeleteObjectCommand\(\{[^}]*VersionId/);
+        // A guard on the source, not the behaviour: DeleteObject/DeleteObjects with a VersionId destroy history. The
+        // batch engine's DeleteObjects names keys only (tests/infra/restore/batch/engine.test.ts checks the requests).
+        const root = path.resolve(__dirname, "../../../infra/restore");
+        const files = (dir: string): string[] =>
+            fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+        let deleteObjectsCalls = 0;
+        for (const file of files(root)) {
+            const source = fs.readFileSync(file, "utf8");
+            expect(source, file).to.not.match(/DeleteObjectCommand\(\{[^}]*VersionId/);
+            for (const call of source.matchAll(/new DeleteObjectsCommand\(([\s\S]{0,300})/g)) {
+                deleteObjectsCalls++;
+                expect(call[1], file).to.match(/^\s*\{ Bucket: [\w.]+, Delete: \{ Objects: keys\.map\(\(Key\) => \(\{ Key \}\)\), Quiet: true \} \}/);
+            }
         }
+        expect(deleteObjectsCalls, "DeleteObjects in the batch engine").to.equal(1);
     });
 
     it("runs at most `concurrency` items at once and pulls the next item only when a slot is free", async () => {

@@ -2,7 +2,12 @@ import { expect } from "chai";
 import { captureCli, CliRun, runCli } from "../../support/cliRun";
 import * as os from "os";
 import * as path from "path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import * as fs from "fs";
+import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateJobCommand, DescribeJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+import { mockClient } from "aws-sdk-client-mock";
+import { UsageError } from "../../../infra/output";
+import { FakeBatchOperations } from "../../support/fakeBatchOperations";
 import { Command } from "commander";
 import { registerRestoreCommand } from "../../../infra/restore/command";
 import type { SiteOutputs } from "../../../stacks/outputs";
@@ -93,6 +98,8 @@ describe("lustre-dr restore (command)", function () {
             [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "yesterday"], /--to is "yesterday": expected an ISO 8601 time with a zone/],
             [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00"], /--to is "2026-01-01T00:00:00"/],
             [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00Z", "--concurrency", "0"], /--concurrency is "0"/],
+            [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00Z", "--list-concurrency", "0"], /--list-concurrency is "0": expected a whole number from 1 to 256/],
+            [["--bucket", "b-b-b", "--region", "us-east-1", "--to", "2026-01-01T00:00:00Z", "--list-concurrency", "300"], /--list-concurrency is "300"/],
             [["--bucket", "b-b-b", "--to", "2026-01-01T00:00:00Z"], /--bucket is "b-b-b" but --region is missing/],
             [["--to", "2026-01-01T00:00:00Z"], /no bucket named: give --stack/],
             [["--stack", "dr", "--bucket", "b-b-b", "--to", "2026-01-01T00:00:00Z"], /--stack dr and --bucket b-b-b both name the bucket/],
@@ -146,5 +153,114 @@ describe("lustre-dr restore (command)", function () {
         expect(refused.stderr).to.match(/--to is "2026-02-30T00:00:00Z": February 2026 has 28 days/);
         const zoneless = await run(...base, "--to", "2026-01-31T12:00:00");
         expect(zoneless.stderr).to.match(/--to is "2026-01-31T12:00:00": the time zone is missing/);
+    });
+});
+
+describe("lustre-dr restore --engine (command)", function () {
+    this.timeout(60_000);
+    let client: S3Client;
+    let endpoint: string;
+    const savedEnv = { ...process.env };
+    const s3control = mockClient(S3ControlClient);
+    const control = new S3ControlClient({ region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+
+    before(async () => {
+        endpoint = (await emulatorPair()).dr.endpoint;
+        client = emulatorS3(endpoint);
+        process.env.AWS_ACCESS_KEY_ID = emulatorCredentials.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY = emulatorCredentials.secretAccessKey;
+        delete process.env.AWS_PROFILE;
+    });
+    after(() => {
+        process.env = savedEnv;
+        s3control.restore();
+        client.destroy();
+    });
+
+    const outputsFor = (bucket: string): SiteOutputs => ({
+        ...drOutputs,
+        bucketName: bucket,
+        bucketArn: `arn:aws:s3:::${bucket}`,
+        region: "us-east-1",
+        restoreBatchRoleArn: "arn:aws:iam::222222222222:role/lustre-dr-dr-restore-batch",
+    });
+    /** The CLI with the stack's outputs and S3 Control injected (S3 itself is moto, through --endpoint). */
+    async function cli(outputs: SiteOutputs, ...args: string[]): Promise<CliRun> {
+        const program = new Command("lustre-dr").exitOverride();
+        registerRestoreCommand(program, async () => outputs, () => control);
+        return captureCli(async () => {
+            try {
+                await program.parseAsync(["node", "lustre-dr", "restore", "--stack", "dr", "--endpoint", endpoint, ...args]);
+            } catch (error) {
+                process.exitCode = error instanceof UsageError || (error as { code?: string }).code?.startsWith("commander.") ? 2 : 1;
+                process.stderr.write(`${(error as Error).message}\n`);
+            }
+        });
+    }
+
+    it("runs a batch job as the stack's restore role, waits with progress and exits 1 naming the failed key", async () => {
+        const bucket = await createBucket(client);
+        for (const key of ["ok.txt", "deny/me.txt"]) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "good" }));
+        const T = await secondBoundary();
+        for (const key of ["ok.txt", "deny/me.txt"]) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "bad" }));
+        const fake = new FakeBatchOperations(client);
+        s3control.reset();
+        s3control.on(CreateJobCommand).callsFake((input) => fake.createJob(input));
+        s3control.on(DescribeJobCommand).callsFake((input: { JobId: string }) => fake.describe(input.JobId));
+
+        const run = await cli(outputsFor(bucket), "--to", T.toISOString(), "--engine", "batch", "--poll-seconds", "1");
+        expect(run.exitCode, run.stderr).to.equal(1);
+        expect(run.stdout).to.match(/engine: batch \(run [^,]+, attempt 1;/).and.match(/batch job job-1 \(STANDARD\): Complete, 1\/2 copied, 1 failed/);
+        expect(run.stdout).to.match(/FAILED 1 keys/).and.match(/"deny\/me.txt" \(copy\): batch job job-1: AccessDenied \(403\): Access Denied/);
+        expect(fake.created[0]).to.deep.include({ AccountId: "222222222222", RoleArn: "arn:aws:iam::222222222222:role/lustre-dr-dr-restore-batch" });
+        expect(run.stderr).to.match(/batch job job-1 created: 2 copies/).and.match(/batch job job-1 \(STANDARD\) Active: 0\/2 copied/);
+        expect((await snapshot(client, bucket)).get("ok.txt")?.body).to.equal("good");
+
+        // The same command again: attempt 1 is done; the re-plan finds only the failed key, in attempt 2.
+        const again = await cli(outputsFor(bucket), "--to", T.toISOString(), "--engine", "batch", "--poll-seconds", "1", "--json");
+        const result = JSON.parse(again.stdout) as RestoreResult;
+        expect(result.engine).to.deep.include({ name: "batch", attempt: 2 });
+        expect(result.failures.first.map((failure) => failure.key)).to.deep.equal(["deny/me.txt"]);
+        expect(fake.created.map((request) => request.Description)).to.have.length(2);
+        expect(fake.created[1].Description).to.match(/attempt 2 STANDARD: 1 copies/);
+    });
+
+    it("writes the manifest locally in a dry run and nothing to the bucket", async () => {
+        const bucket = await createBucket(client);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "a b+c.txt", Body: "good" }));
+        const T = await secondBoundary();
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: "a b+c.txt", Body: "bad" }));
+        s3control.reset();
+        const manifest = path.join(os.tmpdir(), `restore-manifest-${process.pid}.csv`);
+        const run = await cli(outputsFor(bucket), "--to", T.toISOString(), "--engine", "batch", "--dry-run", "--manifest-file", manifest, "--plan-file", `${manifest}.json`);
+        expect(run.exitCode, run.stderr).to.equal(0);
+        expect(run.stdout).to.match(/engine: batch \(would be used\)/).and.match(/manifest written to /);
+        expect(fs.readFileSync(manifest, "utf8")).to.match(new RegExp(`^${bucket},a%20b%2Bc\\.txt,[^,\\n]+\\n$`));
+        expect(s3control.calls()).to.have.length(0);
+        const listing = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: ".lustre-dr/" }));
+        expect(listing.Versions ?? []).to.have.length(0);
+        fs.rmSync(manifest, { force: true });
+        fs.rmSync(`${manifest}.json`, { force: true });
+    });
+
+    it("exits 2 before any call for an engine it cannot run", async () => {
+        const bucket = "never-touched-bucket";
+        const to = "2026-01-01T00:00:00Z";
+        const cases: Array<[SiteOutputs, string[], RegExp]> = [
+            [{ ...outputsFor(bucket), restoreBatchRoleArn: undefined }, ["--engine", "batch"], /--engine batch needs the role S3 Batch Operations runs as/],
+            [outputsFor(bucket), ["--engine", "local", "--manifest-file", "m.csv"], /--engine local writes no batch manifest/],
+            [outputsFor(bucket), ["--engine", "batch", "--batch-role-arn", "arn:aws:iam::999999999999:role/x"], /a role of account 999999999999, but the bucket belongs to 222222222222/],
+            [{ ...outputsFor(bucket), restoreBatchRoleArn: "arn:aws:iam::999999999999:role/forged" }, ["--engine", "batch"], /the stack output restoreBatchRoleArn is .*999999999999/],
+            [outputsFor(bucket), ["--engine", "batch", "--batch-role-arn", "not-an-arn"], /--batch-role-arn is "not-an-arn": expected an IAM role ARN/],
+            [outputsFor(bucket), ["--batch-threshold", "-1"], /--batch-threshold is "-1"/],
+            [outputsFor(bucket), ["--engine", "rocket"], /argument 'rocket' is invalid/],
+        ];
+        s3control.reset();
+        for (const [outputs, args, message] of cases) {
+            const run = await cli(outputs, "--to", to, ...args);
+            expect(run.exitCode, args.join(" ")).to.equal(2);
+            expect(run.stderr, args.join(" ")).to.match(message);
+        }
+        expect(s3control.calls()).to.have.length(0);
     });
 });

@@ -152,7 +152,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
     public readonly replicationRole: aws.iam.Role;
     /** The role S3 Batch Operations assumes to replicate objects that existed before replication was set up. */
     public readonly batchReplicationRole: aws.iam.Role;
-    /** Present when `restoreBatchRoleName` is set. */
+    /** The role S3 Batch Operations assumes to restore this bucket to a point in time; present when its name is given. */
     public readonly restoreBatchRole?: aws.iam.Role;
     /** The bucket's versioning, always enabled. */
     public readonly versioning: aws.s3.BucketVersioning;

@@ -90,7 +90,8 @@ function startProvider(): ServingPlugin {
 const expectedInputs = {
     ReplicatedBucket: [
         "accountId", "partition", "region", "bucketName", "encryption", "noncurrentVersionRetentionDays", "objectLock", "importExisting", "forceDestroy",
-        "replicationRoleName", "batchReplicationRoleName", "acceptReplicasFrom", "replicateTo", "replicationTimeControl", "protect", "tags",
+        "replicationRoleName", "batchReplicationRoleName", "restoreBatchRoleName", "acceptReplicasFrom", "replicateTo", "replicationTimeControl",
+        "protect", "tags",
     ],
     LustreWithRepository: [
         "vpcId", "subnetId", "clientCidrs", "clientSecurityGroupIds", "bucketName", "repositoryPrefix", "fileSystemPath", "repositories",
@@ -174,7 +175,8 @@ describe("the component package served over the provider protocol (GetSchema)", 
 
     it("returns the outputs a program wires on: names, ARNs, ids, the mount command, the child resources", () => {
         expect(Object.keys(resource("ReplicatedBucket").properties)).to.have.members([
-            "bucket", "bucketName", "bucketArn", "kmsKey", "replicationRole", "batchReplicationRole", "versioning", "replicationConfig",
+            "bucket", "bucketName", "bucketArn", "kmsKey", "replicationRole", "batchReplicationRole", "restoreBatchRole", "versioning",
+            "replicationConfig",
         ]);
         expect(resource("ReplicatedBucket").properties.bucket.$ref).to.match(/^\/aws\/v[\d.]+\/schema\.json#\/resources\/aws:s3%2Fbucket:Bucket$/);
         expect(Object.keys(resource("LustreWithRepository").properties)).to.have.members([

@@ -10,6 +10,7 @@ import { configNamespace, namespaceKeys, parseSiteConfig, RawSiteConfig, SiteCon
 import { decideHandshake, PeerOutputs, peerProblems } from "./handshake";
 import { readPeerOutputs } from "./peer";
 import { verifyPeer } from "./peerPin";
+import { roleNameProblems } from "./roles";
 import { buildSite, DeploymentIdentity, roleArn, roleNames, SiteStackOutputs } from "./site";
 
 /** Reads the stack's config as raw values; they are validated by parseSiteConfig, not here. */
@@ -83,6 +84,10 @@ function trustedPeer(config: SiteConfig, identity: DeploymentIdentity, peerStack
 export async function lustreDrProgram(raw: RawSiteConfig = readStackConfig(), environment: ProgramEnvironment = liveEnvironment()): Promise<SiteStackOutputs> {
     const self = currentStack();
     const config = withStackFile(self.stack, () => parseSiteConfig(raw, self));
+    const nameProblems = roleNameProblems(self);
+    if (nameProblems.length > 0) {
+        throw new ConfigError(nameProblems);
+    }
 
     if (config.bucket.importExisting && config.bucket.name !== undefined) {
         const history = await environment.versioningHistory(config.bucket.name, config.region);

@@ -81,9 +81,14 @@ export function batchJobArnPattern(partition: Value, region: Value, accountId: V
  * them, infra/replication/syncExisting.ts): confused-deputy protection by source account and source ARN.
  */
 export function batchReplicationTrustPolicy(args: { partition: Value; region: Value; accountId: Value }): PolicyDocument {
+    return batchOperationsTrustPolicy("BatchOperationsAssumesForReplication", args);
+}
+
+/** The one trust both Batch Operations roles have: this account's jobs in this region, and no one else's. */
+function batchOperationsTrustPolicy(sid: string, args: { partition: Value; region: Value; accountId: Value }): PolicyDocument {
     return document([
         {
-            Sid: "BatchOperationsAssumesForReplication",
+            Sid: sid,
             Effect: "Allow",
             Principal: { Service: "batchoperations.s3.amazonaws.com" },
             Action: "sts:AssumeRole",
@@ -259,18 +264,7 @@ export interface RestoreBatchTrustArgs {
  * protection: `aws:SourceAccount` and `aws:SourceArn` of the job).
  */
 export function restoreBatchTrustPolicy(args: RestoreBatchTrustArgs): PolicyDocument {
-    return document([
-        {
-            Sid: "BatchOperationsAssumesForRestore",
-            Effect: "Allow",
-            Principal: { Service: "batchoperations.s3.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: {
-                StringEquals: { "aws:SourceAccount": args.accountId },
-                ArnLike: { "aws:SourceArn": batchJobArnPattern(args.partition, args.region, args.accountId) },
-            },
-        },
-    ]);
+    return batchOperationsTrustPolicy("BatchOperationsAssumesForRestore", args);
 }
 
 export interface RestoreBatchRolePolicyArgs {

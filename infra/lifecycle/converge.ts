@@ -180,10 +180,7 @@ export async function converge(workspace: LustreDrWorkspace, names: StackNames, 
 
         let result: UpResult;
         try {
-            result = await stack.up({
-                ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}),
-                ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
-            });
+            result = await stack.up(workspace.engineOptions(options.verbose));
         } catch (error) {
             throw new UpdateFailedError(step, stackName, engineErrorDetail(error), options.rerunCommand);
         }

@@ -98,18 +98,18 @@ async function destroyOne(
     includeData: boolean,
     verbose: boolean | undefined,
 ): Promise<{ kept: string[]; retained: string[] }> {
-    const onOutput = verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {};
+    const { onOutput } = workspace.engineOptions(verbose);
     if (includeData) {
         await stack.setAllConfig({ "lustre-dr:bucket.forceDestroy": { value: "true" } }, true);
-        await stack.up({ ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}), ...onOutput });
+        await stack.up(workspace.engineOptions(verbose));
         await stack.importStack(withoutProtection(await stack.exportStack()));
         // The retained settings are bucket subresources: they go with the bucket. Until it is gone (a failed delete,
         // Object Lock in COMPLIANCE mode) they keep protecting what is left in it.
-        await stack.destroy(onOutput);
+        await stack.destroy({ onOutput });
         return { kept: [], retained: [] };
     }
     const retained = retainedResources(await stack.exportStack());
-    await stack.destroy({ excludeProtected: true, ...onOutput });
+    await stack.destroy({ excludeProtected: true, onOutput });
     return { kept: protectedResources(await stack.exportStack()), retained };
 }
 

@@ -81,10 +81,7 @@ export async function freezeSide(
     await stack.setAllConfig({ [detachedKey]: { value: "true" } }, true);
     let result;
     try {
-        result = await stack.up({
-            ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}),
-            ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
-        });
+        result = await stack.up(workspace.engineOptions(options.verbose));
     } catch (error) {
         throw new Error(
             `the freeze update of stack ${stackName} failed; recovery.detached=true is saved in its config, so run the same command ` +

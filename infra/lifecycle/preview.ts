@@ -35,10 +35,7 @@ export async function runPreview(options: PreviewOptions, context: CommandContex
         output.progress(`${role} stack ${name}: previewing`);
         const stack = await workspace.selectStack(name);
         try {
-            const result = await stack.preview({
-                ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}),
-                ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
-            });
+            const result = await stack.preview(workspace.engineOptions(options.verbose));
             previews.push({ role, stack: name, exists: true, changes: { ...result.changeSummary } as Record<string, number> });
         } catch (error) {
             throw new Error(`the preview of stack ${name} failed:\n${engineErrorDetail(error)}`);

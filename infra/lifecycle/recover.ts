@@ -156,10 +156,7 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
     await stack.setAllConfig(activationConfig(), true);
     let result;
     try {
-        result = await stack.up({
-            ...(workspace.policyPacks.length > 0 ? { policyPacks: workspace.policyPacks } : {}),
-            ...(options.verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
-        });
+        result = await stack.up(workspace.engineOptions(options.verbose));
     } catch (error) {
         throw new Error(
             `the update of stack ${stackName} failed; the config change is saved, so \`lustre-dr recover\` can be run again.\n${engineErrorDetail(error)}`,

@@ -112,6 +112,17 @@ export class LustreDrWorkspace {
         readonly policyPacks: string[],
     ) {}
 
+    /**
+     * Options every preview and update runs with: the policy packs, and with `verbose` the engine's own output on
+     * stderr (stdout stays for the command's result).
+     */
+    engineOptions(verbose?: boolean): { policyPacks?: string[]; onOutput?: (text: string) => void } {
+        return {
+            ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
+            ...(verbose ? { onOutput: (text: string) => process.stderr.write(text) } : {}),
+        };
+    }
+
     static async open(options: WorkspaceOptions = {}): Promise<LustreDrWorkspace> {
         const projectDir = options.projectDir ?? requireProject().dir;
         const env = options.env ?? process.env;

@@ -7,7 +7,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { Command } from "commander";
 import { sideClientConfig } from "../aws/clients";
-import { addSideOptions, resolveSide, Side, SideOptions, SideRole, StackOutputsReader } from "../aws/sides";
+import { addSideOptions, resolveSide, Side, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
 import { createOutput, EnvironmentError, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { DrillBucket, sideLabel } from "./buckets";
@@ -16,6 +16,7 @@ import { cleanUpCanaries, defaultCanaries, defaultObjectiveSeconds, DrillOptions
 import {
     defaultRepository,
     FileSystemRepository,
+    chooseClientInstances,
     instanceProblems,
     repositoryDirectory,
     repositoryDirectoryProblems,
@@ -132,6 +133,24 @@ export function parseDrillArguments(options: DrillCommandOptions): ParsedDrillAr
     return { canaries, objectiveSeconds, ...(fileSystem ? { fileSystem } : {}) };
 }
 
+/** Each side's client instance for `--fs`: the flag, else the stack's `clientInstanceIds` (said on stderr). */
+function chooseInstances(options: DrillCommandOptions, sides: Record<SideRole, Side>, output: Output): Record<SideRole, string> {
+    const chosen = chooseClientInstances(
+        { primary: options.primaryInstance, dr: options.drInstance },
+        { primary: sides.primary.outputs?.clientInstanceIds, dr: sides.dr.outputs?.clientInstanceIds },
+    );
+    if ("problems" in chosen) {
+        throw new UsageError(chosen.problems.join("\n"));
+    }
+    for (const role of sideRoles) {
+        const { client, instanceId } = chosen.instances[role];
+        if (client !== undefined) {
+            output.progress(`${role}: file-system legs on client ${client} (${instanceId}), from the stack's clientInstanceIds`);
+        }
+    }
+    return { primary: chosen.instances.primary.instanceId, dr: chosen.instances.dr.instanceId };
+}
+
 /** The drill's view of a side; `stack` is kept when the side was found through its stack outputs. */
 function bucketOf(side: Side, options: SideOptions): DrillBucket {
     const stack = side.role === "primary" ? options.primaryStack : options.drStack;
@@ -218,23 +237,23 @@ export async function runDrillCommand(
     if (primary.bucketName === dr.bucketName && primary.region === dr.region && primary.endpoint === dr.endpoint) {
         throw new UsageError(`the primary and dr sides are the same bucket (${primary.bucketName}): name two different buckets`);
     }
-    const instance = (role: SideRole) => (role === "primary" ? options.primaryInstance : options.drInstance) ?? "";
     const fs = parsed.fileSystem;
+    const instances = fs && chooseInstances(options, { primary, dr }, output);
     const repositories = fs && drillRepositories(fs.paths, { primary: primary.outputs?.dataRepositories, dr: dr.outputs?.dataRepositories });
     const directoryProblems = fs && repositories ? repositories.flatMap((r) => repositoryDirectoryProblems(repositoryDirectory(fs.mountPoint, r.fileSystemPath))) : [];
     if (directoryProblems.length > 0) {
         throw new UsageError(directoryProblems.join("\n"));
     }
     const clients =
-        fs !== undefined
+        fs !== undefined && instances !== undefined
             ? {
-                  primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instance("primary"), mountPoint: fs.mountPoint },
-                  dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instance("dr"), mountPoint: fs.mountPoint },
+                  primary: { ssm: new SSMClient(sideClientConfig(primary)), instanceId: instances.primary, mountPoint: fs.mountPoint },
+                  dr: { ssm: new SSMClient(sideClientConfig(dr)), instanceId: instances.dr, mountPoint: fs.mountPoint },
               }
             : undefined;
     const fileSystems = clients !== undefined ? ssmFileSystemDrill(clients, repositories) : undefined;
     const sides = { primary: bucketOf(primary, options), dr: bucketOf(dr, options) };
-    await assertSidesReady(sides, dependencies.preflight ?? ((s) => preflightDrill(s, clients)), output);
+    await assertSidesReady(sides, (s) => (dependencies.preflight ?? preflightDrill)(s, clients), output);
     const { result } = await runDrill({
         ...sides,
         canaries: parsed.canaries,
@@ -287,8 +306,8 @@ export function registerDrillCommand(program: Command): void {
         .option("--history <file>", `drill history to append to, relative to the project (default: ${defaultDrillHistoryPath})`)
         .option("--json", "print the result as JSON")
         .option("--fs", "also time the file-system legs through SSM Run Command on one client instance per side")
-        .option("--primary-instance <id>", "with --fs: SSM-managed instance that mounts the primary file system")
-        .option("--dr-instance <id>", "with --fs: SSM-managed instance that mounts the dr file system")
+        .option("--primary-instance <id>", "with --fs: SSM-managed instance that mounts the primary file system (default: the stack's first clientInstanceIds entry)")
+        .option("--dr-instance <id>", "with --fs: SSM-managed instance that mounts the dr file system (default: the stack's first clientInstanceIds entry)")
         .option("--mount-point <dir>", "with --fs: where the clients mount the file system", "/fsx")
         .option(
             "--fs-path <path>",

@@ -72,14 +72,51 @@ const terminalStatuses = new Set(["Success", "Cancelled", "TimedOut", "Failed", 
 const instanceIdPattern = /^(i|mi)-[0-9a-f]{8,17}$/;
 const directoryPattern = /^\/[A-Za-z0-9._/-]*$/;
 
-/** Problems with `--<role>-instance` for `--fs`, one message each; empty when fine. */
+/** Problems with a given `--<role>-instance`, one message each; empty when fine or not given. */
 export function instanceProblems(role: SideRole, instanceId: string | undefined): string[] {
-    if (instanceId === undefined) {
-        return [`--fs needs --${role}-instance: the id of an SSM-managed instance that mounts the ${role} file system`];
+    if (instanceId === undefined || instanceIdPattern.test(instanceId)) {
+        return [];
     }
-    return instanceIdPattern.test(instanceId)
-        ? []
-        : [`--${role}-instance is ${JSON.stringify(instanceId)}: expected an instance id such as i-0123456789abcdef0`];
+    return [`--${role}-instance is ${JSON.stringify(instanceId)}: expected an instance id such as i-0123456789abcdef0`];
+}
+
+/** The client instance a side's file-system legs run on; `client` names the stack's client it came from. */
+export interface ClientInstance {
+    readonly instanceId: string;
+    /** Set when the id came from the stack's `clientInstanceIds`, not from `--<role>-instance`. */
+    readonly client?: string;
+}
+
+/**
+ * Each side's `--<role>-instance` when given; otherwise the side's exported `clientInstanceIds` (every instance
+ * client mounts every repository, so any one will do: the first by client name, so repeated drills use the same
+ * one). Either every side has an instance, or the problems say what to give.
+ */
+export function chooseClientInstances(
+    flags: Readonly<Record<SideRole, string | undefined>>,
+    exported: Readonly<Record<SideRole, Readonly<Record<string, string>> | undefined>>,
+): { readonly instances: Record<SideRole, ClientInstance> } | { readonly problems: string[] } {
+    const problems: string[] = [];
+    const choose = (role: SideRole): ClientInstance => {
+        const flag = flags[role];
+        if (flag !== undefined) {
+            return { instanceId: flag };
+        }
+        const ids = exported[role] ?? {};
+        const client = Object.keys(ids).sort()[0];
+        if (client === undefined) {
+            problems.push(
+                `--fs needs --${role}-instance: the ${role} stack exports no clientInstanceIds (no instance client, or the bucket was named by flags); ` +
+                    `give the id of an SSM-managed instance that mounts the ${role} file system`,
+            );
+            return { instanceId: "" };
+        }
+        // stack outputs are checked like flags: what is not an instance id is refused, not sent to SSM
+        problems.push(...instanceProblems(role, ids[client]).map((problem) => `${problem} (the stack's clientInstanceIds.${client})`));
+        return { instanceId: ids[client], client };
+    };
+    const instances = { primary: choose("primary"), dr: choose("dr") };
+    return problems.length > 0 ? { problems } : { instances };
 }
 
 /** The directory goes into a shell script: only plain absolute paths are accepted. */

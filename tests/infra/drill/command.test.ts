@@ -6,6 +6,8 @@ import * as path from "path";
 import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { buildProgram } from "../../../infra/cli";
 import { canaryKey } from "../../../infra/drill/canaries";
+import { chooseClientInstances } from "../../../infra/drill/fsLegs";
+import { preflightDrill } from "../../../infra/drill/preflight";
 import { drillRepositories, DrillCommandOptions, interruptOnSigint, parseDrillArguments, runCleanUpCommand, runDrillCommand } from "../../../infra/drill/command";
 import { readLastDrill } from "../../../infra/drill/history";
 import type { DrillResult } from "../../../infra/drill/result";
@@ -36,7 +38,6 @@ describe("infra/drill/command", () => {
                 expect(message).to.include('--canaries is "0": expected a whole number from 1 to 1000');
                 expect(message).to.include('--objective is "soon"');
                 expect(message).to.include('--primary-instance is "web-1": expected an instance id');
-                expect(message).to.include("--fs needs --dr-instance");
                 expect(message).to.include('"/fsx;rm/s3"');
             }
         });
@@ -51,6 +52,65 @@ describe("infra/drill/command", () => {
             expect(() => parseDrillArguments({ fs: true, ...instances, fsPath: ["/ok", "/a b"] })).to.throw(/"\/fsx\/a b"/);
             expect(() => parseDrillArguments({ primaryInstance: "i-0123456789abcdef0" })).to.throw(/only used with --fs/);
             expect(() => parseDrillArguments({ fsPath: ["/s3"] })).to.throw(/only used with --fs/);
+        });
+
+        describe("which client instance runs each side's file-system legs", () => {
+            const none = { primary: undefined, dr: undefined };
+
+            it("takes --<role>-instance, else the stack's first client by name", () => {
+                const chosen = chooseClientInstances(
+                    { primary: "i-0123456789abcdef0", dr: undefined },
+                    { primary: { analysis: "i-0aaaaaaaaaaaaaaaa" }, dr: { worker: "i-0cccccccccccccccc", analysis: "i-0bbbbbbbbbbbbbbbb" } },
+                );
+                expect(chosen).to.deep.equal({
+                    instances: { primary: { instanceId: "i-0123456789abcdef0" }, dr: { instanceId: "i-0bbbbbbbbbbbbbbbb", client: "analysis" } },
+                });
+            });
+
+            it("names each side that has neither, and an exported id that is not an instance id", () => {
+                const chosen = chooseClientInstances(none, { primary: {}, dr: { web: "web-1" } });
+                expect(chosen).to.have.property("problems").that.deep.equals([
+                    "--fs needs --primary-instance: the primary stack exports no clientInstanceIds (no instance client, or the bucket was named by flags); give the id of an SSM-managed instance that mounts the primary file system",
+                    '--dr-instance is "web-1": expected an instance id such as i-0123456789abcdef0 (the stack\'s clientInstanceIds.web)',
+                ]);
+            });
+
+            it("drill --fs without instance flags uses the stacks' clients, and refuses before any request when a side has none", async () => {
+                const outputs = (role: "primary" | "dr", clientInstanceIds?: Record<string, string>): SiteOutputs => ({
+                    accountId: role === "primary" ? "111111111111" : "222222222222",
+                    region: role === "primary" ? "us-east-1" : "us-west-2",
+                    role,
+                    bucketName: `acme-${role}`,
+                    bucketArn: `arn:aws:s3:::acme-${role}`,
+                    replicationRoleArn: `arn:aws:iam::111111111111:role/lustre-dr-${role}-replication`,
+                    batchReplicationRoleArn: `arn:aws:iam::111111111111:role/lustre-dr-${role}-batch-replication`,
+                    replicationGrantedTo: [],
+                    replicationStatus: "active",
+                    ...(clientInstanceIds ? { clientInstanceIds } : {}),
+                });
+                const checked: unknown[] = [];
+                const preflight: typeof preflightDrill = async (_sides, instances) => {
+                    checked.push(instances);
+                    return [{ role: "primary", bucket: "acme-primary", region: "us-east-1", message: "stopped by the test before any write" }];
+                };
+                const run = (dr: SiteOutputs, output = capture()) =>
+                    runDrillCommand({ fs: true, primaryStack: "primary", drStack: "dr", history: path.join(os.tmpdir(), "unused.jsonl") }, output, {
+                        readOutputs: async (stack) => (stack === "primary" ? outputs("primary", { analysis: "i-0aaaaaaaaaaaaaaaa" }) : dr),
+                        preflight,
+                    });
+
+                const output = capture();
+                await run(outputs("dr", { worker: "i-0bbbbbbbbbbbbbbbb" }), output).catch(() => undefined);
+                expect(checked).to.have.length(1);
+                expect(checked[0]).to.nested.include({ "primary.instanceId": "i-0aaaaaaaaaaaaaaaa", "dr.instanceId": "i-0bbbbbbbbbbbbbbbb" });
+                expect(output.progressLines.join("\n")).to.include("dr: file-system legs on client worker (i-0bbbbbbbbbbbbbbbb), from the stack's clientInstanceIds");
+
+                let failure: unknown;
+                await run(outputs("dr")).catch((error) => (failure = error));
+                expect(failure).to.be.instanceOf(UsageError);
+                expect((failure as Error).message).to.include("--fs needs --dr-instance: the dr stack exports no clientInstanceIds");
+                expect(checked, "nothing is read when a side has no instance").to.have.length(1);
+            });
         });
 
         describe("which repositories the file-system legs go through", () => {

@@ -163,9 +163,13 @@ interface Range {
     probing?: boolean;
 }
 
-/** Batches of planned keys handed from the listers to the consumer; a full queue makes listers wait. */
-class PlanQueue {
-    private readonly batches: KeyPlan[][] = [];
+/**
+ * Batches handed from producers (listers) to one consumer; a full queue makes producers wait, so memory is bounded
+ * by `capacity` batches however far the producers could run ahead. Used by the partitioned planner and by
+ * `compare`'s read-ahead of each side's listing (infra/compare/merge.ts).
+ */
+export class BatchQueue<T> {
+    private readonly batches: T[][] = [];
     private waitingConsumer?: () => void;
     private readonly waitingProducers: Array<() => void> = [];
     private closed = false;
@@ -173,7 +177,7 @@ class PlanQueue {
 
     constructor(private readonly capacity: number) {}
 
-    async push(batch: KeyPlan[]): Promise<void> {
+    async push(batch: T[]): Promise<void> {
         while (this.batches.length >= this.capacity && !this.closed) {
             await new Promise<void>((resolve) => this.waitingProducers.push(resolve));
         }
@@ -181,11 +185,17 @@ class PlanQueue {
         this.wakeConsumer();
     }
 
+    /** Ends the queue: the consumer drains what is queued, then gets `failure`'s error (if any) or the end. */
     close(failure?: { error: unknown }): void {
         this.closed = true;
         this.failure ??= failure;
         this.wakeConsumer();
         this.waitingProducers.splice(0).forEach((resolve) => resolve());
+    }
+
+    /** True once closed: producers stop producing. */
+    get isClosed(): boolean {
+        return this.closed;
     }
 
     private wakeConsumer(): void {
@@ -194,7 +204,7 @@ class PlanQueue {
         wake?.();
     }
 
-    async *drain(): AsyncGenerator<KeyPlan> {
+    async *drain(): AsyncGenerator<T> {
         for (;;) {
             const batch = this.batches.shift();
             if (batch !== undefined) {
@@ -371,7 +381,7 @@ export async function* planPartitioned(
         return undefined;
     }
 
-    const queue = new PlanQueue(concurrency);
+    const queue = new BatchQueue<KeyPlan>(concurrency);
     const pageWaiters: Array<() => void> = [];
     // Probes stay a small share of the listing: a few per lister, plus one per four pages listed so far.
     const probeBudget = (): number => 8 * concurrency + stats.listRequests / 4;

@@ -3,9 +3,10 @@
  * stages from cheap to dear: the listing's facts (free), then one `HeadObject` per version, then one
  * `GetObjectTagging` per version only when nothing differs yet (HEAD's tag count can show different counts, never
  * equal tags). A stage runs only while nothing differs yet, unless every difference is wanted (`exhaustive`, for
- * `restore --verify`).
+ * `restore --verify`). The two versions may live in different buckets reached with different credentials (`compare`
+ * reads one version on each side of the pair).
  */
-import { GetObjectTaggingCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectTaggingCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { compareIdentity, headFacts, IdentityComparison, ObjectIdentity, tagMap } from "./identity";
 
 /** One version as listed. */
@@ -38,9 +39,58 @@ function listed(version: ListedVersion): ObjectIdentity {
     };
 }
 
+/** One version of `key` and where it lives: restore passes one bucket twice, `compare` the two buckets of the pair. */
+export interface VersionAt {
+    /** A client with the credentials, region and endpoint of the bucket's side. */
+    readonly client: S3Client;
+    readonly bucket: string;
+    readonly version: ListedVersion;
+    /** A `HeadObject` of this version already made (with `ChecksumMode: ENABLED`): it is not read again. */
+    readonly head?: Omit<HeadObjectCommandOutput, "$metadata">;
+}
+
+export interface VersionsComparison extends IdentityComparison {
+    /** The two `HeadObject` responses, when that stage ran (their `ReplicationStatus` tells whether a copy is in flight). */
+    readonly heads?: readonly [Omit<HeadObjectCommandOutput, "$metadata">, Omit<HeadObjectCommandOutput, "$metadata">];
+}
+
 /**
- * Compares the version at T of `key` with its current version. The result has no `unread` aspects: whatever the
- * listing could not decide was read.
+ * Compares two versions of `key`, `a` and `b`, each read with its own client from its own bucket. The result has no
+ * `unread` aspects: whatever the listing could not decide was read. Differences name `a`'s value `atT` and `b`'s
+ * `now` (identity.ts's words; `compare` passes the primary as `a` and the dr side as `b`).
+ */
+export async function compareVersionsAcross(key: string, a: VersionAt, b: VersionAt, options: CompareVersionsOptions = {}): Promise<VersionsComparison> {
+    const { signal, exhaustive = false, reads } = options;
+    let identityA = listed(a.version);
+    let identityB = listed(b.version);
+    let comparison = compareIdentity(identityA, identityB);
+    const settled = () => comparison.unread.length === 0 || (!exhaustive && comparison.differences.length > 0);
+    if (settled()) {
+        return comparison;
+    }
+    const head = async (at: VersionAt) => {
+        if (at.head) return at.head;
+        if (reads) reads.head++;
+        return at.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId, ChecksumMode: "ENABLED" }), { abortSignal: signal });
+    };
+    const heads = await Promise.all([head(a), head(b)]);
+    identityA = { ...identityA, head: headFacts(heads[0]) };
+    identityB = { ...identityB, head: headFacts(heads[1]) };
+    comparison = compareIdentity(identityA, identityB);
+    if (settled()) {
+        return { ...comparison, heads };
+    }
+    const tags = async (at: VersionAt) => {
+        if (reads) reads.tagging++;
+        return tagMap((await at.client.send(new GetObjectTaggingCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId }), { abortSignal: signal })).TagSet);
+    };
+    const [tagsA, tagsB] = await Promise.all([tags(a), tags(b)]);
+    return { ...compareIdentity({ ...identityA, tags: tagsA }, { ...identityB, tags: tagsB }), heads };
+}
+
+/**
+ * Compares the version at T of `key` with its current version, both in `bucket`. The result has no `unread`
+ * aspects: whatever the listing could not decide was read.
  */
 export async function compareVersions(
     client: S3Client,
@@ -50,29 +100,6 @@ export async function compareVersions(
     now: ListedVersion,
     options: CompareVersionsOptions = {},
 ): Promise<IdentityComparison> {
-    const { signal, exhaustive = false, reads } = options;
-    let a = listed(atT);
-    let b = listed(now);
-    let comparison = compareIdentity(a, b);
-    const settled = () => comparison.unread.length === 0 || (!exhaustive && comparison.differences.length > 0);
-    if (settled()) {
-        return comparison;
-    }
-    const head = async (versionId: string) => {
-        if (reads) reads.head++;
-        return headFacts(await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ChecksumMode: "ENABLED" }), { abortSignal: signal }));
-    };
-    const [headAtT, headNow] = await Promise.all([head(atT.versionId), head(now.versionId)]);
-    a = { ...a, head: headAtT };
-    b = { ...b, head: headNow };
-    comparison = compareIdentity(a, b);
-    if (settled()) {
-        return comparison;
-    }
-    const tags = async (versionId: string) => {
-        if (reads) reads.tagging++;
-        return tagMap((await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }), { abortSignal: signal })).TagSet);
-    };
-    const [tagsAtT, tagsNow] = await Promise.all([tags(atT.versionId), tags(now.versionId)]);
-    return compareIdentity({ ...a, tags: tagsAtT }, { ...b, tags: tagsNow });
+    const { differences, unread } = await compareVersionsAcross(key, { client, bucket, version: atT }, { client, bucket, version: now }, options);
+    return { differences, unread };
 }

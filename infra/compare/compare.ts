@@ -1,0 +1,240 @@
+/**
+ * `lustre-dr compare`: do the two buckets of the pair (or a prefix of both) hold the same objects right now?
+ *
+ * Each side is listed with its own client (its own credentials, region and endpoint) by `ListObjectVersions`, both at
+ * once, reduced to each key's latest entry and merged by key (merge.ts): memory stays constant, however many keys.
+ * A delete marker as the latest entry means the key is absent on that side. Keys whose latest version ids are equal
+ * are the same replicated version and cost no read; keys whose ids differ get HEADs on both sides and, while nothing
+ * differs yet, their tags (key.ts, readIdentity.ts). The identity is restore's (identity.ts): content, user metadata
+ * (FSx's POSIX attributes), content headers, storage class, tags.
+ *
+ * A key that differs, or exists on one side only, while the newer side's version reports `ReplicationStatus`
+ * `PENDING` is in flight, counted apart; `FAILED` (or no status) is a difference. Nothing is ever written to either
+ * bucket.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { UsageError } from "../output";
+import { forEachBounded } from "../restore/apply";
+import type { IdentityDifference } from "../restore/identity";
+import { compareKeys, reservedPrefix } from "../restore/plan";
+import type { IdentityReads } from "../restore/readIdentity";
+import { SignalFanOut } from "../restore/signals";
+import { listVersions } from "../restore/versions";
+import { compareKeyAcross } from "./key";
+import { latestEntries, mergeByKey, readAhead } from "./merge";
+
+export interface CompareSide {
+    readonly side: "primary" | "dr";
+    /** That side's own client: its credentials, region and endpoint. */
+    readonly client: S3Client;
+    readonly bucket: string;
+    readonly region: string;
+}
+
+/** How a side reports a version's replication status (`PENDING`, `COMPLETED`, `FAILED`, `REPLICA`, or none). */
+export type ReplicationStatusReader = (side: CompareSide, key: string, versionId: string) => Promise<string | undefined>;
+
+export interface CompareProgress {
+    /** Entries (versions and delete markers) listed on each side so far. */
+    readonly listed: { readonly primary: number; readonly dr: number };
+    readonly keysCompared: number;
+    readonly same: number;
+    readonly pending: number;
+    readonly differing: number;
+}
+
+export interface CompareOptions {
+    /** Only keys under this prefix, on both sides. `.lustre-dr/` is never compared. @default "" (whole bucket) */
+    readonly prefix?: string;
+    /** Keys whose identity needs reads, compared at once (each costs up to two HEADs and two tag reads). @default 32 */
+    readonly concurrency?: number;
+    /** Differing keys kept in the result, the first in key order. @default 10 */
+    readonly firstDifferences?: number;
+    /**
+     * Also read the tags of keys whose latest version is the same on both sides (two GetObjectTagging per key: 2
+     * million requests at a million keys). Without it such keys compare by the listing alone, and a tag changed in
+     * place on one side (which replication normally carries over) goes unseen. @default false
+     */
+    readonly tags?: boolean;
+    readonly signal?: AbortSignal;
+    /** Called after each listed page and compared key. */
+    readonly onProgress?: (progress: CompareProgress) => void;
+    /**
+     * How a side reports a version's replication status; default: HeadObject's ReplicationStatus. Tests pass the
+     * emulator copier's `replicationStatus()` (moto never sets the header).
+     */
+    readonly replicationStatus?: ReplicationStatusReader;
+    /** Entries per list request; smaller pages are for tests. @default 1000 */
+    readonly pageSize?: number;
+}
+
+/** A key that is not the same on both sides (and not in flight). */
+export type KeyDivergence =
+    /** The key exists on one side only (absent or deleted on the other). */
+    | {
+          readonly key: string;
+          readonly kind: "only-primary" | "only-dr";
+          /** The version on the side that has the key. */
+          readonly versionId: string;
+          /** The replication status of the newer side's latest entry, when it reported one (e.g. `FAILED`). */
+          readonly replicationStatus?: string;
+      }
+    /** Both sides have the key, as different objects. In `differences`, `atT` is the primary's value, `now` the dr side's. */
+    | {
+          readonly key: string;
+          readonly kind: "changed";
+          readonly primaryVersion: string;
+          readonly drVersion: string;
+          readonly differences: readonly IdentityDifference[];
+          readonly replicationStatus?: string;
+      }
+    /** A read failed: the key is not shown to be the same, so it counts against the verdict. */
+    | { readonly key: string; readonly kind: "unknown"; readonly reason: string };
+
+export interface CompareResult {
+    /** `identical`: every key is the same; `in-flight`: only keys still replicating differ (re-run later); `differs`. */
+    readonly verdict: "identical" | "in-flight" | "differs";
+    readonly prefix: string;
+    readonly primary: { readonly bucket: string; readonly region: string };
+    readonly dr: { readonly bucket: string; readonly region: string };
+    /** Whether tags were read for keys whose latest version is the same on both sides (`--tags`). */
+    readonly sameVersionTags: boolean;
+    /** Keys present on at least one side (a key deleted on both is not counted). */
+    readonly keysCompared: number;
+    readonly same: number;
+    /** Keys that differ only because the newer side's version is still replicating. */
+    readonly pending: number;
+    readonly differing: { readonly onlyPrimary: number; readonly onlyDr: number; readonly changed: number; readonly unknown: number };
+    /** The first differing keys in key order, with every difference of each. */
+    readonly first: readonly KeyDivergence[];
+    /** The first pending keys in key order. */
+    readonly pendingKeys: readonly string[];
+    /** Requests made: list pages on both sides, HEADs and GetObjectTagging. */
+    readonly requests: { readonly list: number; readonly head: number; readonly tagging: number };
+}
+
+/** Differing keys in total (in-flight keys are not among them). */
+export function differingCount(result: Pick<CompareResult, "differing">): number {
+    const { onlyPrimary, onlyDr, changed, unknown } = result.differing;
+    return onlyPrimary + onlyDr + changed + unknown;
+}
+
+const pendingKeysKept = 10;
+
+/** Validates the options before anything is listed; throws a UsageError naming the option, value and what is valid. */
+export function validateCompareOptions(options: CompareOptions): void {
+    const problems: string[] = [];
+    const prefix = options.prefix ?? "";
+    if (prefix.startsWith(reservedPrefix)) {
+        problems.push(`prefix is ${JSON.stringify(prefix)}: ${reservedPrefix} is lustre-dr's own (drill canaries, batch reports) and is never compared; give a prefix of your data`);
+    }
+    const whole = (name: string, value: number | undefined, min: number, max: number) => {
+        if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+            problems.push(`${name} is ${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
+        }
+    };
+    whole("concurrency", options.concurrency, 1, 1000);
+    whole("firstDifferences", options.firstDifferences, 0, 10_000);
+    whole("pageSize", options.pageSize, 1, 1000);
+    if (problems.length > 0) {
+        throw new UsageError(problems.join("\n"));
+    }
+}
+
+/**
+ * Compares the primary and dr buckets (or `options.prefix` of both) key by key. Writes nothing. Throws on a listing
+ * that fails (either side) or an abort; a key whose reads fail is reported as `unknown`.
+ */
+export async function compareBuckets(primary: CompareSide, dr: CompareSide, options: CompareOptions = {}): Promise<CompareResult> {
+    validateCompareOptions(options);
+    if (primary.side !== "primary" || dr.side !== "dr") {
+        throw new UsageError(`compareBuckets takes the primary side first and the dr side second, got ${primary.side} and ${dr.side}`);
+    }
+    const prefix = options.prefix ?? "";
+    const keep = options.firstDifferences ?? 10;
+    const pageSize = options.pageSize ?? 1000;
+    const counts = { onlyPrimary: 0, onlyDr: 0, changed: 0, unknown: 0 };
+    const listed = { primary: 0, dr: 0 };
+    const requests = { list: 0 };
+    const reads: IdentityReads = { head: 0, tagging: 0 };
+    let keysCompared = 0;
+    let same = 0;
+    let pending = 0;
+    const first: KeyDivergence[] = [];
+    const pendingKeys: string[] = [];
+    const report = () =>
+        options.onProgress?.({ listed: { ...listed }, keysCompared, same, pending, differing: differingCount({ differing: counts }) });
+    // Keys finish out of order (some need reads): keep the first ones in key order, whatever the timing.
+    const keepFirst = <T>(list: T[], item: T, keyOf: (item: T) => string, limit: number) => {
+        list.push(item);
+        list.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+        if (list.length > limit) list.pop();
+    };
+
+    const latest = (side: CompareSide) =>
+        readAhead(
+            latestEntries(
+                listVersions(side.client, side.bucket, {
+                    prefix,
+                    pageSize,
+                    ...(options.signal ? { signal: options.signal } : {}),
+                    onPage: (entries) => {
+                        requests.list++;
+                        listed[side.side] += entries;
+                        report();
+                    },
+                }),
+            ),
+            pageSize,
+            2,
+        );
+
+    const signals = new SignalFanOut(options.signal);
+    try {
+        await forEachBounded(mergeByKey(latest(primary), latest(dr)), options.concurrency ?? 32, (merged) =>
+            signals.run(async (signal) => {
+                const onPrimary = merged.primary !== undefined && !merged.primary.deleteMarker;
+                const onDr = merged.dr !== undefined && !merged.dr.deleteMarker;
+                if (!onPrimary && !onDr) {
+                    return; // deleted on both sides (or only delete markers): nothing to compare
+                }
+                keysCompared++;
+                const verdict = await compareKeyAcross(primary, dr, merged.key, {
+                    listed: { ...(merged.primary ? { primary: merged.primary } : {}), ...(merged.dr ? { dr: merged.dr } : {}) },
+                    reads,
+                    ...(options.tags ? { tags: true } : {}),
+                    ...(signal ? { signal } : {}),
+                    ...(options.replicationStatus ? { replicationStatus: options.replicationStatus } : {}),
+                });
+                if (verdict.kind === "same") {
+                    same++;
+                } else if (verdict.kind === "pending") {
+                    pending++;
+                    keepFirst(pendingKeys, verdict.key, (key) => key, pendingKeysKept);
+                } else {
+                    const counter = verdict.kind === "only-primary" ? "onlyPrimary" : verdict.kind === "only-dr" ? "onlyDr" : verdict.kind;
+                    counts[counter]++;
+                    keepFirst(first, verdict, (divergence) => divergence.key, keep);
+                }
+                report();
+            }),
+        );
+    } finally {
+        signals.dispose();
+    }
+    const differing = differingCount({ differing: counts });
+    return {
+        verdict: differing > 0 ? "differs" : pending > 0 ? "in-flight" : "identical",
+        prefix,
+        primary: { bucket: primary.bucket, region: primary.region },
+        dr: { bucket: dr.bucket, region: dr.region },
+        sameVersionTags: options.tags === true,
+        keysCompared,
+        same,
+        pending,
+        differing: counts,
+        first,
+        pendingKeys,
+        requests: { list: requests.list, head: reads.head, tagging: reads.tagging },
+    };
+}

@@ -1,0 +1,92 @@
+/**
+ * The two listings `compare` walks side by side, in constant memory: each side's `ListObjectVersions` stream reduced
+ * to one entry per key (its latest), read ahead a few pages so that both sides list at the same time, and merged
+ * by key in S3's order (UTF-8 bytes, plan.ts `compareKeys`). No side's listing is ever held: at most
+ * `readAheadPages + 1` pages per side are in memory, whatever the bucket's size.
+ */
+import { BatchQueue } from "../restore/partitions";
+import { compareKeys, reservedPrefix, VersionEntry, VersionStreamOrderError } from "../restore/plan";
+
+/**
+ * The latest entry of each key, keys ascending. S3 lists a key's versions newest first, the latest one first, so the
+ * first entry of each key is its latest; the rest of the key's history is skipped as it streams by. Keys under the
+ * reserved `.lustre-dr/` prefix (drill canaries, batch reports) are dropped.
+ */
+export async function* latestEntries(entries: AsyncIterable<VersionEntry>): AsyncGenerator<VersionEntry> {
+    let previous: string | undefined;
+    for await (const entry of entries) {
+        if (entry.key === previous) {
+            continue;
+        }
+        if (previous !== undefined && compareKeys(entry.key, previous) < 0) {
+            throw new VersionStreamOrderError(`version stream out of order: ${JSON.stringify(entry.key)} after ${JSON.stringify(previous)}`);
+        }
+        previous = entry.key;
+        if (!entry.isLatest) {
+            throw new VersionStreamOrderError(`the first entry listed for ${JSON.stringify(entry.key)} is not its latest`);
+        }
+        if (!entry.key.startsWith(reservedPrefix)) {
+            yield entry;
+        }
+    }
+}
+
+/**
+ * Pulls `source` in the background into a queue of at most `pages` batches of `batchSize`, so that the listing of one
+ * side keeps going while the merge waits on the other. Stopping the consumer early stops the producer.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>, batchSize: number, pages: number): AsyncGenerator<T> {
+    const queue = new BatchQueue<T>(Math.max(1, pages));
+    const producer = (async () => {
+        let batch: T[] = [];
+        for await (const item of source) {
+            if (queue.isClosed) return;
+            batch.push(item);
+            if (batch.length >= batchSize) {
+                await queue.push(batch);
+                batch = [];
+            }
+        }
+        if (batch.length > 0) await queue.push(batch);
+    })().then(
+        () => queue.close(),
+        (error: unknown) => queue.close({ error }),
+    );
+    try {
+        yield* queue.drain();
+    } finally {
+        queue.close();
+        await producer;
+    }
+}
+
+/** One key and each side's latest entry for it (`undefined`: not listed on that side). */
+export interface MergedKey {
+    readonly key: string;
+    readonly primary?: VersionEntry;
+    readonly dr?: VersionEntry;
+}
+
+/** Merges two streams of latest entries, each keys ascending, into one stream of keys ascending. */
+export async function* mergeByKey(primary: AsyncIterable<VersionEntry>, dr: AsyncIterable<VersionEntry>): AsyncGenerator<MergedKey> {
+    const a = primary[Symbol.asyncIterator]();
+    const b = dr[Symbol.asyncIterator]();
+    try {
+        let [nextA, nextB] = await Promise.all([a.next(), b.next()]);
+        while (!nextA.done || !nextB.done) {
+            const order = nextA.done ? 1 : nextB.done ? -1 : compareKeys(nextA.value.key, nextB.value.key);
+            if (order === 0 && !nextA.done && !nextB.done) {
+                yield { key: nextA.value.key, primary: nextA.value, dr: nextB.value };
+                [nextA, nextB] = await Promise.all([a.next(), b.next()]);
+            } else if (order < 0 && !nextA.done) {
+                yield { key: nextA.value.key, primary: nextA.value };
+                nextA = await a.next();
+            } else if (!nextB.done) {
+                yield { key: nextB.value.key, dr: nextB.value };
+                nextB = await b.next();
+            }
+        }
+    } finally {
+        await Promise.all([a.return?.(), b.return?.()]);
+    }
+}

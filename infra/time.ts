@@ -1,6 +1,6 @@
 /**
- * The one parser for every time the CLI takes (`restore --to`, `recover --restore-to`, `failback --since`,
- * `sync-existing --since`): ISO 8601 / RFC 3339 date and time with an explicit zone.
+ * The one parser for every time the CLI takes (`restore --to`, `recover --restore-to`, `failback --since` and
+ * `--restore-primary-to`, `sync-existing --since`): ISO 8601 / RFC 3339 date and time with an explicit zone.
  *
  * - The zone is required (`Z` or `±hh:mm`): during an incident "08:00" in whose time zone must not be a guess, and
  *   `new Date("2026-01-31T12:00")` would silently read it as the machine's local time.

@@ -98,9 +98,16 @@ export function registerFailbackCommand(program: Command): void {
     addStackOptions(
         program
             .command("failback")
-            .description("Re-attach both sides, converge replication, then batch-replicate what was written on the dr side during the outage"),
+            .description(
+                "After an incident: optionally return the primary bucket to its last good time (--restore-primary-to), re-attach both " +
+                    "sides, converge replication, then batch-replicate what was written on the dr side during the outage",
+            ),
     )
-        .option("--since <time>", "only objects created after this ISO 8601 time (e.g. when recover ran)")
+        .option("--since <time>", "only objects created on the dr side after this ISO 8601 time: when the dr side was frozen")
+        .option(
+            "--restore-primary-to <time>",
+            "before re-attaching, return the primary bucket to this ISO 8601 time (its last good time, at or before --since) with the restore of `lustre-dr restore`; adds versions, deletes none",
+        )
         .option("--wait", "wait for the batch replication job to finish, printing progress")
         .option("--dr-endpoint <url>", "S3 Control endpoint override for the dr side (the job runs in the dr account, with --dr-profile)")
         .option("--verbose", "stream the Pulumi engine output to stderr")

@@ -1,19 +1,46 @@
 /**
- * `lustre-dr failback`: after an incident, re-attach both sides, converge the handshake, then copy to the primary
- * what was written on the dr side while it was detached (docs/runbook.md). Live replication only carries writes made
- * after its configuration exists, so those objects go through S3 Batch Replication.
+ * `lustre-dr failback`: after an incident, make the primary clean again, re-attach both sides, converge the
+ * handshake, copy to the primary what was written on the dr side while it was detached (docs/runbook.md, section 6).
+ *
+ * The phases, in this order, each timed:
+ *
+ * 1. with `--restore-primary-to T`: **detach-primary**, one update of the primary stack with `recovery.detached=true`
+ *    (as `freeze` does for the dr side): the primary bucket loses its replication rule, so the restore's copies are
+ *    written with no replication to do. Without it they would only be refused by the frozen dr bucket's policy
+ *    (FAILED), and a copy still PENDING when the dr side re-grants the primary would land on the dr bucket as its newest
+ *    version, over what users wrote there during the outage;
+ * 2. **restore-primary**: the primary bucket returns to T with the restore of `lustre-dr restore` (infra/restore:
+ *    content, metadata incl. the POSIX attributes, content headers, storage class, tags; adds versions, deletes none),
+ *    with the primary's credentials. It runs while the dr side is still detached: once the dr side is re-attached, a
+ *    restore of the primary would undo what replication has brought it since, so a re-run then skips it;
+ * 3. **converge**: both sides re-attached (`recovery.detached=false`) and the handshake run, dr side first;
+ * 4. **replicate**: an S3 Batch Replication job in the dr account copies the dr bucket's objects that never replicated
+ *    (`NONE`/`FAILED`, created after `--since`) to the primary; `--wait` follows it.
+ *
+ * Everything that can be refused is refused before the first update: the times, their order, the primary bucket's
+ * versioning and history at T. A run killed at any point is re-run with the same command: the primary's freeze is
+ * skipped once it took effect, the restore resumes (it only writes what is still different), the re-attachment is an
+ * ordinary update, and a second job only finds what is still not replicated.
  */
+import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { sideClientConfig, SideLocation } from "../aws/clients";
+import type { SideRole } from "../aws/sides";
+import { UsageError } from "../output";
 import { BatchJobProgress, describeProgress, startBatchReplication, waitForBatchJob } from "../replication/batchReplication";
+import { describeResult, partitionReporter, progressReporter } from "../restore/command";
+import { checkHistoryReachesBack, checkVersioning, defaultListConcurrency, RestoreResult, restoreToPointInTime } from "../restore/restore";
 import { converge, ConvergeResult } from "./converge";
 import { CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
+import { configuredDetached, detachedKey, freezeSide, secondsSince } from "./freeze";
 import { readOutputsOf } from "../pulumi/stackOutputs";
 import { parseIsoTime } from "../time";
 
 export interface FailbackOptions extends StackSelectionOptions {
-    /** ISO 8601 time: only objects created after it (e.g. when `recover` ran). */
+    /** ISO 8601 time: only objects created after it (when the dr side was frozen). */
     since?: string;
+    /** ISO 8601 time: before re-attaching, return the primary bucket to its state then (the last good time). */
+    restorePrimaryTo?: string;
     /** Wait for the batch job to finish, printing progress. */
     wait?: boolean;
     drEndpoint?: string;
@@ -24,8 +51,20 @@ export interface FailbackOptions extends StackSelectionOptions {
 export interface FailbackContext extends CommandContext {
     /** Creates the S3 Control client for the dr side; tests use a mocked client. */
     readonly s3control?: (location: SideLocation) => S3ControlClient;
+    /** Creates the S3 client of a side (the primary's restore); tests point it at the emulator. @default from the side's outputs and profile */
+    readonly s3?: (role: SideRole, location: SideLocation) => S3Client;
     /** Seconds between job status polls with --wait. @default 30 */
     readonly pollSeconds?: number;
+}
+
+/** One phase of a failback as it ran: `seconds` is measured by the command. */
+export interface FailbackPhase {
+    readonly phase: "detach-primary" | "restore-primary" | "converge" | "replicate";
+    readonly seconds: number;
+    /** Why the phase did nothing, e.g. an earlier run already did it. */
+    readonly skipped?: string;
+    /** Resource operation counts of the phase's update(s). */
+    readonly changes?: Record<string, number>;
 }
 
 export interface FailbackResult {
@@ -33,30 +72,69 @@ export interface FailbackResult {
     readonly convergence: ConvergeResult;
     readonly jobId: string;
     readonly job?: BatchJobProgress;
+    /** The restore of the primary bucket to --restore-primary-to, when it ran in this run. */
+    readonly restore?: RestoreResult;
+    /** The phases as they ran, in order. */
+    readonly phases: FailbackPhase[];
 }
 
-const detachedKey = "lustre-dr:recovery.detached";
+/** The command's times, checked against each other and the clock before anything is read or changed. */
+export interface FailbackTimes {
+    readonly since?: Date;
+    readonly restorePrimaryTo?: Date;
+}
 
 export function parseSince(since: string | undefined, now: Date = new Date()): Date | undefined {
     if (since === undefined) {
         return undefined;
     }
-    return parseIsoTime("--since", since, { notAfter: now });
+    return parseIsoTime("--since", since, { notAfter: now, futureHint: "give the time the dr side was frozen" });
+}
+
+/**
+ * `--since` and `--restore-primary-to`: each a past ISO time, and T no later than the freeze. The primary is returned
+ * to its last good time, which is before the compromise and so before the freeze; what the primary holds from after
+ * the freeze never reached the dr side, so a T after `--since` would keep exactly what cannot be trusted.
+ */
+export function failbackTimes(options: Pick<FailbackOptions, "since" | "restorePrimaryTo">, now: Date = new Date()): FailbackTimes {
+    const since = parseSince(options.since, now);
+    const restorePrimaryTo =
+        options.restorePrimaryTo === undefined
+            ? undefined
+            : parseIsoTime("--restore-primary-to", options.restorePrimaryTo, {
+                  notAfter: now,
+                  futureHint: "give the primary's last good time, before it was compromised",
+              });
+    if (since && restorePrimaryTo && restorePrimaryTo.getTime() > since.getTime()) {
+        throw new UsageError(
+            `--restore-primary-to is ${JSON.stringify(options.restorePrimaryTo)}, after --since ${JSON.stringify(options.since)} (the freeze): ` +
+                `the primary returns to its last good time, before it was compromised, and what it holds from after the freeze never ` +
+                `reached the dr side. Give a --restore-primary-to at or before ${since.toISOString()} (usually the T of \`recover --restore-to\`)`,
+        );
+    }
+    return { ...(since ? { since } : {}), ...(restorePrimaryTo ? { restorePrimaryTo } : {}) };
 }
 
 export async function runFailback(options: FailbackOptions, context: FailbackContext): Promise<FailbackResult> {
     const { output } = context;
     const names = stackNames(options);
-    const createdAfter = parseSince(options.since);
+    const { since: createdAfter, restorePrimaryTo } = failbackTimes(options);
     const workspace = await openWorkspace(options, context);
+    const phases: FailbackPhase[] = [];
+    const s3 = context.s3 ?? ((_role: SideRole, location: SideLocation) => new S3Client(sideClientConfig(location)));
 
+    let restore: RestoreResult | undefined;
+    if (restorePrimaryTo) {
+        restore = await restorePrimary(names, restorePrimaryTo, phases);
+    }
+
+    const start = performance.now();
     const reattached: string[] = [];
     for (const role of ["dr", "primary"] as const) {
         const name = names[role];
         workspace.actAs(role);
         const stack = await workspace.selectStack(name);
-        const recovery = (await stack.getAllConfig())["lustre-dr:recovery"]?.value;
-        if (recovery !== undefined && (JSON.parse(recovery) as { detached?: boolean }).detached === true) {
+        if (await configuredDetached(stack)) {
             output.progress(`Re-attaching ${name}: recovery.detached=false`);
             await stack.setAllConfig({ [detachedKey]: { value: "false" } }, true);
             reattached.push(name);
@@ -66,11 +144,13 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
     // The dr side first: the primary never stopped granting it, so the re-attached dr side can replicate at once,
     // and the primary follows in the next update (two updates instead of three).
     const convergence = await converge(workspace, names, { output, verbose: options.verbose, rerunCommand: "lustre-dr failback", first: "dr" });
+    phases.push({ phase: "converge", seconds: secondsSince(start), changes: totalChanges(convergence) });
     if (convergence.verdict !== "converged") {
-        output.result({ reattached, convergence }, () => convergenceSummary(convergence));
+        output.result({ reattached, convergence, phases, ...(restore ? { restore } : {}) }, () => convergenceSummary(convergence));
         throw new NotConvergedError(convergence);
     }
 
+    const replicateStart = performance.now();
     workspace.actAs("dr");
     const dr = await readOutputsOf(workspace, names.dr);
     const location: SideLocation = {
@@ -98,17 +178,78 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
             onProgress: (progress) => output.progress(describeProgress(progress)),
         });
     }
-    const result: FailbackResult = { reattached, convergence, jobId, ...(job ? { job } : {}) };
+    phases.push({ phase: "replicate", seconds: secondsSince(replicateStart) });
+    const result: FailbackResult = { reattached, convergence, jobId, ...(job ? { job } : {}), ...(restore ? { restore } : {}), phases };
     output.result(result, () =>
         [
+            ...(restore ? [describeResult(restore)] : []),
             reattached.length > 0 ? `Re-attached: ${reattached.join(", ")}.` : "Both sides were already attached.",
             convergenceSummary(convergence),
             `Batch replication job ${jobId} copies what changed on ${dr.bucketName} during the outage to the primary.`,
             job ? describeProgress(job) : `Follow it with: aws s3control describe-job --account-id ${dr.accountId} --job-id ${jobId} --region ${dr.region}`,
+            `Phases: ${phases.map(describeFailbackPhase).join(", ")}.`,
         ].join("\n"),
     );
     if (job && (job.status !== "Complete" || job.failedTasks > 0)) {
         throw new Error(`batch replication ${describeProgress(job)}; see the report${job.reportLocation ? ` at ${job.reportLocation}` : ""}`);
     }
     return result;
+
+    /**
+     * Phases 1 and 2. Only while the dr side is still detached: its re-attachment comes after a complete restore, so
+     * a dr side already re-attached means an earlier run restored the primary, and a restore now would undo what live
+     * and batch replication have brought it since.
+     */
+    async function restorePrimary(stacks: typeof names, to: Date, done: FailbackPhase[]): Promise<RestoreResult | undefined> {
+        const begin = performance.now();
+        workspace.actAs("dr");
+        if (!(await configuredDetached(await workspace.selectStack(stacks.dr)))) {
+            const skipped = `the dr side ${stacks.dr} is attached: an earlier run restored the primary before re-attaching it, and a restore now would undo what replication has brought since`;
+            output.progress(`Not restoring the primary: ${skipped}`);
+            done.push({ phase: "restore-primary", seconds: secondsSince(begin), skipped });
+            return undefined;
+        }
+        workspace.actAs("primary");
+        const primary = await readOutputsOf(workspace, stacks.primary);
+        const where: SideLocation = { region: primary.region, ...(options.primaryProfile ? { profile: options.primaryProfile } : {}) };
+        const client = s3("primary", where);
+        // Refused here, before any update, rather than after the primary was detached.
+        await checkVersioning(client, primary.bucketName);
+        await checkHistoryReachesBack(client, primary.bucketName, to, { prefix: "" });
+
+        const frozen = await freezeSide(workspace, stacks.primary, output, { verbose: options.verbose, peer: "dr" });
+        done.push({ ...frozen.phase, phase: "detach-primary" });
+
+        const restoreStart = performance.now();
+        output.progress(`Restoring s3://${primary.bucketName}/ (primary) to ${to.toISOString()} (adds versions, deletes none)`);
+        const restored = await restoreToPointInTime(
+            { ...where, bucketName: primary.bucketName },
+            { to, client, listConcurrency: defaultListConcurrency, onProgress: progressReporter(output), onPartition: partitionReporter(output) },
+        );
+        done.push({ phase: "restore-primary", seconds: secondsSince(restoreStart) });
+        output.progress(describeResult(restored));
+        if (restored.failures.count > 0) {
+            throw new Error(
+                `the restore of the primary bucket s3://${primary.bucketName}/ failed for ${restored.failures.count} keys, so neither side was ` +
+                    "re-attached: run the same `lustre-dr failback` again (the restore resumes where it stopped)",
+            );
+        }
+        return restored;
+    }
+}
+
+/** Resource operation counts summed over the updates of a convergence. */
+function totalChanges(convergence: ConvergeResult): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const update of convergence.updates) {
+        for (const [op, count] of Object.entries(update.changes)) {
+            total[op] = (total[op] ?? 0) + count;
+        }
+    }
+    return total;
+}
+
+/** "restore-primary 4.2 s", "restore-primary skipped (...)". */
+export function describeFailbackPhase(phase: FailbackPhase): string {
+    return phase.skipped ? `${phase.phase} skipped (${phase.skipped})` : `${phase.phase} ${phase.seconds} s`;
 }

@@ -56,7 +56,8 @@ export async function configuredDetached(stack: Stack): Promise<boolean> {
 }
 
 /**
- * The freeze phase on an open workspace. Skips the update when an earlier run already froze the side (the config
+ * The freeze phase on an open workspace (of the dr side in an incident; `failback --restore-primary-to` freezes the
+ * primary the same way while it restores it, `peer: "dr"`). Skips the update when an earlier run already froze the side (the config
  * says detached and the last successful update reported `replicationStatus: detached`), so a recovery killed after
  * its freeze re-runs without a second update. When the config is detached but the outputs are not (the earlier update
  * was killed or failed), the update runs again.
@@ -65,8 +66,9 @@ export async function freezeSide(
     workspace: LustreDrWorkspace,
     stackName: string,
     output: Output,
-    options: { verbose?: boolean } = {},
+    options: { verbose?: boolean; peer?: "primary" | "dr" } = {},
 ): Promise<{ phase: PhaseRecord; outputs: SiteOutputs }> {
+    const peer = options.peer ?? "primary";
     const start = performance.now();
     const stack = await workspace.selectStack(stackName);
     const current = outputValues(await stack.outputs());
@@ -77,7 +79,7 @@ export async function freezeSide(
             outputs: parseSiteOutputs(stackName, current),
         };
     }
-    output.progress(`Freezing ${stackName}: recovery.detached=true (drops the primary's grant and the replication to it; no file system change)`);
+    output.progress(`Freezing ${stackName}: recovery.detached=true (drops the ${peer}'s grant and the replication to it; no file system change)`);
     await stack.setAllConfig({ [detachedKey]: { value: "true" } }, true);
     let result;
     try {

@@ -8,6 +8,7 @@ import { ConfigError } from "../components/problems";
 import type { RawSiteConfig, SiteConfig, SiteRole } from "../stacks/config";
 import { parseStackPair } from "../stacks/config/pair";
 import { displayPath, readStackFiles, StackFileError } from "../stacks/stackConfigFile";
+import { acceptStackNameSynonym, sideRoles } from "./aws/sides";
 import { UsageError } from "./output";
 import { PulumiProject, requireProject, stackFile } from "./project";
 import { validateStackName } from "./pulumi/workspace";
@@ -20,10 +21,11 @@ export interface StackFileOptions {
 
 /** Adds `--primary <stack>`, `--dr <stack>` and `--stack <which>`. */
 export function addStackFileOptions(command: Command, stackHelp: string): Command {
-    return command
-        .addOption(new Option("--primary <stack>", "stack of the primary side (its file is Pulumi.<stack>.yaml in the project)").default("primary"))
-        .addOption(new Option("--dr <stack>", "stack of the dr side (its file is Pulumi.<stack>.yaml in the project)").default("dr"))
-        .addOption(new Option("--stack <which>", `${stackHelp}: both, primary, dr, or the name of either stack`).default("both"));
+    for (const role of sideRoles) {
+        command.addOption(new Option(`--${role} <stack>`, `stack of the ${role} side (its file is Pulumi.<stack>.yaml in the project; or --${role}-stack)`).default(role));
+        acceptStackNameSynonym(command, role, "role-flag");
+    }
+    return command.addOption(new Option("--stack <which>", `${stackHelp}: both, primary, dr, or the name of either stack`).default("both"));
 }
 
 export interface PairStackFiles {

@@ -44,17 +44,41 @@ function option<R extends SideRole>(options: SideOptions, role: R, field: SideFi
     return options[`${role}${field}` as keyof SideOptions];
 }
 
+/**
+ * Every command takes a side's stack under both names: `--<role>-stack` (what the AWS commands show) and `--<role>`
+ * (what the stack commands show), so a flag that works in one command works in the next one of the runbook. The
+ * name a command does not show is accepted, hidden from its help, and stored under the shown name; both at once with
+ * different values are refused rather than one silently winning.
+ */
+export function acceptStackNameSynonym(command: Command, role: SideRole, shown: "stack-flag" | "role-flag"): void {
+    const [shownFlag, hiddenFlag] = shown === "stack-flag" ? [`--${role}-stack`, `--${role}`] : [`--${role}`, `--${role}-stack`];
+    const attribute = shown === "stack-flag" ? `${role}Stack` : role;
+    command.addOption(new Option(`${hiddenFlag} <stack>`).hideHelp());
+    const given = new Map<string, string>();
+    const remember = (flag: string) => (value: string) => {
+        given.set(flag, value);
+        const [a, b] = [given.get(shownFlag), given.get(hiddenFlag)];
+        if (a !== undefined && b !== undefined && a !== b) {
+            command.error(`error: ${shownFlag} is ${JSON.stringify(a)} and ${hiddenFlag} is ${JSON.stringify(b)}: they name the same stack, give one`, { exitCode: 2 });
+        }
+        command.setOptionValueWithSource(attribute, value, "cli");
+    };
+    command.on(`option:${shownFlag.slice(2)}`, remember(shownFlag));
+    command.on(`option:${hiddenFlag.slice(2)}`, remember(hiddenFlag));
+}
+
 /** Adds `--<role>-stack/-bucket/-region/-profile/-endpoint` for each given role. */
 export function addSideOptions(command: Command, roles: readonly SideRole[] = sideRoles): Command {
     for (const role of roles) {
         command
-            .addOption(new Option(`--${role}-stack <name>`, `stack of the ${role} side, read for its bucket and region`).default(role))
+            .addOption(new Option(`--${role}-stack <name>`, `stack of the ${role} side, read for its bucket and region (or --${role})`).default(role))
             .addOption(new Option(`--${role}-bucket <name>`, `${role} bucket, instead of reading the stack`))
             .addOption(new Option(`--${role}-region <region>`, `${role} region (required with --${role}-bucket)`))
             .addOption(new Option(`--${role}-profile <profile>`, `AWS profile for the ${role} account`))
             .addOption(
                 new Option(`--${role}-endpoint <url>`, `AWS endpoint override for the ${role} side (default: AWS_ENDPOINT_URL or AWS)`),
             );
+        acceptStackNameSynonym(command, role, "stack-flag");
     }
     return command;
 }

@@ -5,7 +5,7 @@
  * recover.ts, failback.ts and destroy.ts, each with a `run<Command>` function the tests call directly.
  */
 import { Command, Option } from "commander";
-import type { SideRole } from "../aws/sides";
+import { acceptStackNameSynonym, SideRole } from "../aws/sides";
 import { createOutput } from "../output";
 import type { DeployOptions } from "./deploy";
 import type { DestroyCommandOptions } from "./destroy";
@@ -14,10 +14,11 @@ import type { FreezeOptions } from "./freeze";
 import type { PreviewOptions } from "./preview";
 import type { RecoverOptions } from "./recover";
 
-/** Adds `--primary <stack>`, `--dr <stack>`, `--primary-profile <profile>` and `--dr-profile <profile>`. */
+/** Adds `--primary <stack>`, `--dr <stack>` (also taken as `--primary-stack`, `--dr-stack`) and `--<role>-profile`. */
 export function addStackOptions(command: Command, roles: readonly SideRole[] = ["primary", "dr"]): Command {
     for (const role of roles) {
-        command.addOption(new Option(`--${role} <stack>`, `stack of the ${role} side`).default(role));
+        command.addOption(new Option(`--${role} <stack>`, `stack of the ${role} side (or --${role}-stack)`).default(role));
+        acceptStackNameSynonym(command, role, "role-flag");
     }
     for (const role of roles) {
         command.addOption(

@@ -35,6 +35,7 @@ const catalogue: readonly CatalogueEntry[] = [
     { name: "destroy", summary: "Destroy the stacks, keeping the protected buckets and keys", load: async () => (await import("./lifecycle/commands")).registerDestroyCommand },
     { name: "sync-existing", summary: "Replicate objects live replication never saw (S3 Batch Replication)", load: async () => (await import("./replication/syncExisting")).registerSyncExistingCommand },
     { name: "status", summary: "Report the DR pair's health: healthy, degraded or broken", load: async () => (await import("./status/command")).registerStatusCommand },
+    { name: "compare", summary: "Compare the two buckets key by key: what differs, what is still replicating", load: async () => (await import("./compare/command")).registerCompareCommand },
     { name: "drill", summary: "Test disaster recovery both ways with canaries and record the result", load: async () => (await import("./drill/command")).registerDrillCommand },
     { name: "restore", summary: "Return a versioned bucket (or a prefix) to a point in time", load: async () => (await import("./restore/command")).registerRestoreCommand },
 ];

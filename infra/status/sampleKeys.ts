@@ -1,0 +1,350 @@
+/**
+ * Chooses random keys of a bucket pair for `status --sample`, without listing either bucket in full (a bucket may
+ * hold 10^8 keys; S3 can only list forwards from a point, and cannot say how many keys lie under a prefix).
+ *
+ * One draw is a random descent from the prefix, on one side's listing:
+ * - list the current node with delimiter `/` (one page of up to 1,000 entries; a sub-directory is one entry);
+ * - when that page is complete, pick one entry uniformly: a key ends the draw, a sub-directory is the next node;
+ * - when the node holds more than a page (a large flat directory), branch on characters instead: first narrow the
+ *   node to the longest prefix all its entries share (one `StartAfter` seek per shortening), then enumerate the
+ *   distinct next characters with `StartAfter` seeks (one per character beyond the page, at most
+ *   {@link maxSeeksPerNode}), pick one uniformly and descend.
+ * Draws alternate between the two sides, so a key present on only one side (either one) can be drawn. A side whose
+ * prefix fits in one page is listed once and drawn from without replacement. Every draw is bounded by
+ * {@link maxListsPerDraw} LIST requests (then it takes a key of the node it reached from one flat page).
+ *
+ * The sample is not uniform over keys: at every node each branch is equally likely, whatever its size, so keys in
+ * small directories and sparse regions are drawn more often than keys in large ones. It finds drift spread over the
+ * tree; drift confined to one large directory is found less often than its share of keys (sample that prefix).
+ *
+ * Decisions (`pickIndex`, `nextCharacters`, `sharedPrefix`, `isReservedKey`, validation, budget) are plain functions;
+ * the descent takes an injectable lister and random source, so tests are deterministic.
+ */
+import { UsageError } from "../output";
+import { compareKeys, reservedPrefix } from "../restore/plan";
+import type { SideRole } from "../aws/sides";
+
+/** The flag names, as the CLI spells them (messages name them). */
+export const sampleFlag = "--sample";
+export const samplePrefixFlag = "--sample-prefix";
+
+/** More than this is a comparison, not a health check: `lustre-dr compare` reads every key. */
+export const maxSampleSize = 1000;
+/** Entries per listing page (S3's maximum). */
+export const pageSize = 1000;
+/** `StartAfter` seeks enumerating the next characters of one node beyond its first page. */
+export const maxSeeksPerNode = 16;
+/** LIST requests one draw may make before it settles for a key of the node it reached (one more request). */
+export const maxListsPerDraw = 40;
+/** Draw attempts per requested key: draws can land on a key already drawn, or on an empty or reserved node. */
+export const drawsPerKey = 3;
+/** Draws in flight at once (each is a sequence of LIST requests). */
+export const drawConcurrency = 8;
+
+/**
+ * Greater, in S3's UTF-8 byte order, than every character: `p + aboveAll` sorts after every key that starts with
+ * `p` (except keys continuing with U+10FFFF itself, which no sane name holds).
+ */
+export const aboveAll = "\u{10FFFF}";
+
+export interface SampleRequest {
+    /** How many distinct keys to compare. */
+    readonly size: number;
+    /** Only keys under this prefix; "" for the whole bucket. */
+    readonly prefix: string;
+}
+
+/**
+ * Validates `--sample` and `--sample-prefix` before any AWS call. `size` is the raw flag value (undefined: no
+ * sample); a prefix without a size is a mistake worth stopping for, not a silent no-op.
+ */
+export function parseSampleRequest(size: string | undefined, prefix: string | undefined): SampleRequest | undefined {
+    if (size === undefined) {
+        if (prefix !== undefined) {
+            throw new UsageError(`${samplePrefixFlag} is ${JSON.stringify(prefix)} but ${sampleFlag} is missing: give ${sampleFlag} <n> to sample keys under it`);
+        }
+        return undefined;
+    }
+    const n = /^[0-9]+$/.test(size.trim()) ? Number(size.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 1 || n > maxSampleSize) {
+        throw new UsageError(
+            `${sampleFlag} is ${JSON.stringify(size)}: expected a whole number of keys from 1 to ${maxSampleSize}, e.g. 200 ` +
+                `(to compare every key, use lustre-dr compare)`,
+        );
+    }
+    const p = prefix ?? "";
+    if (isReservedKey(p)) {
+        throw new UsageError(`${samplePrefixFlag} is ${JSON.stringify(p)}: ${reservedPrefix} is reserved for lustre-dr's own objects and never sampled`);
+    }
+    if (Buffer.byteLength(p, "utf8") > 1024 || /[\u0000-\u001f]/.test(p)) {
+        throw new UsageError(`${samplePrefixFlag} is ${JSON.stringify(p)}: expected a key prefix of at most 1024 bytes without control characters, e.g. projects/`);
+    }
+    return { size: n, prefix: p };
+}
+
+/**
+ * Keys lustre-dr writes for itself, never user data: everything under `.lustre-dr/`, and under a `.lustre-dr/`
+ * directory at any depth, because the drill's file-system canaries are written at the root of a data repository and a
+ * repository linked at a prefix exports them as `<prefix>.lustre-dr/drill/...` (with the directory objects).
+ */
+export function isReservedKey(key: string): boolean {
+    return key.startsWith(reservedPrefix) || key.includes(`/${reservedPrefix}`);
+}
+
+/** A random source: numbers in [0, 1), like Math.random. */
+export type Random = () => number;
+
+/** A small seeded generator (mulberry32): the same seed gives the same sample, which tests rely on. */
+export function seededRandom(seed: number): Random {
+    let state = seed >>> 0;
+    return () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** A uniform index below `length` (> 0). */
+export function pickIndex(length: number, random: Random): number {
+    return Math.min(length - 1, Math.floor(random() * length));
+}
+
+/** The longest prefix of both strings, never ending inside a surrogate pair. */
+export function sharedPrefix(a: string, b: string): string {
+    let i = 0;
+    while (i < a.length && i < b.length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+    if (i > 0 && i < a.length && isHighSurrogate(a.charCodeAt(i - 1))) i--;
+    return a.slice(0, i);
+}
+
+function isHighSurrogate(code: number): boolean {
+    return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** The character (code point) of `entry` right after `node`, which it starts with; undefined when it is `node`. */
+export function nextCharacter(node: string, entry: string): string | undefined {
+    const code = entry.codePointAt(node.length);
+    return code === undefined ? undefined : String.fromCodePoint(code);
+}
+
+/**
+ * The branches of a node from the entries known under it: the distinct next characters, and whether the node is
+ * itself a key. A character whose known entries are all reserved is dropped when no unknown entry can share it:
+ * the first page holds every entry whose next character sorts below that of its last entry (`pageLast`).
+ */
+export function nextCharacters(node: string, entries: readonly string[], pageLast: string | undefined): { characters: string[]; self: boolean } {
+    const byCharacter = new Map<string, boolean>();
+    let self = false;
+    for (const entry of entries) {
+        const c = nextCharacter(node, entry);
+        if (c === undefined) {
+            self = !isReservedKey(entry);
+            continue;
+        }
+        byCharacter.set(c, (byCharacter.get(c) ?? false) || !isReservedKey(entry));
+    }
+    const allKnown = (c: string) => pageLast !== undefined && compareKeys(c, pageLast) < 0;
+    const characters = [...byCharacter.keys()].sort(compareKeys).filter((c) => byCharacter.get(c) || !allKnown(c));
+    return { characters, self };
+}
+
+export interface ListRequest {
+    readonly prefix: string;
+    readonly delimiter?: string;
+    readonly startAfter?: string;
+    readonly maxKeys: number;
+}
+
+/** One ListObjectsV2 page: keys and common prefixes, each in S3's order. */
+export interface ListPage {
+    readonly keys: readonly string[];
+    readonly prefixes: readonly string[];
+    readonly truncated: boolean;
+}
+
+/** ListObjectsV2 on one side's bucket. */
+export type Lister = (request: ListRequest) => Promise<ListPage>;
+
+/** Keys and common prefixes of a page as one sorted list (S3 returns them in two lists). */
+export function pageEntries(page: ListPage): string[] {
+    return [...page.keys, ...page.prefixes].sort(compareKeys);
+}
+
+/** One draw's outcome: the key (or none: an empty or reserved node) and the LIST requests it made. */
+export interface Draw {
+    readonly key?: string;
+    readonly lists: number;
+}
+
+/**
+ * One random descent (see the module comment). `list` is one side's bucket; `random` is this draw's own generator.
+ */
+export async function drawKey(list: Lister, prefix: string, random: Random): Promise<Draw> {
+    let lists = 0;
+    const send = (request: ListRequest) => {
+        lists++;
+        return list(request);
+    };
+    const firstAfter = async (node: string, startAfter: string): Promise<string | undefined> =>
+        pageEntries(await send({ prefix: node, delimiter: "/", startAfter, maxKeys: 1 }))[0];
+    const settle = async (node: string): Promise<Draw> => {
+        const keys = (await send({ prefix: node, maxKeys: pageSize })).keys.filter((k) => !isReservedKey(k));
+        return keys.length === 0 ? { lists } : { key: keys[pickIndex(keys.length, random)], lists };
+    };
+
+    let node = prefix;
+    for (;;) {
+        if (lists >= maxListsPerDraw) return settle(node);
+        const page = await send({ prefix: node, delimiter: "/", maxKeys: pageSize });
+        const entries = pageEntries(page);
+        if (!page.truncated) {
+            const candidates = entries.filter((e) => !isReservedKey(e));
+            if (candidates.length === 0) return { lists };
+            const chosen = candidates[pickIndex(candidates.length, random)];
+            // A common prefix (ends with the delimiter, and is not the node itself) is the next node; else a key.
+            if (chosen !== node && chosen.endsWith("/") && page.prefixes.includes(chosen)) {
+                node = chosen;
+                continue;
+            }
+            return { key: chosen, lists };
+        }
+
+        // More than a page under the node. Narrow it to what every entry under it shares: the page's shared prefix
+        // holds for everything when nothing sorts after `shared + aboveAll`; otherwise the entry found shortens it.
+        const known = [...entries];
+        let shared = entries.reduce((acc, e) => sharedPrefix(acc, e));
+        while (shared.length > node.length && lists < maxListsPerDraw) {
+            const beyond = await firstAfter(node, shared + aboveAll);
+            if (beyond === undefined) {
+                node = shared;
+                break;
+            }
+            known.push(beyond);
+            shared = sharedPrefix(shared, beyond);
+        }
+        // Enumerate the next characters beyond those known, one seek each, up to the per-node limit.
+        const pageLast = nextCharacter(node, entries[entries.length - 1]);
+        let last = known.map((e) => nextCharacter(node, e)).filter((c): c is string => c !== undefined).sort(compareKeys).pop();
+        let complete = last === undefined;
+        for (let seeks = 0; !complete && seeks < maxSeeksPerNode && lists < maxListsPerDraw; seeks++) {
+            const beyond = await firstAfter(node, node + last + aboveAll);
+            if (beyond === undefined) {
+                complete = true;
+            } else {
+                known.push(beyond);
+                last = nextCharacter(node, beyond);
+            }
+        }
+        const { characters, self } = nextCharacters(node, known, pageLast);
+        // Unfinished enumeration: everything above the last character found is one more branch.
+        type Branch = { readonly next: string } | "self" | "beyond";
+        const branches: Branch[] = [...characters.map((next) => ({ next })), ...(self ? ["self" as const] : []), ...(complete ? [] : ["beyond" as const])];
+        if (branches.length === 0) return { lists };
+        const branch = branches[pickIndex(branches.length, random)];
+        if (branch === "self") return { key: node, lists };
+        if (branch !== "beyond") {
+            node += branch.next;
+            continue;
+        }
+        if (lists >= maxListsPerDraw) return settle(node);
+        const beyond = await firstAfter(node, node + last + aboveAll);
+        const next = beyond === undefined ? undefined : nextCharacter(node, beyond);
+        if (next === undefined) return settle(node);
+        node += next;
+    }
+}
+
+/** Where a sampled key was drawn from. */
+export interface SampledKey {
+    readonly key: string;
+    readonly drawnFrom: SideRole;
+}
+
+export interface SampleSelection {
+    /** Distinct keys in the order they were drawn. */
+    readonly keys: readonly SampledKey[];
+    /** True when both sides' keys under the prefix were few enough to list in one page each: the sample is all of them. */
+    readonly exhaustive: boolean;
+    /** Draws made (each on one side), and LIST requests per side. */
+    readonly draws: number;
+    readonly lists: Readonly<Record<SideRole, number>>;
+}
+
+export interface SelectOptions {
+    readonly random: Random;
+    /** Draws in flight. @default drawConcurrency */
+    readonly concurrency?: number;
+    readonly onProgress?: (selected: number, draws: number) => void;
+}
+
+/**
+ * The most LIST requests a selection of `size` keys may make: one census page per side, then at most
+ * {@link drawsPerKey} draws per key of at most {@link maxListsPerDraw} + 1 requests each.
+ */
+export function listBudget(size: number): number {
+    return 2 + size * drawsPerKey * (maxListsPerDraw + 1);
+}
+
+/**
+ * Draws `request.size` distinct keys from the two sides, alternating, starting with a random side. Each draw gets
+ * its own generator seeded from `random` in draw order and results are taken in draw order, so the sample depends
+ * only on the seed and the buckets, not on which request answered first.
+ */
+export async function selectSample(lists: Readonly<Record<SideRole, Lister>>, request: SampleRequest, options: SelectOptions): Promise<SampleSelection> {
+    const counts: Record<SideRole, number> = { primary: 0, dr: 0 };
+    const listOn = (side: SideRole): Lister => (r) => {
+        counts[side]++;
+        return lists[side](r);
+    };
+    // A side whose prefix fits in one flat page is known in full: draw from it without replacement.
+    const census = async (side: SideRole): Promise<string[] | undefined> => {
+        const page = await listOn(side)({ prefix: request.prefix, maxKeys: pageSize });
+        return page.truncated ? undefined : page.keys.filter((k) => !isReservedKey(k));
+    };
+    const known: Record<SideRole, string[] | undefined> = { primary: undefined, dr: undefined };
+    [known.primary, known.dr] = await Promise.all([census("primary"), census("dr")]);
+
+    const chosen = new Map<string, SideRole>();
+    const take = (key: string, side: SideRole) => {
+        if (!chosen.has(key) && chosen.size < request.size) chosen.set(key, side);
+    };
+    const bothListed = known.primary !== undefined && known.dr !== undefined;
+    if (bothListed && new Set([...known.primary!, ...known.dr!]).size <= request.size) {
+        for (const side of ["primary", "dr"] as const) for (const key of known[side]!) take(key, side);
+        return { keys: order(chosen), exhaustive: true, draws: 0, lists: counts };
+    }
+
+    const sides: SideRole[] = options.random() < 0.5 ? ["primary", "dr"] : ["dr", "primary"];
+    const remaining: Record<SideRole, string[] | undefined> = { primary: known.primary && [...known.primary], dr: known.dr && [...known.dr] };
+    const maxDraws = request.size * drawsPerKey;
+    const concurrency = options.concurrency ?? drawConcurrency;
+    let draws = 0;
+    while (chosen.size < request.size && draws < maxDraws) {
+        const batch: Promise<Draw & { side: SideRole }>[] = [];
+        const want = Math.min(concurrency, request.size - chosen.size, maxDraws - draws);
+        for (let i = 0; i < want; i++, draws++) {
+            const side = sides[draws % 2];
+            const seed = Math.floor(options.random() * 4294967296);
+            const pool = remaining[side];
+            if (pool !== undefined) {
+                // Without replacement from the side's full list; an exhausted side yields nothing.
+                const key = pool.length > 0 ? pool.splice(pickIndex(pool.length, seededRandom(seed)), 1)[0] : undefined;
+                batch.push(Promise.resolve({ side, lists: 0, ...(key !== undefined ? { key } : {}) }));
+            } else {
+                batch.push(drawKey(listOn(side), request.prefix, seededRandom(seed)).then((d) => ({ ...d, side })));
+            }
+        }
+        for (const draw of await Promise.all(batch)) {
+            if (draw.key !== undefined) take(draw.key, draw.side);
+        }
+        options.onProgress?.(chosen.size, draws);
+        if (remaining.primary?.length === 0 && remaining.dr?.length === 0) break;
+    }
+    return { keys: order(chosen), exhaustive: false, draws, lists: counts };
+}
+
+function order(chosen: Map<string, SideRole>): SampledKey[] {
+    return [...chosen].map(([key, drawnFrom]) => ({ key, drawnFrom }));
+}

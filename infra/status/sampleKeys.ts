@@ -31,7 +31,7 @@ export const samplePrefixFlag = "--sample-prefix";
 /** More than this is a comparison, not a health check: `lustre-dr compare` reads every key. */
 export const maxSampleSize = 1000;
 /** Entries per listing page (S3's maximum). */
-export const pageSize = 1000;
+export const defaultPageSize = 1000;
 /** `StartAfter` seeks enumerating the next characters of one node beyond its first page. */
 export const maxSeeksPerNode = 16;
 /** LIST requests one draw may make before it settles for a key of the node it reached (one more request). */
@@ -181,7 +181,7 @@ export interface Draw {
 /**
  * One random descent (see the module comment). `list` is one side's bucket; `random` is this draw's own generator.
  */
-export async function drawKey(list: Lister, prefix: string, random: Random): Promise<Draw> {
+export async function drawKey(list: Lister, prefix: string, random: Random, pageSize = defaultPageSize): Promise<Draw> {
     let lists = 0;
     const send = (request: ListRequest) => {
         lists++;
@@ -276,6 +276,8 @@ export interface SelectOptions {
     readonly random: Random;
     /** Draws in flight. @default drawConcurrency */
     readonly concurrency?: number;
+    /** Entries per listing page; smaller pages are for tests. @default defaultPageSize */
+    readonly pageSize?: number;
     readonly onProgress?: (selected: number, draws: number) => void;
 }
 
@@ -299,6 +301,7 @@ export async function selectSample(lists: Readonly<Record<SideRole, Lister>>, re
         return lists[side](r);
     };
     // A side whose prefix fits in one flat page is known in full: draw from it without replacement.
+    const pageSize = options.pageSize ?? defaultPageSize;
     const census = async (side: SideRole): Promise<string[] | undefined> => {
         const page = await listOn(side)({ prefix: request.prefix, maxKeys: pageSize });
         return page.truncated ? undefined : page.keys.filter((k) => !isReservedKey(k));
@@ -333,7 +336,7 @@ export async function selectSample(lists: Readonly<Record<SideRole, Lister>>, re
                 const key = pool.length > 0 ? pool.splice(pickIndex(pool.length, seededRandom(seed)), 1)[0] : undefined;
                 batch.push(Promise.resolve({ side, lists: 0, ...(key !== undefined ? { key } : {}) }));
             } else {
-                batch.push(drawKey(listOn(side), request.prefix, seededRandom(seed)).then((d) => ({ ...d, side })));
+                batch.push(drawKey(listOn(side), request.prefix, seededRandom(seed), pageSize).then((d) => ({ ...d, side })));
             }
         }
         for (const draw of await Promise.all(batch)) {

@@ -9,6 +9,7 @@ import type { SideRole } from "../aws/sides";
 import { drillSummaryLine } from "../drill/report";
 import type { DrillResult } from "../drill/result";
 import type { Fact, Finding, PairFacts, Severity, SideFacts, StatusThresholds } from "./model";
+import { assessSample } from "./sampleCheck";
 import {
     coveredActions,
     historyDestroyingActions,
@@ -459,5 +460,6 @@ export function assessPair(pair: PairFacts, thresholds: StatusThresholds): Findi
     }
     const buckets = Object.fromEntries(pair.sides.flatMap((side) => (side.location ? [[side.role, side.location.bucketName]] : [])));
     findings.push(...assessDrill(pair.lastDrill, buckets, pair.now, thresholds));
+    findings.push(...assessSample(pair.sample));
     return findings;
 }

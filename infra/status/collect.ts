@@ -25,6 +25,7 @@ import { EnvironmentError, UsageError } from "../output";
 import { replicationMode } from "./checks";
 import type { DrillResult } from "../drill/result";
 import type { Fact, PairFacts, ReplicationMetrics, SideFacts } from "./model";
+import type { SampleResult } from "./sample";
 
 /** A side's location, or why it could not be located. */
 export type Located = { readonly role: SideRole; readonly side: Side } | { readonly role: SideRole; readonly error: string };
@@ -142,7 +143,7 @@ async function readAssociations(fsx: FSxClient, side: Side): Promise<DataReposit
 }
 
 /** Client settings for status: fail fast on a side that does not answer instead of waiting for the OS timeout. */
-function clientConfig(side: Side) {
+export function statusClientConfig(side: Side) {
     return { ...sideClientConfig(side), requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 } };
 }
 
@@ -155,9 +156,9 @@ export async function collectSide(located: Located, peer: Located, now: Date): P
     }
     const side = located.side;
     const base = { role: side.role, location: side };
-    const s3 = new S3Client(clientConfig(side));
-    const fsx = new FSxClient(clientConfig(side));
-    const cloudWatch = new CloudWatchClient(clientConfig(side));
+    const s3 = new S3Client(statusClientConfig(side));
+    const fsx = new FSxClient(statusClientConfig(side));
+    const cloudWatch = new CloudWatchClient(statusClientConfig(side));
     try {
         const Bucket = side.bucketName;
         // The first call doubles as the reachability probe: no HTTP answer at all means network or credentials.
@@ -231,6 +232,23 @@ export interface CollectOptions {
     readonly now?: Date;
     /** The last drill from the drill history; absent: the history is not read. */
     readonly readLastDrill?: () => Promise<DrillResult | undefined>;
+    /** `--sample`: compares random keys across the two sides, once both have answered; absent: no sample. */
+    readonly takeSample?: (primary: Side, dr: Side) => Promise<SampleResult>;
+}
+
+/** The sample needs both sides: a side that did not answer (or was not located) means no sample, and says why. */
+async function sampleOf(sides: readonly SideFacts[], takeSample: (primary: Side, dr: Side) => Promise<SampleResult>): Promise<Fact<SampleResult>> {
+    const located: Partial<Record<SideRole, Side>> = {};
+    for (const side of sides) {
+        if (side.unreachable !== undefined || side.skipped || !side.location) {
+            return { ok: false, error: `the ${side.role} side ${side.unreachable !== undefined ? "is unreachable" : "was not checked"}` };
+        }
+        located[side.role] = side.location;
+    }
+    if (!located.primary || !located.dr) {
+        return { ok: false, error: "both sides are needed" };
+    }
+    return read(() => takeSample(located.primary!, located.dr!));
 }
 
 /** Reads both sides in parallel, then the drill history. */
@@ -247,8 +265,11 @@ export async function collectPair(located: readonly Located[], options: CollectO
         }),
     );
     const readLastDrill = options.readLastDrill;
-    if (!readLastDrill) {
-        return { sides, now };
-    }
-    return { sides, now, lastDrill: await read(readLastDrill) };
+    const takeSample = options.takeSample;
+    return {
+        sides,
+        now,
+        ...(readLastDrill ? { lastDrill: await read(readLastDrill) } : {}),
+        ...(takeSample ? { sample: await sampleOf(sides, takeSample) } : {}),
+    };
 }

@@ -6,6 +6,7 @@ import type { DataRepositoryAssociation, FileSystem } from "@aws-sdk/client-fsx"
 import type { ReplicationConfiguration } from "@aws-sdk/client-s3";
 import type { Side, SideRole } from "../aws/sides";
 import type { DrillResult } from "../drill/result";
+import type { SampleResult } from "./sample";
 
 /**
  * How much a finding matters. `note` is information that does not change the verdict; `degraded` means the pair
@@ -22,7 +23,8 @@ export type Area =
     | "data-repository"
     | "file-system"
     | "metrics"
-    | "drill";
+    | "drill"
+    | "sample";
 
 export interface Finding {
     /** Which side it concerns; `pair` for facts about both (the last drill). */
@@ -91,5 +93,7 @@ export interface PairFacts {
     readonly sides: readonly SideFacts[];
     /** The last entry of the drill history; undefined when the history was not read. */
     readonly lastDrill?: Fact<DrillResult | undefined>;
+    /** `--sample`: random keys compared across the sides; undefined when no sample was asked for. */
+    readonly sample?: Fact<SampleResult>;
     readonly now: Date;
 }

@@ -3,6 +3,8 @@
  * machines read it (`--json`).
  */
 import type { Finding, PairFacts, Severity, SideFacts } from "./model";
+import type { SampleResult } from "./sample";
+import { sampleDetailLines } from "./sampleCheck";
 import { Assessment, headline } from "./verdict";
 
 export interface StatusReport {
@@ -11,6 +13,8 @@ export interface StatusReport {
     readonly checkedAt: string;
     readonly findings: readonly Finding[];
     readonly sides: readonly SideFacts[];
+    /** Only with `--sample`: the keys compared across the sides, or why no sample was taken. */
+    readonly sample?: SampleResult | { readonly error: string };
 }
 
 export function statusReport(pair: PairFacts, findings: readonly Finding[], assessment: Assessment): StatusReport {
@@ -20,6 +24,7 @@ export function statusReport(pair: PairFacts, findings: readonly Finding[], asse
         checkedAt: pair.now.toISOString(),
         findings,
         sides: pair.sides,
+        ...(pair.sample ? { sample: pair.sample.ok ? pair.sample.value : { error: pair.sample.error } } : {}),
     };
 }
 
@@ -46,7 +51,12 @@ export function renderHuman(report: StatusReport, assessment: Assessment): strin
     const pairFindings = report.findings.filter((f) => f.side === "pair");
     if (pairFindings.length > 0) {
         lines.push("", "pair");
-        lines.push(...pairFindings.map(line));
+        for (const finding of pairFindings) {
+            lines.push(line(finding));
+            if (finding.area === "sample" && report.sample && "keysCompared" in report.sample) {
+                lines.push(...sampleDetailLines(report.sample).map((detail) => `${" ".repeat(28)}${detail}`));
+            }
+        }
     }
     return lines.join("\n");
 }

@@ -7,12 +7,18 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cl
 import { DescribeDataRepositoryAssociationsCommand, DescribeFileSystemsCommand, FSxClient } from "@aws-sdk/client-fsx";
 import {
     CreateBucketCommand,
+    DeleteBucketPolicyCommand,
     DeleteBucketReplicationCommand,
+    GetBucketPolicyCommand,
     GetBucketReplicationCommand,
+    GetObjectTaggingCommand,
+    HeadObjectCommand,
+    ListObjectsV2Command,
     PutBucketEncryptionCommand,
     PutBucketPolicyCommand,
     PutBucketReplicationCommand,
     PutBucketVersioningCommand,
+    PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
@@ -27,7 +33,10 @@ import { appendDrillHistory } from "../../../infra/drill/history";
 import { UsageError } from "../../../infra/output";
 import { runStatus, StatusOptions } from "../../../infra/status/command";
 import type { StatusReport } from "../../../infra/status/report";
+import type { SampleResult } from "../../../infra/status/sample";
+import { listBudget } from "../../../infra/status/sampleKeys";
 import { EmulatorPair, emulatorCredentials, emulatorPair } from "../../emulator/moto";
+import { ReplicationCopier } from "../../emulator/replicationCopier";
 import { runCli } from "../../support/cliRun";
 import { RecordingOutput, recordingOutput } from "../../support/recordingOutput";
 import { deployedPolicy, deployedReplication, drillResult, outputs, primaryAssociation, primaryFileSystem } from "./fixtures";
@@ -359,9 +368,240 @@ describe("infra/status (emulator)", function () {
         expect(fsx.calls()).to.have.length(0);
     });
 
+    describe("--sample", () => {
+        /**
+         * moto serves plain HTTP and enforces the deployed policy's TLS-only statement, so it would refuse every object
+         * request. Here the buckets keep no policy in moto; GetBucketPolicy (and GetBucketReplication, see above) answer
+         * what S3 holds, and every other S3 call goes to moto. Returns the stub, whose calls tests count.
+         */
+        function answerAsS3OverTls(): AwsClientStub<S3Client> {
+            const s3Stub = mockClient(S3Client);
+            s3Stub.send.callThrough();
+            const roleOf = (bucket: string) => (Object.keys(outputs) as SideRole[]).find((r) => outputs[r].bucketName === bucket)!;
+            s3Stub.on(GetBucketReplicationCommand).callsFake(async (input: { Bucket: string }) => ({ ReplicationConfiguration: deployedReplication(roleOf(input.Bucket)) }));
+            s3Stub.on(GetBucketPolicyCommand).callsFake(async (input: { Bucket: string }) => ({ Policy: await deployedPolicy(roleOf(input.Bucket)) }));
+            return s3Stub;
+        }
+
+        beforeEach(async () => {
+            for (const role of ["primary", "dr"] as const) {
+                const client = s3(role);
+                await client.send(new DeleteBucketPolicyCommand({ Bucket: outputs[role].bucketName }));
+                client.destroy();
+            }
+        });
+
+        async function put(role: SideRole, key: string, body: string, metadata: Record<string, string> = {}): Promise<string> {
+            const client = s3(role);
+            try {
+                // SSE-S3 explicitly: moto would look for the fixture's KMS key, which it does not hold.
+                const written = await client.send(
+                    new PutObjectCommand({ Bucket: outputs[role].bucketName, Key: key, Body: body, Metadata: metadata, ServerSideEncryption: "AES256" }),
+                );
+                return written.VersionId ?? "null";
+            } finally {
+                client.destroy();
+            }
+        }
+
+        /** What an FSx export writes: the file's POSIX attributes as user metadata. */
+        const posix = (permissions: string) => ({ "file-owner": "1000", "file-group": "1000", "file-permissions": permissions, "file-mtime": "1764061200000000000ns" });
+
+        /** The same objects on both sides, as replication leaves them: a small tree plus lustre-dr's own keys. */
+        async function converged(keys: readonly string[]): Promise<void> {
+            for (const key of keys) {
+                await Promise.all((["primary", "dr"] as const).map((role) => put(role, key, `body of ${key}`, posix("0100644"))));
+            }
+        }
+
+        const tree = [
+            ...Array.from({ length: 12 }, (_, i) => `projects/alpha/run${i % 3}/file-${i}.dat`),
+            ...Array.from({ length: 8 }, (_, i) => `projects/beta/f${String(i).padStart(2, "0")}`),
+            "top.txt",
+        ];
+        const ownKeys = [".lustre-dr/drill-history.jsonl", ".lustre-dr/drill/20261124t030000z-abcdef/primary-to-dr/canary-0000", "projects/.lustre-dr/drill/20261124t030000z-abcdef/fs-primary-to-dr"];
+
+        it("compares random keys drawn from both sides and reports no drift as healthy (exit 0), in the report and --json", async () => {
+            await converged([...tree, ...ownKeys]);
+            const s3Stub = answerAsS3OverTls();
+            try {
+                const output = capture(true);
+                // Pages of 4 entries: the descent, the StartAfter seeks and the character branching all run against moto.
+                const { exitCode, report } = await runStatus(options({ json: true, sample: "12", sampleSeed: "7" }), output, { ...sources, samplePageSize: 4 });
+                expect(report.reasons).to.deep.equal([]);
+                expect(exitCode).to.equal(0);
+                const json = JSON.parse(output.text ?? "{}") as StatusReport;
+                const sample = json.sample as SampleResult;
+                expect(sample).to.include({ requested: 12, prefix: "", seed: 7, keysCompared: 12, exhaustive: false, same: 12, pending: 0 });
+                expect(sample.differing).to.deep.equal({ onlyPrimary: 0, onlyDr: 0, changed: 0, unknown: 0 });
+                expect(sample.first).to.deep.equal([]);
+                expect(sample.drawnFrom.primary + sample.drawnFrom.dr).to.equal(12);
+                expect(sample.drawnFrom.primary).to.be.greaterThan(0);
+                expect(sample.drawnFrom.dr).to.be.greaterThan(0);
+                // One HEAD per side per key; the tags of both (moto gives replicas new version ids, so the staged reads run).
+                expect(sample.requests.head).to.equal(24);
+                expect(sample.requests.tagging).to.equal(24);
+                expect(sample.requests.list).to.be.at.most(listBudget(12));
+                expect(json.findings).to.deep.include({ side: "pair", area: "sample", severity: "ok", message: "12 keys, 0 differ" });
+                // The same seed draws the same keys.
+                const again = await runStatus(options({ sample: "12", sampleSeed: "7" }), capture(), { ...sources, samplePageSize: 4 });
+                expect((again.report.sample as SampleResult).requests).to.deep.equal(sample.requests);
+            } finally {
+                s3Stub.restore();
+            }
+        });
+
+        it("reports a metadata-only difference (chmod on one side) and a key only on the dr side as drift: degraded, exit 1", async () => {
+            await converged(tree.slice(0, 6));
+            await put("primary", "projects/alpha/secret.dat", "same bytes", posix("0100600"));
+            await put("dr", "projects/alpha/secret.dat", "same bytes", posix("0100777"));
+            await put("dr", "projects/only-on-dr.dat", "written during an outage");
+            await put("primary", ownKeys[0], "history");
+            const s3Stub = answerAsS3OverTls();
+            try {
+                const output = capture();
+                const { exitCode, report } = await runStatus(options({ sample: "50" }), output, sources);
+                expect(exitCode).to.equal(1);
+                expect(report.verdict).to.equal("degraded");
+                const sample = report.sample as SampleResult;
+                // Fewer keys than asked: every key of both sides was compared, lustre-dr's own excepted.
+                expect(sample).to.include({ keysCompared: 8, exhaustive: true, same: 6 });
+                expect(sample.differing).to.deep.equal({ onlyPrimary: 0, onlyDr: 1, changed: 1, unknown: 0 });
+                expect(sample.first).to.have.length(2);
+                const changed = sample.first.find((d) => d.kind === "changed");
+                expect(changed).to.deep.include({ key: "projects/alpha/secret.dat" });
+                expect(changed && "differences" in changed ? changed.differences : []).to.deep.equal([
+                    { aspect: "metadata", name: "x-amz-meta-file-permissions", atT: "0100600", now: "0100777" },
+                ]);
+                expect(sample.first.find((d) => d.kind === "only-dr")?.key).to.equal("projects/only-on-dr.dat");
+                expect(report.reasons).to.deep.equal([
+                    "pair: 8 keys (all there are, fewer than --sample 50), 2 differ (1 changed, 1 only on the dr side): run lustre-dr compare for the whole bucket",
+                ]);
+                const text = output.text ?? "";
+                expect(text.split("\n")[0]).to.equal(`degraded: ${report.reasons[0]}`);
+                expect(text).to.contain('\n                            "projects/alpha/secret.dat": x-amz-meta-file-permissions: primary "0100600", dr "0100777"');
+                expect(text).to.match(/\n {28}"projects\/only-on-dr\.dat": only on the dr side \(version [^)]+\)/);
+            } finally {
+                s3Stub.restore();
+            }
+        });
+
+        it("counts a key still replicating (PENDING, from the emulated replication) as in flight, not drift: healthy, exit 0", async function () {
+            this.timeout(20_000);
+            await converged(tree.slice(0, 4));
+            const primary = s3("primary");
+            const dr = s3("dr");
+            const copier = new ReplicationCopier({
+                primary: { client: primary, bucket: outputs.primary.bucketName },
+                dr: { client: dr, bucket: outputs.dr.bucketName },
+                delayMs: 60_000,
+            });
+            await copier.start();
+            const s3Stub = answerAsS3OverTls();
+            try {
+                const versionId = await put("primary", "projects/new.dat", "just written");
+                for (let i = 0; i < 200 && copier.replicationStatus("primary", "projects/new.dat", versionId) !== "PENDING"; i++) {
+                    await new Promise((resolve) => setTimeout(resolve, 25));
+                }
+                expect(copier.replicationStatus("primary", "projects/new.dat", versionId)).to.equal("PENDING");
+                const { exitCode, report } = await runStatus(options({ sample: "10" }), capture(), {
+                    ...sources,
+                    replicationStatus: async (side, key, version) => copier.replicationStatus(side.side, key, version),
+                });
+                expect(exitCode).to.equal(0);
+                const sample = report.sample as SampleResult;
+                expect(sample).to.include({ keysCompared: 5, same: 4, pending: 1 });
+                expect(sample.pendingKeys).to.deep.equal(["projects/new.dat"]);
+                expect(report.findings).to.deep.include({
+                    side: "pair",
+                    area: "sample",
+                    severity: "ok",
+                    message: "5 keys (all there are, fewer than --sample 10), 0 differ; 1 still replicating (in flight, not drift)",
+                });
+            } finally {
+                s3Stub.restore();
+                await copier.stop();
+                primary.destroy();
+                dr.destroy();
+            }
+        });
+
+        it("makes no listing or object request without --sample, and prints no sample", async () => {
+            await converged(tree.slice(0, 2));
+            const s3Stub = answerAsS3OverTls();
+            try {
+                const output = capture(true);
+                await runStatus(options({ json: true }), output, sources);
+                expect(s3Stub.commandCalls(ListObjectsV2Command)).to.have.length(0);
+                expect(s3Stub.commandCalls(HeadObjectCommand)).to.have.length(0);
+                expect(s3Stub.commandCalls(GetObjectTaggingCommand)).to.have.length(0);
+                expect(JSON.parse(output.text ?? "{}")).to.not.have.property("sample");
+                expect(output.progressLines.join("\n")).to.not.contain("sample");
+            } finally {
+                s3Stub.restore();
+            }
+        });
+
+        it("reports a sample it could not take (a side whose listing is refused) as degraded, with the reason", async () => {
+            const s3Stub = answerAsS3OverTls();
+            s3Stub.on(ListObjectsV2Command, { Bucket: outputs.dr.bucketName }).rejects(
+                Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }),
+            );
+            try {
+                const { exitCode, report } = await runStatus(options({ sample: "5" }), capture(), sources);
+                expect(exitCode).to.equal(1);
+                expect(report.reasons).to.deep.equal(["pair: sample not taken: AccessDenied: Access Denied"]);
+                expect(report.sample).to.deep.equal({ error: "AccessDenied: Access Denied" });
+            } finally {
+                s3Stub.restore();
+            }
+        });
+
+        for (const [flags, message] of [
+            [{ sample: "0" }, '--sample is "0": expected a whole number of keys from 1 to 1000, e.g. 200 (to compare every key, use lustre-dr compare)'],
+            [{ sample: "5000" }, '--sample is "5000": expected a whole number of keys from 1 to 1000, e.g. 200 (to compare every key, use lustre-dr compare)'],
+            [{ samplePrefix: "projects/" }, '--sample-prefix is "projects/" but --sample is missing: give --sample <n> to sample keys under it'],
+            [{ sample: "10", samplePrefix: ".lustre-dr/" }, '--sample-prefix is ".lustre-dr/": .lustre-dr/ is reserved for lustre-dr\'s own objects and never sampled'],
+            [{ sample: "10", only: "dr" as const }, "--sample compares the two sides, so it cannot be combined with --only dr: drop one of them"],
+            [{ sample: "10", sampleSeed: "-1" }, '--sample-seed is "-1": expected a whole number from 0 to 4294967295 (the seed a previous report printed)'],
+            [{ sampleSeed: "3" }, '--sample-seed is "3" but --sample is missing: give --sample <n> too'],
+        ] as const) {
+            it(`refuses ${JSON.stringify(flags)} before calling anything`, async () => {
+                fsx.resetHistory();
+                const readOutputs = async (stack: string) => {
+                    throw new Error(`read the outputs of ${stack}`);
+                };
+                const error = await runStatus(options(flags), capture(), { ...sources, readOutputs }).then(
+                    () => undefined,
+                    (e: unknown) => e,
+                );
+                expect(error).to.be.instanceOf(UsageError);
+                expect((error as Error).message).to.equal(message);
+                expect(fsx.calls()).to.have.length(0);
+            });
+        }
+
+        it("exits 2 with a usage error document for a bad --sample on the command line", async () => {
+            const run = await runCli(["status", "--json", "--sample", "lots", "--primary-bucket", "b1", "--primary-region", "us-east-1", "--dr-bucket", "b2", "--dr-region", "us-west-2"], {
+                env: { AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y", AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
+            });
+            expect(run.exitCode).to.equal(2);
+            expect(JSON.parse(run.stdout)).to.deep.equal({
+                error: {
+                    message: '--sample is "lots": expected a whole number of keys from 1 to 1000, e.g. 200 (to compare every key, use lustre-dr compare)',
+                    code: "usage",
+                    exitCode: 2,
+                },
+            });
+        });
+    });
+
     it("is registered on the CLI with --json, --only and the side options", async () => {
         const status = (await buildProgram()).commands.find((c) => c.name() === "status");
         const flags = status?.options.map((o) => o.long);
-        expect(flags).to.include.members(["--json", "--only", "--latency-threshold", "--drill-history", "--primary-endpoint", "--dr-profile", "--dr-stack"]);
+        expect(flags).to.include.members([
+            "--json", "--only", "--latency-threshold", "--drill-history", "--sample", "--sample-prefix", "--sample-seed",
+            "--primary-endpoint", "--dr-profile", "--dr-stack",
+        ]);
     });
 });

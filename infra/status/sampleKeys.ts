@@ -5,19 +5,21 @@
  * One draw is a random descent from the prefix, on one side's listing:
  * - list the current node with delimiter `/` (one page of up to 1,000 entries; a sub-directory is one entry);
  * - when that page is complete, pick one entry uniformly: a key ends the draw, a sub-directory is the next node;
- * - when the node holds more than a page (a large flat directory), branch on characters instead: first narrow the
- *   node to the longest prefix all its entries share (one `StartAfter` seek per shortening), then enumerate the
- *   distinct next characters with `StartAfter` seeks (one per character beyond the page, at most
- *   {@link maxSeeksPerNode}), pick one uniformly and descend.
+ * - when the node holds more than a page (a large flat directory), branch on characters instead: narrow the node to
+ *   the longest prefix all its entries share (binary search with `StartAfter` seeks), then pick the next character
+ *   among those the page shows, those the names use that may follow beyond the page, and "anything above": one
+ *   `StartAfter` seek lands on the first entry whose next character is the pick or greater.
  * Draws alternate between the two sides, so a key present on only one side (either one) can be drawn. A side whose
  * prefix fits in one page is listed once and drawn from without replacement. Every draw is bounded by
  * {@link maxListsPerDraw} LIST requests (then it takes a key of the node it reached from one flat page).
  *
- * The sample is not uniform over keys: at every node each branch is equally likely, whatever its size, so keys in
- * small directories and sparse regions are drawn more often than keys in large ones. It finds drift spread over the
+ * The sample is not uniform over keys: at every node each branch is about equally likely, whatever its size, so keys
+ * in small directories and sparse regions are drawn more often than keys in large ones (bench/sample.ts measures
+ * it: a flat directory of 90 % of the keys beside many small ones gets about half the draws). In a large directory a
+ * character that follows a gap in the names' alphabet also takes the gap's share. It finds drift spread over the
  * tree; drift confined to one large directory is found less often than its share of keys (sample that prefix).
  *
- * Decisions (`pickIndex`, `nextCharacters`, `sharedPrefix`, `isReservedKey`, validation, budget) are plain functions;
+ * Decisions (`pickIndex`, `branchesOf`, `sharedPrefix`, `isReservedKey`, validation, budget) are plain functions;
  * the descent takes an injectable lister and random source, so tests are deterministic.
  */
 import { UsageError } from "../output";
@@ -32,7 +34,7 @@ export const samplePrefixFlag = "--sample-prefix";
 export const maxSampleSize = 1000;
 /** Entries per listing page (S3's maximum). */
 export const defaultPageSize = 1000;
-/** `StartAfter` seeks enumerating the next characters of one node beyond its first page. */
+/** `StartAfter` seeks one node may spend choosing its next character (a seek past every name rules candidates out). */
 export const maxSeeksPerNode = 16;
 /** LIST requests one draw may make before it settles for a key of the node it reached (one more request). */
 export const maxListsPerDraw = 40;
@@ -123,31 +125,65 @@ function isHighSurrogate(code: number): boolean {
     return code >= 0xd800 && code <= 0xdbff;
 }
 
+/** `length`, or one less when `text.slice(0, length)` would end inside a surrogate pair. */
+function wholeCharacters(text: string, length: number): number {
+    return length > 0 && length < text.length && isHighSurrogate(text.charCodeAt(length - 1)) ? length - 1 : length;
+}
+
 /** The character (code point) of `entry` right after `node`, which it starts with; undefined when it is `node`. */
 export function nextCharacter(node: string, entry: string): string | undefined {
     const code = entry.codePointAt(node.length);
     return code === undefined ? undefined : String.fromCodePoint(code);
 }
 
+/** What a node larger than a page can branch into, from what its listings showed (see {@link branchesOf}). */
+export interface Branches {
+    /** Next characters known to exist (seen on the first page or in a seek), sorted. */
+    readonly known: readonly string[];
+    /**
+     * Characters the node's names use, above the last next character of the first page, not seen there: they may
+     * exist (a seek finds out). Below it the first page is complete, so nothing unseen exists there.
+     */
+    readonly maybe: readonly string[];
+    /** The greatest character of the alphabet: a seek above it finds next characters the names never showed. */
+    readonly top?: string;
+    /** The node is itself a key (not a reserved one). */
+    readonly self: boolean;
+}
+
 /**
- * The branches of a node from the entries known under it: the distinct next characters, and whether the node is
- * itself a key. A character whose known entries are all reserved is dropped when no unknown entry can share it:
- * the first page holds every entry whose next character sorts below that of its last entry (`pageLast`).
+ * The branches of a node: `page` is its first page (sorted, more than a page under the node), `found` entries seen
+ * by seeks. A known character whose entries are all reserved is dropped when the page shows all of its entries.
  */
-export function nextCharacters(node: string, entries: readonly string[], pageLast: string | undefined): { characters: string[]; self: boolean } {
-    const byCharacter = new Map<string, boolean>();
+export function branchesOf(node: string, page: readonly string[], found: readonly string[] = []): Branches {
+    const usable = new Map<string, boolean>();
     let self = false;
-    for (const entry of entries) {
+    for (const entry of [...page, ...found]) {
         const c = nextCharacter(node, entry);
         if (c === undefined) {
-            self = !isReservedKey(entry);
+            self = self || !isReservedKey(entry);
             continue;
         }
-        byCharacter.set(c, (byCharacter.get(c) ?? false) || !isReservedKey(entry));
+        usable.set(c, (usable.get(c) ?? false) || !isReservedKey(entry));
     }
-    const allKnown = (c: string) => pageLast !== undefined && compareKeys(c, pageLast) < 0;
-    const characters = [...byCharacter.keys()].sort(compareKeys).filter((c) => byCharacter.get(c) || !allKnown(c));
-    return { characters, self };
+    const pageLast = page.length > 0 ? nextCharacter(node, page[page.length - 1]) : undefined;
+    const below = (c: string) => pageLast !== undefined && compareKeys(c, pageLast) < 0;
+    const known = [...usable.keys()].sort(compareKeys).filter((c) => usable.get(c) || !below(c));
+    const alphabet = new Set<string>();
+    for (const entry of page) {
+        for (const c of entry.slice(node.length)) alphabet.add(c);
+    }
+    const maybe = [...alphabet].filter((c) => !usable.has(c) && pageLast !== undefined && compareKeys(c, pageLast) > 0).sort(compareKeys);
+    const top = [...alphabet, ...usable.keys()].sort(compareKeys).pop();
+    return { known, maybe, ...(top !== undefined ? { top } : {}), self };
+}
+
+/** `node + before(c) + aboveAll` sorts just below every entry whose next character is `c` or greater. */
+function before(c: string): string {
+    const code = c.codePointAt(0) ?? 0;
+    const previous = code - 1;
+    if (previous < 0) return "";
+    return String.fromCodePoint(previous >= 0xd800 && previous <= 0xdfff ? 0xd7ff : previous) + aboveAll;
 }
 
 export interface ListRequest {
@@ -211,48 +247,63 @@ export async function drawKey(list: Lister, prefix: string, random: Random, page
             return { key: chosen, lists };
         }
 
-        // More than a page under the node. Narrow it to what every entry under it shares: the page's shared prefix
-        // holds for everything when nothing sorts after `shared + aboveAll`; otherwise the entry found shortens it.
-        const known = [...entries];
-        let shared = entries.reduce((acc, e) => sharedPrefix(acc, e));
-        while (shared.length > node.length && lists < maxListsPerDraw) {
-            const beyond = await firstAfter(node, shared + aboveAll);
+        // More than a page under the node. Narrow it to the longest prefix every entry under it shares: the page's
+        // shared prefix is the most it can be; a length holds when nothing sorts after `prefix + aboveAll`, and an
+        // entry found there bounds it. Binary search: the full length first (it usually holds), then halves.
+        const found: string[] = [];
+        const pageShared = entries.reduce((acc, e) => sharedPrefix(acc, e));
+        let holds = node.length;
+        let fails = pageShared.length + 1;
+        for (let probe = pageShared.length; fails - holds > 1 && lists < maxListsPerDraw; probe = wholeCharacters(pageShared, (holds + fails) >> 1)) {
+            if (probe <= holds) break;
+            const beyond = await firstAfter(node, pageShared.slice(0, probe) + aboveAll);
             if (beyond === undefined) {
-                node = shared;
+                holds = probe;
+            } else {
+                found.push(beyond);
+                fails = Math.min(probe, sharedPrefix(pageShared, beyond).length + 1);
+            }
+        }
+        node = pageShared.slice(0, holds);
+
+        // Choose the next character by random seeks: pick among the characters known to exist, those the names use
+        // that may exist, and "above the alphabet"; a seek for a candidate lands on the first entry whose next
+        // character is that one or greater. A seek that finds nothing rules out every candidate from there up.
+        const branches = branchesOf(node, entries, found);
+        let maybe = [...branches.maybe];
+        let aboveAlphabet = branches.top !== undefined;
+        for (let seeks = 0; ; ) {
+            type Branch = { readonly known: string } | { readonly maybe: string } | "above" | "self";
+            const options: Branch[] = [
+                ...branches.known.map((c) => ({ known: c })),
+                ...maybe.map((c) => ({ maybe: c })),
+                ...(aboveAlphabet ? ["above" as const] : []),
+                ...(branches.self ? ["self" as const] : []),
+            ];
+            if (options.length === 0) return { lists };
+            const branch = options[pickIndex(options.length, random)];
+            if (branch === "self") return { key: node, lists };
+            if (typeof branch === "object" && "known" in branch) {
+                node += branch.known;
                 break;
             }
-            known.push(beyond);
-            shared = sharedPrefix(shared, beyond);
-        }
-        // Enumerate the next characters beyond those known, one seek each, up to the per-node limit.
-        const pageLast = nextCharacter(node, entries[entries.length - 1]);
-        let last = known.map((e) => nextCharacter(node, e)).filter((c): c is string => c !== undefined).sort(compareKeys).pop();
-        let complete = last === undefined;
-        for (let seeks = 0; !complete && seeks < maxSeeksPerNode && lists < maxListsPerDraw; seeks++) {
-            const beyond = await firstAfter(node, node + last + aboveAll);
-            if (beyond === undefined) {
-                complete = true;
-            } else {
-                known.push(beyond);
-                last = nextCharacter(node, beyond);
+            if (seeks >= maxSeeksPerNode || lists >= maxListsPerDraw) {
+                // Out of seeks for this node: go on with what is known to exist.
+                if (branches.known.length === 0) return settle(node);
+                node += branches.known[pickIndex(branches.known.length, random)];
+                break;
             }
+            seeks++;
+            const from = branch === "above" ? `${branches.top}${aboveAll}` : before(branch.maybe);
+            const landed = await firstAfter(node, node + from);
+            const next = landed === undefined ? undefined : nextCharacter(node, landed);
+            if (next !== undefined) {
+                node += next;
+                break;
+            }
+            aboveAlphabet = false;
+            if (branch !== "above") maybe = maybe.filter((c) => compareKeys(c, branch.maybe) < 0);
         }
-        const { characters, self } = nextCharacters(node, known, pageLast);
-        // Unfinished enumeration: everything above the last character found is one more branch.
-        type Branch = { readonly next: string } | "self" | "beyond";
-        const branches: Branch[] = [...characters.map((next) => ({ next })), ...(self ? ["self" as const] : []), ...(complete ? [] : ["beyond" as const])];
-        if (branches.length === 0) return { lists };
-        const branch = branches[pickIndex(branches.length, random)];
-        if (branch === "self") return { key: node, lists };
-        if (branch !== "beyond") {
-            node += branch.next;
-            continue;
-        }
-        if (lists >= maxListsPerDraw) return settle(node);
-        const beyond = await firstAfter(node, node + last + aboveAll);
-        const next = beyond === undefined ? undefined : nextCharacter(node, beyond);
-        if (next === undefined) return settle(node);
-        node += next;
     }
 }
 

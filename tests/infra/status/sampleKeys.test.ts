@@ -10,7 +10,7 @@ import {
     listBudget,
     maxListsPerDraw,
     maxSampleSize,
-    nextCharacters,
+    branchesOf,
     parseSampleRequest,
     pickIndex,
     seededRandom,
@@ -108,12 +108,22 @@ describe("infra/status/sampleKeys: pure parts", () => {
         expect(sharedPrefix("same", "same")).to.equal("same");
     });
 
-    it("branches on distinct next characters, the node itself when it is a key, and drops reserved-only branches the page fully shows", () => {
-        const entries = ["", ".lustre-dr/", "a/", "a1", "b"];
-        expect(nextCharacters("", entries, "b")).to.deep.equal({ characters: ["a", "b"], self: true });
-        // The page's last character may continue beyond the page: keep it even if its known entry is reserved.
-        expect(nextCharacters("", [".lustre-dr/"], ".")).to.deep.equal({ characters: ["."], self: false });
-        expect(nextCharacters("x/", ["x/é1", "x/e2"], "é")).to.deep.equal({ characters: ["e", "é"], self: false });
+    it("branches on the next characters known to exist, those the names use above the first page, and the node itself", () => {
+        // First page of a directory larger than a page: names f00..f19 under "d/"; the node is also a key.
+        const page = ["d/", ...Array.from({ length: 20 }, (_, i) => `d/f${pad(i, 2)}`)];
+        expect(branchesOf("d/", page)).to.deep.equal({ known: ["f"], maybe: [], top: "f", self: true });
+        const fPage = Array.from({ length: 20 }, (_, i) => `d/f${pad(i, 2)}`);
+        // At "d/f" the page shows 0 and 1 as next characters: 2..9 (used by the names) may follow beyond the page.
+        expect(branchesOf("d/f", fPage)).to.deep.equal({ known: ["0", "1"], maybe: ["2", "3", "4", "5", "6", "7", "8", "9"], top: "9", self: false });
+        // A seek found "d/f7...": 7 is known now.
+        expect(branchesOf("d/f", fPage, ["d/f70"]).known).to.deep.equal(["0", "1", "7"]);
+    });
+
+    it("drops a branch whose entries the page shows are all reserved, keeps the last one (it may continue)", () => {
+        expect(branchesOf("", [".lustre-dr/", "a/", "b"]).known).to.deep.equal(["a", "b"]);
+        expect(branchesOf("", [".lustre-dr/", "a/"]).known).to.deep.equal(["a"]);
+        expect(branchesOf("", [".lustre-dr/"]).known).to.deep.equal(["."]);
+        expect(branchesOf("x/", ["x/e2", "x/é1"]).known).to.deep.equal(["e", "é"]);
     });
 
     it("budgets the LIST requests of a selection", () => {

@@ -56,6 +56,7 @@ import { describeResult, parseConcurrency } from "../infra/restore/command";
 import { parseIsoTime } from "../infra/time";
 import { restoreToPointInTime } from "../infra/restore/restore";
 import { compareBuckets } from "../infra/compare/compare";
+import { CompareCommandOptions, runCompareCommand } from "../infra/compare/command";
 import { copySource } from "../infra/restore/apply";
 import { runStatus, StatusOptions } from "../infra/status/command";
 import { formatPlanTable } from "../infra/plan/model";
@@ -329,6 +330,14 @@ describe("docs/runbook.md, walked against the emulator", function () {
                     compare: { replicationStatus: async (side, key, versionId) => copier?.replicationStatus(side.side, key, versionId) },
                 }),
             // runSyncExisting returns its result; printing it is the command's action, as here.
+            // The command's own code, with each side's emulator as endpoint and replication status from the copier.
+            compare: async (options, output) => {
+                const { exitCode } = await runCompareCommand({ ...(options as CompareCommandOptions), primaryEndpoint, drEndpoint: emulators.dr.endpoint }, output, {
+                    readOutputs: createStackOutputsReader(workspace()),
+                    compare: { replicationStatus: async (side, key, versionId) => copier?.replicationStatus(side.side, key, versionId) },
+                });
+                expect(exitCode, "compare's exit code").to.equal(0);
+            },
             "sync-existing": async (options, output) => {
                 const result = await runSyncExisting({ ...(options as unknown as SyncExistingOptions), primaryEndpoint, drEndpoint: emulators.dr.endpoint }, {
                     output,

@@ -30,6 +30,7 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { CompareOptions, CompareResult, CompareSide, compareBuckets, differingCount } from "../compare/compare";
+import { compareProgressReporter } from "../compare/command";
 import { describeCompare } from "../compare/report";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { sideClientConfig, SideLocation } from "../aws/clients";
@@ -285,7 +286,11 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         };
         const sides = { primary: side("primary", primaryOutputs), dr: side("dr", drOutputs) };
         const compareOnce = (firstDifferences?: number) =>
-            compareBuckets(sides.primary, sides.dr, { ...context.compare, ...(firstDifferences !== undefined ? { firstDifferences } : {}) });
+            compareBuckets(sides.primary, sides.dr, {
+                ...context.compare,
+                onProgress: compareProgressReporter(output),
+                ...(firstDifferences !== undefined ? { firstDifferences } : {}),
+            });
 
         const compareStart = performance.now();
         output.progress(`Comparing s3://${primaryOutputs.bucketName}/ (primary) with s3://${drOutputs.bucketName}/ (dr), key by key`);

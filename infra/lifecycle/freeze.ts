@@ -79,7 +79,7 @@ export async function freezeSide(
             outputs: parseSiteOutputs(stackName, current),
         };
     }
-    output.progress(`Freezing ${stackName}: recovery.detached=true (drops the ${peer}'s grant and the replication to it; no file system change)`);
+    output.progress(`Freezing ${stackName}: recovery.detached=true (drops the ${peer === "primary" ? "primary's" : "dr side's"} grant and the replication to it; no file system change)`);
     await stack.setAllConfig({ [detachedKey]: { value: "true" } }, true);
     let result;
     try {

@@ -18,6 +18,7 @@ import { runDrill } from "../infra/drill/drill";
 import { percentile } from "../infra/drill/result";
 import { emulatorCredentials, emulatorPair, ensureMotoInstalled, stopEmulators } from "../tests/emulator/moto";
 import { emulatedBucketPair, ReplicationCopier } from "../tests/emulator/replicationCopier";
+import { writeBenchmarkSection } from "./benchmarksFile";
 
 const canaryCounts = [1, 10, 100];
 const delaysMs = [500, 3000];
@@ -170,19 +171,6 @@ function markdown(rows: readonly Row[], when: string): string {
     return lines.join("\n");
 }
 
-const begin = "<!-- bench/drill.ts:begin -->";
-const end = "<!-- bench/drill.ts:end -->";
-
-function writeBenchmarks(section: string): void {
-    const file = path.join(__dirname, "..", "BENCHMARKS.md");
-    const block = `${begin}\n${section}${end}\n`;
-    const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\n";
-    const from = current.indexOf(begin);
-    const to = current.indexOf(end);
-    const next = from >= 0 && to > from ? current.slice(0, from) + block + current.slice(to + end.length + 1) : `${current.trimEnd()}\n\n${block}`;
-    fs.writeFileSync(file, next);
-}
-
 async function main(): Promise<void> {
     const rows: Row[] = [];
     try {
@@ -198,7 +186,7 @@ async function main(): Promise<void> {
     const section = markdown(rows, new Date().toISOString().slice(0, 10));
     process.stdout.write(`${section}\n`);
     if (process.argv.includes("--write")) {
-        writeBenchmarks(section);
+        writeBenchmarkSection("drill.ts", section);
     }
 }
 

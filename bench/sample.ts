@@ -8,11 +8,10 @@
  * prefix/delimiter/start-after semantics, in S3's UTF-8 order). Time is not measured: against S3 it is the request
  * count times S3's latency.
  */
-import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
 import { drawKey, maxListsPerDraw, seededRandom } from "../infra/status/sampleKeys";
 import { KeySpace, memoryLister } from "../tests/infra/status/memoryLister";
+import { writeBenchmarkSection } from "./benchmarksFile";
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
@@ -114,19 +113,6 @@ function markdown(rows: readonly Row[]): string {
     ].join("\n");
 }
 
-const begin = "<!-- bench/sample.ts:begin -->";
-const end = "<!-- bench/sample.ts:end -->";
-
-function writeBenchmarks(section: string): void {
-    const file = path.join(__dirname, "..", "BENCHMARKS.md");
-    const block = `${begin}\n${section}${end}\n`;
-    const current = fs.readFileSync(file, "utf8");
-    const from = current.indexOf(begin);
-    const to = current.indexOf(end);
-    const next = from >= 0 && to > from ? current.slice(0, from) + block + current.slice(to + end.length + 1) : `${current.trimEnd()}\n\n${block}`;
-    fs.writeFileSync(file, next);
-}
-
 async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const model of models) {
@@ -136,7 +122,7 @@ async function main(): Promise<void> {
     const section = markdown(rows);
     process.stdout.write(`${section}\n`);
     if (process.argv.includes("--write")) {
-        writeBenchmarks(section);
+        writeBenchmarkSection("sample.ts", section);
     }
 }
 

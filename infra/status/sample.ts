@@ -11,7 +11,7 @@
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "crypto";
 import type { Side, SideRole } from "../aws/sides";
-import type { CompareSide, KeyDivergence, ReplicationStatusReader } from "../compare/compare";
+import type { CompareResult, CompareSide, KeyDivergence, ReplicationStatusReader } from "../compare/compare";
 import { compareKeyAcross } from "../compare/key";
 import { forEachBounded } from "../restore/apply";
 import { compareKeys } from "../restore/plan";
@@ -23,8 +23,14 @@ import { Lister, SampleRequest, SampledKey, seededRandom, selectSample } from ".
 export const sampleFirstDifferences = 10;
 /** Keys compared at once (each costs two HEADs and two tag reads). */
 export const sampleCompareConcurrency = 16;
+const progressIntervalMs = 3000;
 
-export interface SampleResult {
+/**
+ * The sample's outcome. The counts, the first differing and pending keys and the request counts have the meaning and
+ * shape of `compare`'s result (`same`, `pending`, `differing`, `first` in key order, `pendingKeys`, `requests`: here
+ * `list` counts the LIST requests that chose the keys).
+ */
+export interface SampleResult extends Pick<CompareResult, "same" | "pending" | "differing" | "first" | "pendingKeys" | "requests"> {
     /** `--sample`: how many keys were asked for. */
     readonly requested: number;
     /** `--sample-prefix`; "" for the whole bucket. */
@@ -37,22 +43,6 @@ export interface SampleResult {
     readonly exhaustive: boolean;
     /** How many of the compared keys were drawn from each side's listing. */
     readonly drawnFrom: Readonly<Record<SideRole, number>>;
-    readonly same: number;
-    /** Keys that differ only because the newer side's version is still replicating. */
-    readonly pending: number;
-    readonly differing: { readonly onlyPrimary: number; readonly onlyDr: number; readonly changed: number; readonly unknown: number };
-    /** The first differing keys in key order, with every difference of each. */
-    readonly first: readonly KeyDivergence[];
-    /** The first pending keys in key order. */
-    readonly pendingKeys: readonly string[];
-    /** Requests made: LIST on both sides (choosing keys), HEAD and GetObjectTagging (comparing them). */
-    readonly requests: { readonly list: number; readonly head: number; readonly tagging: number };
-}
-
-/** Differing keys in total (pending keys are not among them). */
-export function sampleDiffering(result: Pick<SampleResult, "differing">): number {
-    const { onlyPrimary, onlyDr, changed, unknown } = result.differing;
-    return onlyPrimary + onlyDr + changed + unknown;
 }
 
 export interface SampleOptions {
@@ -91,6 +81,14 @@ export async function takeSample(primary: Side, dr: Side, request: SampleRequest
     const clients = { primary: new S3Client(statusClientConfig(primary)), dr: new S3Client(statusClientConfig(dr)) };
     try {
         const progress = options.onProgress ?? (() => undefined);
+        // Long samples report every few seconds, not on every draw.
+        let reported = Date.now();
+        const every = (report: () => void) => {
+            if (Date.now() - reported >= progressIntervalMs) {
+                reported = Date.now();
+                report();
+            }
+        };
         progress(`sample: choosing ${request.size} keys${request.prefix ? ` under ${request.prefix}` : ""} from both sides (seed ${seed})`);
         const selection = await selectSample(
             { primary: s3Lister(clients.primary, primary.bucketName), dr: s3Lister(clients.dr, dr.bucketName) },
@@ -98,6 +96,7 @@ export async function takeSample(primary: Side, dr: Side, request: SampleRequest
             {
                 random: seededRandom(seed),
                 ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+                onProgress: (selected, draws) => every(() => progress(`sample: ${selected} of ${request.size} keys chosen (${draws} draws)`)),
             },
         );
         progress(`sample: comparing ${selection.keys.length} keys across the sides`);
@@ -114,6 +113,7 @@ export async function takeSample(primary: Side, dr: Side, request: SampleRequest
                     ...(options.replicationStatus ? { replicationStatus: options.replicationStatus } : {}),
                 }),
             );
+            every(() => progress(`sample: ${verdicts.size} of ${selection.keys.length} keys compared`));
         });
         return summarise(request, seed, selection.keys, selection.exhaustive, verdicts, {
             list: selection.lists.primary + selection.lists.dr,

@@ -7,9 +7,10 @@
  * (PENDING) is in flight, not drift: it is counted and shown, and changes nothing. A key that could not be read, or a
  * sample that could not be taken, is `degraded` as any facet status may not read.
  */
+import { differingCount } from "../compare/compare";
 import { describeDivergence } from "../compare/report";
 import type { Fact, Finding } from "./model";
-import { SampleResult, sampleDiffering } from "./sample";
+import type { SampleResult } from "./sample";
 
 const number = (value: number) => value.toLocaleString("en-US");
 
@@ -36,7 +37,7 @@ export function assessSample(sample: Fact<SampleResult> | undefined): Finding[] 
         return finding("note", `no keys${result.prefix ? ` under ${result.prefix}` : ""} on either side to compare`);
     }
     const pending = result.pending > 0 ? `; ${number(result.pending)} still replicating (in flight, not drift)` : "";
-    const differing = sampleDiffering(result);
+    const differing = differingCount(result);
     if (differing === 0) {
         return finding("ok", `${compared(result)}, 0 differ${pending}`);
     }
@@ -53,7 +54,7 @@ export function assessSample(sample: Fact<SampleResult> | undefined): Finding[] 
 /** The lines under the sample finding in the human report: the first differing keys and how, the pending ones. */
 export function sampleDetailLines(result: SampleResult): string[] {
     const lines = result.first.map((divergence) => describeDivergence(divergence));
-    const differing = sampleDiffering(result);
+    const differing = differingCount(result);
     if (differing > result.first.length) {
         lines.push(`... and ${number(differing - result.first.length)} more (--json lists the first ${result.first.length})`);
     }

@@ -37,7 +37,9 @@ import { sideClientConfig, SideLocation } from "../aws/clients";
 import type { SideRole } from "../aws/sides";
 import { UsageError } from "../output";
 import { BatchJobProgress, describeProgress, startBatchReplication, waitForBatchJob } from "../replication/batchReplication";
-import { describeResult, partitionReporter, progressReporter } from "../restore/command";
+import { BatchSink, defaultBatchThreshold, resumeBatchRun } from "../restore/batch/engine";
+import { runIdFor } from "../restore/batch/job";
+import { batchAccessFor, describeResult, partitionReporter, progressReporter } from "../restore/command";
 import { checkHistoryReachesBack, checkVersioning, defaultListConcurrency, RestoreResult, restoreToPointInTime } from "../restore/restore";
 import { converge, ConvergeResult } from "./converge";
 import { CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
@@ -72,6 +74,11 @@ export interface FailbackContext extends CommandContext {
     readonly compare?: Pick<CompareOptions, "replicationStatus" | "pageSize">;
     /** @default setTimeout */
     readonly sleep?: (milliseconds: number) => Promise<void>;
+    /**
+     * Planned copies from which the primary's restore runs as an S3 Batch Operations job (as `restore --engine auto`);
+     * lower only in tests. @default 100,000
+     */
+    readonly restoreBatchThreshold?: number;
 }
 
 /** One phase of a failback as it ran: `seconds` is measured by the command. */
@@ -346,9 +353,43 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
 
         const restoreStart = performance.now();
         output.progress(`Restoring s3://${primary.bucketName}/ (primary) to ${to.toISOString()} (adds versions, deletes none)`);
+        // The engine `restore --engine auto` chooses: local writers, or from 100,000 planned copies an S3 Batch
+        // Operations job in the primary account as its restoreBatchRoleArn. A run of it that a killed failback left
+        // behind is finished first; planning then finds only what is still different.
+        const access = batchAccessFor(primary.bucketName, primary, undefined);
+        const batch = access
+            ? {
+                  engine: "auto" as const,
+                  threshold: context.restoreBatchThreshold ?? defaultBatchThreshold,
+                  client,
+                  bucket: primary.bucketName,
+                  runId: runIdFor(primary.bucketName, "", to),
+                  prefix: "",
+                  to,
+                  dryRun: false,
+                  ...(context.pollSeconds !== undefined ? { pollSeconds: context.pollSeconds } : {}),
+                  progress: (line: string) => output.progress(line),
+                  access: { ...access, s3control: (context.s3control ?? ((side: SideLocation) => new S3ControlClient(sideClientConfig(side))))(where) },
+              }
+            : undefined;
+        if (batch) {
+            const resumed = await resumeBatchRun(batch);
+            if (resumed.attempt !== undefined) {
+                output.progress(`restore run ${resumed.runId}: attempt ${resumed.attempt} finished, ${resumed.copies} copies, ${resumed.failures.count} failed; planning again`);
+            }
+        } else {
+            output.progress("restore engine: local (the primary stack exports no restoreBatchRoleArn for S3 Batch Operations)");
+        }
         const restored = await restoreToPointInTime(
             { ...where, bucketName: primary.bucketName },
-            { to, client, listConcurrency: defaultListConcurrency, onProgress: progressReporter(output), onPartition: partitionReporter(output) },
+            {
+                to,
+                client,
+                listConcurrency: defaultListConcurrency,
+                onProgress: progressReporter(output),
+                onPartition: partitionReporter(output),
+                ...(batch ? { sink: new BatchSink(batch) } : {}),
+            },
         );
         done.push({ phase: "restore-primary", seconds: secondsSince(restoreStart) });
         output.progress(describeResult(restored));

@@ -1,5 +1,5 @@
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+import { CreateJobCommand, CreateJobRequest, DescribeJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { copySource } from "../../../infra/restore/apply";
@@ -11,6 +11,7 @@ import { emulatorPair } from "../../emulator/moto";
 import { FakePulumiCommand, twoSites } from "../../support/fakePulumi";
 import { tempProject, TempProject, testEnv } from "../../support/project";
 import { recordingOutput } from "../../support/recordingOutput";
+import { FakeBatchOperations } from "../../support/fakeBatchOperations";
 import { createBucket, emulatorS3, secondBoundary, snapshot, versionIds } from "../../support/versionedBucket";
 
 /**
@@ -96,22 +97,27 @@ describe("infra/lifecycle/failback --restore-primary-to (moto)", function () {
         return undefined;
     }
 
-    function failback(options: Partial<FailbackOptions> = {}, output = recordingOutput()) {
+    function failback(options: Partial<FailbackOptions> = {}, output = recordingOutput(), restoreBatchThreshold?: number) {
         return runFailback(
             { primary: "primary", dr: "dr", since: frozenAt.toISOString(), restorePrimaryTo: t.toISOString(), ...options },
             {
                 output,
                 workspace: workspace(),
                 pollSeconds: 0,
+                ...(restoreBatchThreshold !== undefined ? { restoreBatchThreshold } : {}),
                 s3: (role, location) => {
                     expect(role).to.equal("primary");
                     expect(location).to.deep.equal({ region: "us-east-1" });
                     return client;
                 },
-                s3control: (location) => new S3ControlClient({ region: location.region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
+                s3control: (location) => {
+                    s3controlRegions.push(location.region);
+                    return new S3ControlClient({ region: location.region, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+                },
             },
         );
     }
+    let s3controlRegions: string[] = [];
 
     const failure = (promise: Promise<unknown>) =>
         promise.then(
@@ -221,5 +227,38 @@ describe("infra/lifecycle/failback --restore-primary-to (moto)", function () {
         expect((await versionIds(client, bucket)).size).to.equal(before.size + 1);
         expect(fake.changes()).to.deep.equal(["up dr", "up primary"]);
         expect(output.text).to.match(/restore-primary skipped \(the dr side dr is attached/);
+    });
+
+    it("restores a large primary as restore --engine auto does: an S3 Batch Operations copy job as the primary's restore role, still detached", async () => {
+        // The real program exports the restore role; the fake stacks do not, so it is added to the primary's outputs.
+        const roleArn = "arn:aws:iam::111111111111:role/lustre-dr-primary-restore-batch";
+        const run = fake.run.bind(fake);
+        fake.run = async (args, cwd, env, onOutput) => {
+            const result = await run(args, cwd, env, onOutput);
+            const primaryStack = fake.stacks.get("primary");
+            if (primaryStack) primaryStack.outputs.restoreBatchRoleArn = roleArn;
+            return result;
+        };
+        const batchOps = new FakeBatchOperations(client);
+        const changesAtJob: string[][] = [];
+        s3control.on(CreateJobCommand).callsFake(async (input: CreateJobRequest) => {
+            if (!input.Operation?.S3PutObjectCopy) return { JobId: "job-7" };
+            changesAtJob.push(fake.changes());
+            return batchOps.createJob(input);
+        });
+        s3control.on(DescribeJobCommand).callsFake((input: { JobId: string }) => (batchOps.jobs.has(input.JobId) ? batchOps.describe(input.JobId) : { Job: { Status: "Complete" } }));
+        s3controlRegions = [];
+
+        const result = await failback({}, recordingOutput(), 1);
+
+        const copyJob = batchOps.created[0];
+        expect(copyJob).to.deep.include({ AccountId: "111111111111", RoleArn: roleArn });
+        expect(changesAtJob).to.deep.equal([["config set-all --path primary lustre-dr:recovery.detached=true", "up primary"]]);
+        expect(s3controlRegions[0]).to.equal("us-east-1");
+        expect(result.restore?.engine?.name).to.equal("batch");
+        expect(result.restore?.applied).to.include({ copies: 3, deleteMarkers: 1 });
+        const now = await snapshot(client, bucket);
+        expect([...now.keys()].filter((key) => !key.startsWith(".lustre-dr/")).sort()).to.deep.equal(["data/keep.txt", "data/model.bin", "data/notes.txt"]);
+        expect(now.get("data/notes.txt")?.metadata["file-permissions"]).to.equal("0100644");
     });
 });

@@ -22,10 +22,8 @@
  * HTTP attempt, retries included), wall time, and peak memory of this process (RSS and heap sampled during the
  * phase, after a forced garbage collection when run with --expose-gc; maxRSS over the process lifetime too). Results go to stdout as Markdown.
  */
-import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { fork } from "child_process";
+import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import * as os from "os";
-import * as path from "path";
 import { forEachBounded } from "../infra/restore/apply";
 import { PartitionedPlanStats, planPartitioned } from "../infra/restore/partitions";
 import { planRestore } from "../infra/restore/plan";
@@ -33,6 +31,7 @@ import { RestoreOptions, RestoreResult, restoreToPointInTime } from "../infra/re
 import { listVersions } from "../infra/restore/versions";
 import { ensureMotoInstalled, startMoto } from "../tests/emulator/moto";
 import { createBucket, emulatorS3, secondBoundary } from "../tests/support/versionedBucket";
+import { countRequests, mib, sampleMemory, startSyntheticBucket } from "./measure";
 import { SyntheticBucketModel, syntheticT } from "./syntheticS3";
 
 interface PhaseMeasure {
@@ -44,44 +43,15 @@ interface PhaseMeasure {
     readonly result: RestoreResult;
 }
 
-/** Counts every HTTP attempt by command; sits inside the SDK's retry middleware, so retries count too. */
-function countRequests(client: S3Client): Record<string, number> {
-    const counts: Record<string, number> = {};
-    client.middlewareStack.add(
-        (next, context) => async (args) => {
-            const name = (context.commandName ?? "unknown").replace(/Command$/, "");
-            counts[name] = (counts[name] ?? 0) + 1;
-            return next(args);
-        },
-        { step: "finalizeRequest", priority: "low", name: "benchRequestCounter" },
-    );
-    return counts;
-}
-
-const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-
 async function measure(phase: string, endpoint: string, bucket: string, options: Omit<RestoreOptions, "client">): Promise<PhaseMeasure> {
     const client = emulatorS3(endpoint);
     const requests = countRequests(client);
-    global.gc?.();
-    let peakRss = 0;
-    let peakHeap = 0;
-    // With --expose-gc, also collect before sampling (every 250 ms) so the peak is live data, not garbage V8 has
-    // not yet collected: that is what shows whether memory grows with the number of keys.
-    const liveHeap = typeof global.gc === "function";
-    const sample = () => {
-        if (liveHeap) global.gc?.();
-        const usage = process.memoryUsage();
-        peakRss = Math.max(peakRss, usage.rss);
-        peakHeap = Math.max(peakHeap, usage.heapUsed);
-    };
-    const sampler = setInterval(sample, liveHeap ? 250 : 20);
+    const memory = sampleMemory();
     const started = process.hrtime.bigint();
     const result = await restoreToPointInTime({ bucketName: bucket, region: "us-east-1" }, { ...options, client });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    clearInterval(sampler);
-    sample();
-    return { phase, requests, seconds, peakRssMiB: mib(peakRss), peakHeapMiB: mib(peakHeap), result };
+    const { peakRssMiB, peakHeapMiB } = memory.stop();
+    return { phase, requests, seconds, peakRssMiB, peakHeapMiB, result };
 }
 
 interface Bench {
@@ -135,20 +105,8 @@ async function onSynthetic(keys: number, versions: number, changedPercent: numbe
         ...extra,
     };
     const bucket = "synthetic-bench";
-    const child = fork(path.join(__dirname, "syntheticS3.ts"), [JSON.stringify(model), bucket], { execArgv: ["-r", "ts-node/register/transpile-only"] });
-    const port = await new Promise<number>((resolve, reject) => {
-        child.once("message", (message: { port: number }) => resolve(message.port));
-        child.once("exit", (code) => reject(new Error(`synthetic S3 exited with ${code}`)));
-    });
-    return {
-        endpoint: `http://127.0.0.1:${port}`,
-        bucket,
-        to: syntheticT(model),
-        changed: Math.ceil(keys / model.changeEvery),
-        stop: async () => {
-            child.kill();
-        },
-    };
+    const server = await startSyntheticBucket(model, bucket);
+    return { endpoint: server.endpoint, bucket, to: syntheticT(model), changed: Math.ceil(keys / model.changeEvery), stop: server.stop };
 }
 
 interface PlannerMeasure {
@@ -165,12 +123,7 @@ interface PlannerMeasure {
 async function measurePlanner(endpoint: string, bucket: string, to: Date, concurrency: number): Promise<PlannerMeasure> {
     const client = emulatorS3(endpoint);
     const requests = countRequests(client);
-    global.gc?.();
-    let peakHeap = 0;
-    const sampler = setInterval(() => {
-        global.gc?.();
-        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-    }, 250);
+    const memory = sampleMemory();
     const stats: PartitionedPlanStats = { discoveryRequests: 0, probeRequests: 0, listRequests: 0, partitions: 0 };
     const started = process.hrtime.bigint();
     const plans = concurrency > 1 ? planPartitioned(client, bucket, { to, concurrency }, stats) : planRestore(listVersions(client, bucket), { to });
@@ -181,13 +134,13 @@ async function measurePlanner(endpoint: string, bucket: string, to: Date, concur
         if (plan.action === "copy" || plan.action === "delete-marker") actions++;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    clearInterval(sampler);
+    const { peakHeapMiB } = memory.stop();
     return {
         listing: concurrency > 1 ? `partitioned x${concurrency}` : "sequential",
         seconds,
         requests,
         ...(concurrency > 1 ? { stats } : {}),
-        peakHeapMiB: mib(peakHeap),
+        peakHeapMiB,
         keys,
         actions,
     };

@@ -113,3 +113,15 @@ export async function resolveSide(role: SideRole, options: SideOptions, readOutp
     const outputs = await readOutputs(stack);
     return { role, bucketName: outputs.bucketName, region: region ?? outputs.region, outputs, ...location };
 }
+
+/**
+ * Both sides, resolved at once, for commands that work on the pair (drill, compare). The same bucket named twice
+ * (same name, region and endpoint) is refused: a typo would drill, or compare, a bucket with itself.
+ */
+export async function resolvePair(options: SideOptions, readOutputs?: StackOutputsReader): Promise<{ primary: Side; dr: Side }> {
+    const [primary, dr] = await Promise.all([resolveSide("primary", options, readOutputs), resolveSide("dr", options, readOutputs)]);
+    if (primary.bucketName === dr.bucketName && primary.region === dr.region && primary.endpoint === dr.endpoint) {
+        throw new UsageError(`the primary and dr sides are the same bucket (${primary.bucketName}): name two different buckets`);
+    }
+    return { primary, dr };
+}

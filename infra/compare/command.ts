@@ -8,7 +8,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { Command } from "commander";
 import { sideClientConfig } from "../aws/clients";
 import { classifyAwsError } from "../aws/errors";
-import { addSideOptions, resolveSide, Side, SideOptions, StackOutputsReader } from "../aws/sides";
+import { addSideOptions, resolvePair, Side, SideOptions, StackOutputsReader } from "../aws/sides";
 import { createOutput, EnvironmentError, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { parseConcurrency } from "../restore/command";
@@ -106,10 +106,7 @@ export async function runCompareCommand(
     dependencies: CompareCommandDependencies = {},
 ): Promise<{ exitCode: number; result: CompareResult }> {
     const parsed = parseCompareArguments(options);
-    const [primary, dr] = await Promise.all([resolveSide("primary", options, dependencies.readOutputs), resolveSide("dr", options, dependencies.readOutputs)]);
-    if (primary.bucketName === dr.bucketName && primary.region === dr.region && primary.endpoint === dr.endpoint) {
-        throw new UsageError(`the primary and dr sides are the same bucket (${primary.bucketName}): name two different buckets`);
-    }
+    const { primary, dr } = await resolvePair(options, dependencies.readOutputs);
     const sides = { primary: compareSide(primary), dr: compareSide(dr) };
     output.progress(`comparing s3://${primary.bucketName}/${parsed.prefix ?? ""} (${primary.region}) with s3://${dr.bucketName}/${parsed.prefix ?? ""} (${dr.region})`);
     let result: CompareResult;

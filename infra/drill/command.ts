@@ -7,7 +7,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { Command } from "commander";
 import { sideClientConfig } from "../aws/clients";
-import { addSideOptions, resolveSide, Side, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
+import { addSideOptions, resolvePair, resolveSide, Side, SideOptions, SideRole, sideRoles, StackOutputsReader } from "../aws/sides";
 import { createOutput, EnvironmentError, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { DrillBucket, sideLabel } from "./buckets";
@@ -230,13 +230,7 @@ export async function runDrillCommand(
 ): Promise<{ exitCode: number; result: DrillResult }> {
     const parsed = parseDrillArguments(options);
     const historyFile = resolveDrillHistoryFile(options.history, dependencies.cwd);
-    const [primary, dr] = await Promise.all([
-        resolveSide("primary", options, dependencies.readOutputs),
-        resolveSide("dr", options, dependencies.readOutputs),
-    ]);
-    if (primary.bucketName === dr.bucketName && primary.region === dr.region && primary.endpoint === dr.endpoint) {
-        throw new UsageError(`the primary and dr sides are the same bucket (${primary.bucketName}): name two different buckets`);
-    }
+    const { primary, dr } = await resolvePair(options, dependencies.readOutputs);
     const fs = parsed.fileSystem;
     const instances = fs && chooseInstances(options, { primary, dr }, output);
     const repositories = fs && drillRepositories(fs.paths, { primary: primary.outputs?.dataRepositories, dr: dr.outputs?.dataRepositories });

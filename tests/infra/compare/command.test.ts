@@ -4,7 +4,7 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { parseCompareArguments, runCompareCommand } from "../../../infra/compare/command";
+import { compareProgressReporter, parseCompareArguments, runCompareCommand } from "../../../infra/compare/command";
 import type { CompareResult } from "../../../infra/compare/compare";
 import { UsageError } from "../../../infra/output";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
@@ -38,6 +38,20 @@ describe("lustre-dr compare", function () {
                 /--concurrency is "0": expected a whole number from 1 to 1000\n--first is "-1": expected a whole number from 1 to 10000\n--prefix is "\.lustre-dr\/drill\/"/,
             );
             expect(parseCompareArguments({ prefix: "home/", tags: true })).to.deep.equal({ prefix: "home/", concurrency: 32, firstDifferences: 10, tags: true });
+        });
+
+        it("reports progress at most once per interval, with each side's listing, the keys compared and how they stand", () => {
+            const output = recordingOutput();
+            let clock = 0;
+            const report = compareProgressReporter(output, 5000, () => clock);
+            const progress = { listed: { primary: 2000, dr: 1500 }, keysCompared: 1400, same: 1390, pending: 4, differing: 6 };
+            report(progress);
+            clock = 4999;
+            report(progress);
+            expect(output.progressLines).to.deep.equal([]);
+            clock = 5000;
+            report({ ...progress, keysCompared: 1_234_567 });
+            expect(output.progressLines).to.deep.equal(["listed 2,000 primary and 1,500 dr entries; 1,234,567 keys compared: 1,390 same, 4 replicating, 6 differ"]);
         });
 
         it("exits 2 with one JSON error document on a bad flag, and on a side given without its region", async () => {

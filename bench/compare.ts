@@ -1,0 +1,90 @@
+/**
+ * Benchmark: `compareBuckets` on two generated buckets (bench/syntheticS3.ts, each in its own process on 127.0.0.1).
+ *
+ *   node --expose-gc -r ts-node/register/transpile-only bench/compare.ts <keys> [latencyMs=0] [scenario...]
+ *
+ * Scenarios (default all three):
+ * - `identical`: both sides generated from the same model, so every key's latest version id is the same on both, as S3
+ *   replication leaves them: the listing alone decides.
+ * - `differs`: the primary had every 100th key changed after the copy (one in five of those deleted, the others
+ *   overwritten), the dr side none: 1% of keys need HEADs and tag reads.
+ * - `tags`: identical, with `tags` (what `--tags` costs: two GetObjectTagging per key).
+ *
+ * Each key has 2 versions (plus the change). `latencyMs` is added to every response, as S3's request latency: it
+ * shows whether both sides list at the same time. Records requests per side by command, wall time, keys/s and peak
+ * live heap of this process (sampled after a forced GC with --expose-gc). Results go to stdout as Markdown rows.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import * as os from "os";
+import { CompareResult, compareBuckets, CompareSide } from "../infra/compare/compare";
+import { emulatorCredentials } from "../tests/emulator/moto";
+import { countRequests, sampleMemory, startSyntheticBucket } from "./measure";
+import { SyntheticBucketModel } from "./syntheticS3";
+
+type Scenario = "identical" | "differs" | "tags";
+const scenarios: readonly Scenario[] = ["identical", "differs", "tags"];
+
+const n = (value: number) => value.toLocaleString("en-US");
+
+async function run(keys: number, latencyMs: number, scenario: Scenario): Promise<string> {
+    const start = Math.floor(Date.now() / 1000) - 86_400;
+    // Key 0 is always "changed" by the generator (0 is a multiple of everything); both sides agree on it.
+    const unchanged: SyntheticBucketModel = { keys, versions: 2, changeEvery: Number.MAX_SAFE_INTEGER, start, latencyMs };
+    const primaryModel = scenario === "differs" ? { ...unchanged, changeEvery: 100 } : unchanged;
+    const [primaryServer, drServer] = await Promise.all([startSyntheticBucket(primaryModel, "bench-primary"), startSyntheticBucket(unchanged, "bench-dr")]);
+    try {
+        const side = (role: "primary" | "dr", endpoint: string, bucket: string): CompareSide => ({
+            side: role,
+            client: new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: emulatorCredentials, maxAttempts: 3 }),
+            bucket,
+            region: "us-east-1",
+        });
+        const primary = side("primary", primaryServer.endpoint, "bench-primary");
+        const dr = side("dr", drServer.endpoint, "bench-dr");
+        const requests = { primary: countRequests(primary.client), dr: countRequests(dr.client) };
+        const controller = new AbortController();
+        const memory = sampleMemory();
+        const started = process.hrtime.bigint();
+        const result: CompareResult = await compareBuckets(primary, dr, { signal: controller.signal, tags: scenario === "tags" });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const { peakHeapMiB } = memory.stop();
+        const expectedDiffering = scenario === "differs" ? Math.floor((keys - 1) / 100) : 0;
+        const differing = result.differing.onlyDr + result.differing.changed + result.differing.onlyPrimary + result.differing.unknown;
+        if (differing !== expectedDiffering || result.keysCompared < keys - 1) {
+            throw new Error(`unexpected result: ${JSON.stringify({ ...result, first: result.first.slice(0, 2) })}`);
+        }
+        const byCommand = (counts: Record<string, number>) =>
+            Object.entries(counts)
+                .map(([name, count]) => `${name} ${n(count)}`)
+                .join(", ");
+        return (
+            `| ${n(keys)} | ${scenario} | ${latencyMs} ms | ${result.verdict} (${n(result.same)} same, ${n(result.differing.changed)} changed, ${n(result.differing.onlyDr)} only dr) | ` +
+            `${byCommand(requests.primary)} | ${byCommand(requests.dr)} | ${seconds.toFixed(1)} s | ${n(Math.round(result.keysCompared / seconds))} | ${peakHeapMiB} MiB |`
+        );
+    } finally {
+        await Promise.all([primaryServer.stop(), drServer.stop()]);
+    }
+}
+
+async function main(): Promise<void> {
+    const keys = Number(process.argv[2] ?? 100_000);
+    const latencyMs = Number(process.argv[3] ?? 0);
+    const chosen = process.argv.slice(4).length > 0 ? (process.argv.slice(4) as Scenario[]) : scenarios;
+    const unknown = chosen.filter((scenario) => !scenarios.includes(scenario));
+    if (unknown.length > 0) {
+        throw new Error(`unknown scenario ${unknown.join(", ")}: expected ${scenarios.join(", ")}`);
+    }
+    const cpu = os.cpus()[0]?.model ?? "unknown";
+    console.log(`Machine: ${os.cpus().length} CPUs (${cpu}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; each generated bucket in its own process on 127.0.0.1.`);
+    console.log("");
+    console.log("| keys | scenario | added latency | verdict | primary requests | dr requests | wall | keys/s | peak live heap |");
+    console.log("|---:|---|---:|---|---|---|---:|---:|---:|");
+    for (const scenario of chosen) {
+        console.log(await run(keys, latencyMs, scenario));
+    }
+}
+
+main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+});

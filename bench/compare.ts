@@ -3,12 +3,15 @@
  *
  *   node --expose-gc -r ts-node/register/transpile-only bench/compare.ts <keys> [latencyMs=0] [scenario...]
  *
- * Scenarios (default all three):
+ * Scenarios (default: the first three):
  * - `identical`: both sides generated from the same model, so every key's latest version id is the same on both, as S3
  *   replication leaves them: the listing alone decides.
  * - `differs`: the primary had every 100th key changed after the copy (one in five of those deleted, the others
  *   overwritten), the dr side none: 1% of keys need HEADs and tag reads.
  * - `tags`: identical, with `tags` (what `--tags` costs: two GetObjectTagging per key).
+ * - `one-side`: only the primary's listing, reduced to latest entries as compare does, nothing compared: with added
+ *   latency, a compare that takes about as long as this lists both sides at the same time (twice as long: one after
+ *   the other).
  *
  * Each key has 2 versions (plus the change). `latencyMs` is added to every response, as S3's request latency: it
  * shows whether both sides list at the same time. Records requests per side by command, wall time, keys/s and peak
@@ -17,12 +20,14 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import * as os from "os";
 import { CompareResult, compareBuckets, CompareSide } from "../infra/compare/compare";
+import { latestEntries } from "../infra/compare/merge";
+import { listVersions } from "../infra/restore/versions";
 import { emulatorCredentials } from "../tests/emulator/moto";
 import { countRequests, sampleMemory, startSyntheticBucket } from "./measure";
 import { SyntheticBucketModel } from "./syntheticS3";
 
-type Scenario = "identical" | "differs" | "tags";
-const scenarios: readonly Scenario[] = ["identical", "differs", "tags"];
+type Scenario = "identical" | "differs" | "tags" | "one-side";
+const scenarios: readonly Scenario[] = ["identical", "differs", "tags", "one-side"];
 
 const n = (value: number) => value.toLocaleString("en-US");
 
@@ -42,7 +47,22 @@ async function run(keys: number, latencyMs: number, scenario: Scenario): Promise
         const primary = side("primary", primaryServer.endpoint, "bench-primary");
         const dr = side("dr", drServer.endpoint, "bench-dr");
         const requests = { primary: countRequests(primary.client), dr: countRequests(dr.client) };
+        const byCommand = (counts: Record<string, number>) =>
+            Object.entries(counts)
+                .map(([name, count]) => `${name} ${n(count)}`)
+                .join(", ");
         const controller = new AbortController();
+        if (scenario === "one-side") {
+            const memory = sampleMemory();
+            const started = process.hrtime.bigint();
+            let listed = 0;
+            for await (const entry of latestEntries(listVersions(primary.client, primary.bucket))) {
+                if (entry.key) listed++;
+            }
+            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+            const { peakHeapMiB } = memory.stop();
+            return `| ${n(keys)} | one side listed only | ${latencyMs} ms | (${n(listed)} keys listed) | ${byCommand(requests.primary)} | none | ${seconds.toFixed(1)} s | ${n(Math.round(listed / seconds))} | ${peakHeapMiB} MiB |`;
+        }
         const memory = sampleMemory();
         const started = process.hrtime.bigint();
         const result: CompareResult = await compareBuckets(primary, dr, { signal: controller.signal, tags: scenario === "tags" });
@@ -53,10 +73,6 @@ async function run(keys: number, latencyMs: number, scenario: Scenario): Promise
         if (differing !== expectedDiffering || result.keysCompared < keys - 1) {
             throw new Error(`unexpected result: ${JSON.stringify({ ...result, first: result.first.slice(0, 2) })}`);
         }
-        const byCommand = (counts: Record<string, number>) =>
-            Object.entries(counts)
-                .map(([name, count]) => `${name} ${n(count)}`)
-                .join(", ");
         return (
             `| ${n(keys)} | ${scenario} | ${latencyMs} ms | ${result.verdict} (${n(result.same)} same, ${n(result.differing.changed)} changed, ${n(result.differing.onlyDr)} only dr) | ` +
             `${byCommand(requests.primary)} | ${byCommand(requests.dr)} | ${seconds.toFixed(1)} s | ${n(Math.round(result.keysCompared / seconds))} | ${peakHeapMiB} MiB |`
@@ -69,7 +85,7 @@ async function run(keys: number, latencyMs: number, scenario: Scenario): Promise
 async function main(): Promise<void> {
     const keys = Number(process.argv[2] ?? 100_000);
     const latencyMs = Number(process.argv[3] ?? 0);
-    const chosen = process.argv.slice(4).length > 0 ? (process.argv.slice(4) as Scenario[]) : scenarios;
+    const chosen = process.argv.slice(4).length > 0 ? (process.argv.slice(4) as Scenario[]) : scenarios.filter((scenario) => scenario !== "one-side");
     const unknown = chosen.filter((scenario) => !scenarios.includes(scenario));
     if (unknown.length > 0) {
         throw new Error(`unknown scenario ${unknown.join(", ")}: expected ${scenarios.join(", ")}`);

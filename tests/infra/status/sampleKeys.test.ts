@@ -180,6 +180,43 @@ describe("infra/status/sampleKeys: one draw", () => {
     });
 });
 
+describe("infra/status/sampleKeys: draws over random buckets with small pages", () => {
+    // Random key sets over an alphabet with the delimiter, multi-byte and astral characters and the reserved
+    // directory, listed in pages of 3 to 7 entries: every branch of the descent (narrowing, seeks above and below the
+    // page, "above the alphabet", settling) runs many times.
+    const alphabet = ["a", "b", "z", "/", "0", "9", ".", "é", "😀", "-"];
+    it("only ever draws keys that exist, never lustre-dr's own, within the per-draw budget", async function () {
+        this.timeout(60_000);
+        const make = seededRandom(1234);
+        let draws = 0;
+        let drawn = 0;
+        for (let set = 0; set < 25; set++) {
+            const keys = new Set<string>();
+            const size = 50 + Math.floor(make() * 400);
+            while (keys.size < size) {
+                const length = 1 + Math.floor(make() * 8);
+                let key = make() < 0.1 ? ".lustre-dr/" : make() < 0.1 ? "p/.lustre-dr/drill/" : "";
+                for (let i = 0; i < length; i++) key += alphabet[pickIndex(alphabet.length, make)];
+                keys.add(key);
+            }
+            const usable = [...keys].filter((k) => !isReservedKey(k));
+            const lister = memoryLister(keySpaceOf([...keys]), { record: false });
+            const pageSize = 3 + Math.floor(make() * 5);
+            const random = seededRandom(set);
+            for (let i = 0; i < 40; i++) {
+                const draw = await drawKey(lister.list, "", random, pageSize);
+                draws++;
+                expect(draw.lists).to.be.at.most(maxListsPerDraw + 1);
+                if (draw.key === undefined) continue;
+                drawn++;
+                expect(usable, `set ${set}`).to.include(draw.key);
+            }
+        }
+        // A draw may end on a node holding only reserved keys; nearly all find a key.
+        expect(drawn / draws).to.be.greaterThan(0.9);
+    });
+});
+
 describe("infra/status/sampleKeys: selecting from both sides", () => {
     const primaryKeys = [...tree(6, 5, 40), ...drillKeys];
     const onlyDr = Array.from({ length: 300 }, (_, i) => `restored/r${pad(i, 3)}`);

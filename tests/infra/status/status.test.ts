@@ -443,9 +443,12 @@ describe("infra/status (emulator)", function () {
                 expect(sample.requests.tagging).to.equal(24);
                 expect(sample.requests.list).to.be.at.most(listBudget(12));
                 expect(json.findings).to.deep.include({ side: "pair", area: "sample", severity: "ok", message: "12 keys, 0 differ" });
-                // The same seed draws the same keys.
-                const again = await runStatus(options({ sample: "12", sampleSeed: "7" }), capture(), { ...sources, samplePageSize: 4 });
+                // The same seed draws the same keys; the human report has the line in the pair section.
+                const human = capture();
+                const again = await runStatus(options({ sample: "12", sampleSeed: "7" }), human, { ...sources, samplePageSize: 4 });
                 expect((again.report.sample as SampleResult).requests).to.deep.equal(sample.requests);
+                expect(human.text?.split("\n")[0]).to.equal("healthy");
+                expect(human.text).to.contain("\npair\n").and.contain("\n  sample          ok        12 keys, 0 differ");
             } finally {
                 s3Stub.restore();
             }
@@ -552,6 +555,20 @@ describe("infra/status (emulator)", function () {
                 expect(exitCode).to.equal(1);
                 expect(report.reasons).to.deep.equal(["pair: sample not taken: AccessDenied: Access Denied"]);
                 expect(report.sample).to.deep.equal({ error: "AccessDenied: Access Denied" });
+            } finally {
+                s3Stub.restore();
+            }
+        });
+
+        it("takes no sample when a side does not answer, and says so (the pair is broken by the unreachable side)", async () => {
+            const s3Stub = answerAsS3OverTls();
+            try {
+                const port = await closedPort();
+                const { exitCode, report } = await runStatus(options({ sample: "5", primaryEndpoint: `http://127.0.0.1:${port}` }), capture(), sources);
+                expect(exitCode).to.equal(2);
+                expect(report.sample).to.deep.equal({ error: "the primary side is unreachable" });
+                expect(report.findings).to.deep.include({ side: "pair", area: "sample", severity: "degraded", message: "sample not taken: the primary side is unreachable" });
+                expect(s3Stub.commandCalls(ListObjectsV2Command)).to.have.length(0);
             } finally {
                 s3Stub.restore();
             }

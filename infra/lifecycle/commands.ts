@@ -109,7 +109,10 @@ export function registerFailbackCommand(program: Command): void {
             "--restore-primary-to <time>",
             "before re-attaching, return the primary bucket to this ISO 8601 time (its last good time, at or before --since) with the restore of `lustre-dr restore`; adds versions, deletes none",
         )
-        .option("--wait", "wait for the batch replication job to finish, printing progress")
+        .option(
+            "--wait",
+            "wait for the batch replication job, then compare the two buckets key by key (sending again from the dr side the outage writes that did not become current on the primary); exit 1 if they differ",
+        )
         .option("--dr-endpoint <url>", "S3 Control endpoint override for the dr side (the job runs in the dr account, with --dr-profile)")
         .option("--verbose", "stream the Pulumi engine output to stderr")
         .option("--json", "print the result as JSON")

@@ -188,8 +188,8 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         }
     }
 
-    // The dr side first: the primary never stopped granting it, so the re-attached dr side can replicate at once,
-    // and the primary follows in the next update (two updates instead of three).
+    // The dr side first: unless it was detached to be restored, the primary never stopped granting it, so the
+    // re-attached dr side can replicate at once and the primary follows in the next update (two updates, not three).
     const convergence = await converge(workspace, names, { output, verbose: options.verbose, rerunCommand: "lustre-dr failback", first: "dr" });
     phases.push({ phase: "converge", seconds: secondsSince(start), changes: totalChanges(convergence) });
     if (convergence.verdict !== "converged") {
@@ -305,14 +305,14 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         phases.push({ phase: "compare", seconds: secondsSince(compareStart) });
         output.progress(`${first.verdict}: ${first.same} same, ${first.pending} replicating, ${differingCount(first)} differing`);
         if (first.verdict !== "differs" || !createdAfter) {
-            return { compare: first.first.length > 10 ? { ...first, first: first.first.slice(0, 10) } : first };
+            return { compare: firstTen(first) };
         }
 
         const resendStart = performance.now();
         const { result: resent, sentKeys } = await resendOutageWrites(sides.dr, first.first, { since: createdAfter });
         output.progress(describeResend(resent).join("\n"));
         const sent = new Set(sentKeys);
-        let last = await compareOnce();
+        let last = await compareOnce(resendBatch);
         const sleep = context.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
         const pollMilliseconds = (context.pollSeconds ?? 30) * 1000;
         const deadline = performance.now() + (context.settleSeconds ?? 900) * 1000;
@@ -320,10 +320,10 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         while (sent.size > 0 && (last.pending > 0 || last.first.some((divergence) => sent.has(divergence.key))) && performance.now() < deadline) {
             output.progress(`waiting for the keys sent again to replicate: ${last.pending} in flight, ${differingCount(last)} differing`);
             await sleep(pollMilliseconds);
-            last = await compareOnce();
+            last = await compareOnce(resendBatch);
         }
         phases.push({ phase: "resend", seconds: secondsSince(resendStart) });
-        return { compare: last, resend: resent };
+        return { compare: firstTen(last), resend: resent };
     }
 
     /**
@@ -335,7 +335,9 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         const begin = performance.now();
         workspace.actAs("dr");
         if (!(await configuredDetached(await workspace.selectStack(stacks.dr)))) {
-            const skipped = `the dr side ${stacks.dr} is attached: an earlier run restored the primary before re-attaching it, and a restore now would undo what replication has brought since`;
+            const skipped =
+                `the dr side ${stacks.dr} is attached (an earlier failback restored the primary and then re-attached it, or it was never frozen): ` +
+                "a restore of the primary now would undo what replication has brought it since";
             output.progress(`Not restoring the primary: ${skipped}`);
             done.push({ phase: "restore-primary", seconds: secondsSince(begin), skipped });
             return undefined;
@@ -401,6 +403,11 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         }
         return restored;
     }
+}
+
+/** A comparison gathered with many first keys (for the resend), reported with compare's usual ten. */
+function firstTen(result: CompareResult): CompareResult {
+    return result.first.length > 10 ? { ...result, first: result.first.slice(0, 10) } : result;
 }
 
 /** The resend, for people: what was sent again and what was left. */

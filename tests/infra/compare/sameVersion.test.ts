@@ -108,6 +108,26 @@ describe("infra/compare with S3's version ids (mocked clients)", () => {
         expect(unknown.reason).to.match(/could not be read: AccessDenied: Access Denied/);
     });
 
+    it("fails, never answers, when a side's listing fails after its first page", async () => {
+        const primary = side("primary");
+        const dr = side("dr");
+        const keys = Array.from({ length: 6 }, (_, i) => `k${i}`);
+        primary.mock.on(ListObjectVersionsCommand).resolves({ IsTruncated: false, Versions: keys.map((k) => version(k, `v-${k}`)) });
+        dr.mock
+            .on(ListObjectVersionsCommand)
+            .resolvesOnce({ IsTruncated: true, NextKeyMarker: "k2", NextVersionIdMarker: "v-k2", Versions: keys.slice(0, 3).map((k) => version(k, `v-${k}`)) })
+            .rejects(Object.assign(new Error("Please reduce your request rate."), { name: "SlowDown", $metadata: { httpStatusCode: 503 } }));
+        let error: unknown;
+        try {
+            await compareBuckets(primary.compareSide, dr.compareSide, { pageSize: 3 });
+        } catch (caught) {
+            error = caught;
+        }
+        expect(error).to.be.instanceOf(CompareListingError);
+        expect((error as Error).message).to.match(/^listing the dr bucket s3:\/\/bucket-dr \(us-west-2\) failed: SlowDown/);
+        expect(dr.mock.commandCalls(ListObjectVersionsCommand).map((call) => call.args[0].input.KeyMarker)).to.deep.equal([undefined, "k2"]);
+    });
+
     it("fails when either side's listing fails, naming nothing as compared", async () => {
         const primary = side("primary");
         const dr = side("dr");

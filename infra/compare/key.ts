@@ -22,7 +22,14 @@ export type KeyVerdict =
     /** The same object on both sides, or absent (deleted) on both. */
     | { readonly key: string; readonly kind: "same" }
     /** Differs, or exists on one side only, but the newer side's version is still replicating (`PENDING`). */
-    | { readonly key: string; readonly kind: "pending"; readonly side: CompareSide["side"]; readonly versionId: string }
+    | {
+          readonly key: string;
+          readonly kind: "pending";
+          readonly side: CompareSide["side"];
+          readonly versionId: string;
+          /** When the replicating version was written: a copy pending for long is a stuck replication, not a slow one. */
+          readonly since: Date;
+      }
     | KeyDivergence;
 
 export interface KeyAcrossOptions {
@@ -98,7 +105,7 @@ async function newerSideStatus(
     key: string,
     states: { readonly primary: SideState; readonly dr: SideState },
     options: KeyAcrossOptions,
-): Promise<{ side: CompareSide; versionId: string; status: string | undefined } | undefined> {
+): Promise<{ side: CompareSide; versionId: string; since: Date; status: string | undefined } | undefined> {
     const time = (state: SideState) => state.entry?.lastModified.getTime() ?? Number.NEGATIVE_INFINITY;
     const candidates = [
         { side: primary, state: states.primary },
@@ -109,7 +116,7 @@ async function newerSideStatus(
     const statuses = await Promise.all(
         newer.map(async ({ side, state }) => {
             const entry = state.entry as VersionEntry;
-            return { side, versionId: entry.versionId, status: await replicationStatusOf(side, key, entry, state.head, options) };
+            return { side, versionId: entry.versionId, since: entry.lastModified, status: await replicationStatusOf(side, key, entry, state.head, options) };
         }),
     );
     return statuses.find(({ status }) => status === "PENDING") ?? statuses[0];
@@ -162,7 +169,7 @@ async function compareKey(primary: CompareSide, dr: CompareSide, key: string, op
         const version = (onPrimary ? states.primary.entry : states.dr.entry) as VersionEntry;
         const newer = await newerSideStatus(primary, dr, key, states, options);
         if (newer?.status === "PENDING") {
-            return { key, kind: "pending", side: newer.side.side, versionId: newer.versionId };
+            return { key, kind: "pending", side: newer.side.side, versionId: newer.versionId, since: newer.since };
         }
         return {
             key,
@@ -211,7 +218,7 @@ async function compareKey(primary: CompareSide, dr: CompareSide, key: string, op
                 : { primary: states.primary, dr: states.dr };
             const newer = await newerSideStatus(primary, dr, key, withHeads, options);
             if (newer?.status === "PENDING") {
-                return { key, kind: "pending", side: newer.side.side, versionId: newer.versionId };
+                return { key, kind: "pending", side: newer.side.side, versionId: newer.versionId, since: newer.since };
             }
             return {
                 key,

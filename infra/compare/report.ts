@@ -64,7 +64,8 @@ export function describeCompare(result: CompareResult): string {
         }
     }
     if (result.pendingKeys.length > 0) {
-        lines.push(`still replicating: ${result.pendingKeys.map((key) => JSON.stringify(key)).join(", ")}${result.pending > result.pendingKeys.length ? ", ..." : ""}`);
+        const since = result.oldestPendingSince !== undefined ? ` (the oldest written ${result.oldestPendingSince})` : "";
+        lines.push(`still replicating${since}: ${result.pendingKeys.map((key) => JSON.stringify(key)).join(", ")}${result.pending > result.pendingKeys.length ? ", ..." : ""}`);
     }
     return lines.join("\n");
 }

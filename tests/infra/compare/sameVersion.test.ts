@@ -90,6 +90,8 @@ describe("infra/compare with S3's version ids (mocked clients)", () => {
         const result = await compareBuckets(primary.compareSide, dr.compareSide);
         expect(result.pending).to.equal(2);
         expect(result.pendingKeys).to.deep.equal(["moving", "new"]);
+        // both pending versions were written at `later`, as the primary's listing says
+        expect(result.oldestPendingSince).to.equal(later.toISOString());
         expect(result.first).to.deep.equal([{ key: "stuck", kind: "only-primary", versionId: "vs", replicationStatus: "FAILED" }]);
         expect(result.verdict).to.equal("differs");
     });

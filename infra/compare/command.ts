@@ -82,8 +82,15 @@ export function compareProgressReporter(output: Output, intervalMs = 5000, now: 
     };
 }
 
+/** A side found through its stack is held to the stack's account: its bucket must be owned by `outputs.accountId`. */
 function compareSide(side: Side): CompareSide {
-    return { side: side.role, client: new S3Client(sideClientConfig(side)), bucket: side.bucketName, region: side.region };
+    return {
+        side: side.role,
+        client: new S3Client(sideClientConfig(side)),
+        bucket: side.bucketName,
+        region: side.region,
+        ...(side.outputs?.accountId !== undefined ? { expectedOwner: side.outputs.accountId } : {}),
+    };
 }
 
 /**
@@ -96,7 +103,8 @@ function classifyListingError(error: CompareListingError, side: Side): Error {
     if (["unreachable", "no-credentials", "credentials-rejected", "no-such-bucket", "wrong-region"].includes(problem.kind)) {
         return new EnvironmentError(`compare stopped, nothing compared is reported: cannot list ${where}: ${problem.text}`, { cause: error });
     }
-    return new Error(`compare stopped: listing ${where} failed: ${problem.text}`, { cause: error });
+    const owner = error.side.expectedOwner !== undefined && problem.kind === "access-denied" ? ` (or the bucket is not owned by account ${error.side.expectedOwner}, the stack's)` : "";
+    return new Error(`compare stopped: listing ${where} failed: ${problem.text}${owner}`, { cause: error });
 }
 
 /** Runs the comparison end to end and writes the result; returns the exit code and the result. */

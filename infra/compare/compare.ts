@@ -30,6 +30,12 @@ export interface CompareSide {
     readonly client: S3Client;
     readonly bucket: string;
     readonly region: string;
+    /**
+     * The account that must own the bucket, sent as S3's `ExpectedBucketOwner` with every request: a bucket of that name
+     * in another account (the name taken over after a deletion, a forged name) answers 403 instead of being compared.
+     * The CLI sets it from the side's stack outputs. @default no check
+     */
+    readonly expectedOwner?: string;
 }
 
 /** How a side reports a version's replication status (`PENDING`, `COMPLETED`, `FAILED`, `REPLICA`, or none). */
@@ -194,6 +200,7 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
             yield* listVersions(side.client, side.bucket, {
                 prefix,
                 pageSize,
+                ...(side.expectedOwner !== undefined ? { expectedBucketOwner: side.expectedOwner } : {}),
                 ...(options.signal ? { signal: options.signal } : {}),
                 onPage: (entries) => {
                     requests.list++;

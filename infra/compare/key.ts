@@ -14,7 +14,7 @@ import { GetObjectTaggingCommand, HeadObjectCommand, HeadObjectCommandOutput, S3
 import { errorText } from "../aws/errors";
 import { compareIdentity, IdentityDifference, ObjectIdentity, tagMap } from "../restore/identity";
 import type { VersionEntry } from "../restore/plan";
-import { compareVersionsAcross, IdentityReads, ListedVersion, VersionAt } from "../restore/readIdentity";
+import { compareVersionsAcross, IdentityReads, ListedVersion, owner, VersionAt } from "../restore/readIdentity";
 import type { CompareSide, KeyDivergence, ReplicationStatusReader } from "./compare";
 
 /** What one key is across the sides. */
@@ -77,7 +77,7 @@ function notFound(error: unknown): boolean {
 async function headCurrent(side: CompareSide, key: string, options: KeyAcrossOptions): Promise<SideState> {
     if (options.reads) options.reads.head++;
     try {
-        const head = await side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, ChecksumMode: "ENABLED" }), { abortSignal: options.signal });
+        const head = await side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, ChecksumMode: "ENABLED", ...owner(side.expectedOwner) }), { abortSignal: options.signal });
         const entry: VersionEntry = {
             key,
             versionId: head.VersionId ?? "null",
@@ -141,7 +141,7 @@ async function replicationStatusOf(
         return undefined;
     }
     if (options.reads) options.reads.head++;
-    const read = await side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, VersionId: entry.versionId }), { abortSignal: options.signal });
+    const read = await side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, VersionId: entry.versionId, ...owner(side.expectedOwner) }), { abortSignal: options.signal });
     return read.ReplicationStatus;
 }
 
@@ -189,7 +189,7 @@ async function compareKey(primary: CompareSide, dr: CompareSide, key: string, op
         if (options.tags) {
             const tags = async (side: CompareSide) => {
                 if (options.reads) options.reads.tagging++;
-                const read = await side.client.send(new GetObjectTaggingCommand({ Bucket: side.bucket, Key: key, VersionId: a.versionId }), { abortSignal: options.signal });
+                const read = await side.client.send(new GetObjectTaggingCommand({ Bucket: side.bucket, Key: key, VersionId: a.versionId, ...owner(side.expectedOwner) }), { abortSignal: options.signal });
                 return tagMap(read.TagSet);
             };
             const [tagsA, tagsB] = await Promise.all([tags(primary), tags(dr)]);
@@ -202,6 +202,7 @@ async function compareKey(primary: CompareSide, dr: CompareSide, key: string, op
         const at = (side: CompareSide, state: SideState, entry: VersionEntry): VersionAt => ({
             client: side.client,
             bucket: side.bucket,
+            ...(side.expectedOwner !== undefined ? { expectedOwner: side.expectedOwner } : {}),
             version: listedVersion(entry),
             ...(state.head ? { head: state.head } : {}),
         });

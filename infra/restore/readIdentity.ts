@@ -31,6 +31,11 @@ export interface CompareVersionsOptions {
     readonly reads?: IdentityReads;
 }
 
+/** S3's `ExpectedBucketOwner` parameter, when an owner is expected. */
+export function owner(expectedOwner: string | undefined): { ExpectedBucketOwner?: string } {
+    return expectedOwner !== undefined ? { ExpectedBucketOwner: expectedOwner } : {};
+}
+
 function listed(version: ListedVersion): ObjectIdentity {
     return {
         size: version.size,
@@ -44,6 +49,8 @@ export interface VersionAt {
     /** A client with the credentials, region and endpoint of the bucket's side. */
     readonly client: S3Client;
     readonly bucket: string;
+    /** The account that must own the bucket (S3's `ExpectedBucketOwner` on each read). */
+    readonly expectedOwner?: string;
     readonly version: ListedVersion;
     /** A `HeadObject` of this version already made (with `ChecksumMode: ENABLED`): it is not read again. */
     readonly head?: Omit<HeadObjectCommandOutput, "$metadata">;
@@ -71,7 +78,7 @@ export async function compareVersionsAcross(key: string, a: VersionAt, b: Versio
     const head = async (at: VersionAt) => {
         if (at.head) return at.head;
         if (reads) reads.head++;
-        return at.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId, ChecksumMode: "ENABLED" }), { abortSignal: signal });
+        return at.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId, ChecksumMode: "ENABLED", ...owner(at.expectedOwner) }), { abortSignal: signal });
     };
     const heads = await Promise.all([head(a), head(b)]);
     identityA = { ...identityA, head: headFacts(heads[0]) };
@@ -82,7 +89,7 @@ export async function compareVersionsAcross(key: string, a: VersionAt, b: Versio
     }
     const tags = async (at: VersionAt) => {
         if (reads) reads.tagging++;
-        return tagMap((await at.client.send(new GetObjectTaggingCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId }), { abortSignal: signal })).TagSet);
+        return tagMap((await at.client.send(new GetObjectTaggingCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId, ...owner(at.expectedOwner) }), { abortSignal: signal })).TagSet);
     };
     const [tagsA, tagsB] = await Promise.all([tags(a), tags(b)]);
     return { ...compareIdentity({ ...identityA, tags: tagsA }, { ...identityB, tags: tagsB }), heads };

@@ -192,6 +192,8 @@ export interface ListVersionsOptions {
     readonly pageSize?: number;
     /** List only keys after this one (S3's `key-marker`: every version of this key itself is skipped). */
     readonly startAfter?: string;
+    /** The account that must own the bucket (S3's `ExpectedBucketOwner`): another owner's bucket answers 403. */
+    readonly expectedBucketOwner?: string;
     readonly signal?: AbortSignal;
     /** Called after each page with the number of entries it held. */
     readonly onPage?: (entries: number) => void;
@@ -210,6 +212,7 @@ export async function* listVersions(client: S3Client, bucket: string, options: L
             ...(options.prefix ? { Prefix: options.prefix } : {}),
             ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
             ...(versionIdMarker !== undefined ? { VersionIdMarker: versionIdMarker } : {}),
+            ...(options.expectedBucketOwner !== undefined ? { ExpectedBucketOwner: options.expectedBucketOwner } : {}),
         });
         let elementOrder: ElementKind[] | undefined;
         // The context object is per call; a second, outermost middleware reads what the inner one recorded.

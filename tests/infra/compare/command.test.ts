@@ -6,7 +6,8 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { compareProgressReporter, parseCompareArguments, runCompareCommand } from "../../../infra/compare/command";
 import type { CompareResult } from "../../../infra/compare/compare";
-import { UsageError } from "../../../infra/output";
+import { classifyFailure, UsageError } from "../../../infra/output";
+import type { SiteOutputs } from "../../../stacks/outputs";
 import { emulatorCredentials, emulatorPair } from "../../emulator/moto";
 import { startRejectingEndpoint } from "../../emulator/rejectingEndpoint";
 import { EmulatedBucketPair, emulatedBucketPair, ReplicationCopier } from "../../emulator/replicationCopier";
@@ -150,6 +151,35 @@ describe("lustre-dr compare", function () {
             const { error } = JSON.parse(run.stdout) as { error: { message: string; code: string } };
             expect(error.code).to.equal("environment");
             expect(error.message).to.match(/cannot list the dr bucket s3:\/\/no-such-bucket-here \(us-west-2\): NoSuchBucket/);
+        });
+    });
+
+    describe("sides found through their stacks", () => {
+        it("holds each bucket to its stack's account: another owner's bucket of that name is refused, not compared", async () => {
+            const rejecting = await startRejectingEndpoint("AccessDenied", "Access Denied");
+            const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+            process.env.AWS_ACCESS_KEY_ID = emulatorCredentials.accessKeyId;
+            process.env.AWS_SECRET_ACCESS_KEY = emulatorCredentials.secretAccessKey;
+            try {
+                const outputs = (stack: string) =>
+                    ({ accountId: stack === "primary" ? "111122223333" : "444455556666", region: stack === "primary" ? "us-east-1" : "us-west-2", bucketName: `acme-${stack}` }) as SiteOutputs;
+                let error: unknown;
+                try {
+                    await runCompareCommand({ primaryEndpoint: rejecting.endpoint, drEndpoint: rejecting.endpoint }, recordingOutput(), { readOutputs: async (stack) => outputs(stack) });
+                } catch (caught) {
+                    error = caught;
+                }
+                expect((error as Error).message).to.match(/^compare stopped: listing the (primary|dr) bucket s3:\/\/acme-(primary|dr) \(us-(east-1|west-2)\) failed: AccessDenied: Access Denied .*\(or the bucket is not owned by account (111122223333|444455556666), the stack's\)$/);
+                expect(classifyFailure(error).exitCode).to.equal(1);
+                expect(rejecting.requests.length).to.be.greaterThan(0);
+                expect(rejecting.requests.every((request) => request.startsWith("GET "))).to.equal(true);
+            } finally {
+                await rejecting.stop();
+                process.env.AWS_ACCESS_KEY_ID = saved.id;
+                process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+                if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+                if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+            }
         });
     });
 

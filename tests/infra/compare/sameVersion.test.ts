@@ -110,6 +110,27 @@ describe("infra/compare with S3's version ids (mocked clients)", () => {
         expect(unknown.reason).to.match(/could not be read: AccessDenied: Access Denied/);
     });
 
+    it("holds each side to its expected owner account on every request it sends", async () => {
+        const primary = side("primary");
+        const dr = side("dr");
+        const sides = { primary: { ...primary.compareSide, expectedOwner: "111111111111" }, dr: { ...dr.compareSide, expectedOwner: "222222222222" } };
+        primary.mock.on(ListObjectVersionsCommand).resolves({ IsTruncated: false, Versions: [version("changed", "p1"), version("only-primary", "o1"), version("shared", "s1")] });
+        dr.mock.on(ListObjectVersionsCommand).resolves({ IsTruncated: false, Versions: [version("changed", "d1"), version("shared", "s1")] });
+        for (const { mock } of [primary, dr]) {
+            mock.on(HeadObjectCommand).resolves({ ContentLength: 10, ETag: '"x"' });
+            mock.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+        }
+        await compareBuckets(sides.primary, sides.dr, { tags: true });
+        for (const [role, { mock }] of [["primary", primary], ["dr", dr]] as const) {
+            const calls = mock.calls();
+            // list, the changed key's HEAD and tags, the shared version's tags; the primary also HEADs its one-sided key
+            expect(calls.length, role).to.equal(role === "primary" ? 5 : 4);
+            for (const call of calls) {
+                expect((call.args[0].input as { ExpectedBucketOwner?: string }).ExpectedBucketOwner, `${role} ${call.args[0].constructor.name}`).to.equal(sides[role].expectedOwner);
+            }
+        }
+    });
+
     it("fails, never answers, when a side's listing fails after its first page", async () => {
         const primary = side("primary");
         const dr = side("dr");

@@ -44,6 +44,7 @@ import { checkHistoryReachesBack, checkVersioning, defaultListConcurrency, Resto
 import { converge, ConvergeResult } from "./converge";
 import { CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { configuredDetached, detachedKey, freezeSide, secondsSince } from "./freeze";
+import { describePhase } from "./recover";
 import { readOutputsOf } from "../pulumi/stackOutputs";
 import type { SiteOutputs } from "../../stacks/outputs";
 import { ResendResult, resendOutageWrites } from "./resend";
@@ -258,7 +259,7 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
                 ? `${describeCompare(compare)}\nCompare again at any time: ${compareCommand}`
                 : `Not compared: the job ${job ? (job.status === "Complete" ? "failed for some objects" : `is ${job.status}`) : "is still running (no --wait)"}. ` +
                   `Once it is Complete without failures, compare the pair: ${compareCommand}`,
-            `Phases: ${phases.map(describeFailbackPhase).join(", ")}.`,
+            `Phases: ${phases.map(describePhase).join(", ")}.`,
         ].join("\n"),
     );
     const problems: string[] = [];
@@ -439,7 +440,3 @@ function totalChanges(convergence: ConvergeResult): Record<string, number> {
     return total;
 }
 
-/** "restore-primary 4.2 s", "restore-primary skipped (...)". */
-export function describeFailbackPhase(phase: FailbackPhase): string {
-    return phase.skipped ? `${phase.phase} skipped (${phase.skipped})` : `${phase.phase} ${phase.seconds} s`;
-}

@@ -198,7 +198,7 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
     return recovered;
 }
 
-/** "freeze 4.2 s", "freeze skipped (already frozen)". */
-export function describePhase(phase: PhaseRecord): string {
+/** "freeze 4.2 s", "freeze skipped (already frozen)"; failback's phases read the same. */
+export function describePhase(phase: Pick<PhaseRecord, "seconds" | "skipped"> & { readonly phase: string }): string {
     return phase.skipped ? `${phase.phase} skipped (${phase.skipped})` : `${phase.phase} ${phase.seconds} s`;
 }

@@ -173,6 +173,11 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
     if (primary.side !== "primary" || dr.side !== "dr") {
         throw new UsageError(`compareBuckets takes the primary side first and the dr side second, got ${primary.side} and ${dr.side}`);
     }
+    // Bucket names are unique within a partition: the same name twice is one bucket compared with itself, which would
+    // always read "identical".
+    if (primary.bucket === dr.bucket && primary.region === dr.region) {
+        throw new UsageError(`the primary and dr sides are the same bucket (${primary.bucket}): name two different buckets`);
+    }
     const prefix = options.prefix ?? "";
     const keep = options.firstDifferences ?? 10;
     const pageSize = options.pageSize ?? 1000;

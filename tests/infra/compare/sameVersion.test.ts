@@ -131,6 +131,19 @@ describe("infra/compare with S3's version ids (mocked clients)", () => {
         }
     });
 
+    it("refuses to compare a bucket with itself before listing it", async () => {
+        const primary = side("primary");
+        const dr = side("dr");
+        let error: unknown;
+        try {
+            await compareBuckets(primary.compareSide, { ...dr.compareSide, bucket: "bucket-primary", region: "us-east-1" });
+        } catch (caught) {
+            error = caught;
+        }
+        expect((error as Error).message).to.equal("the primary and dr sides are the same bucket (bucket-primary): name two different buckets");
+        expect(primary.mock.calls()).to.have.length(0);
+    });
+
     it("fails, never answers, when a side's listing fails after its first page", async () => {
         const primary = side("primary");
         const dr = side("dr");

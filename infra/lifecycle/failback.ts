@@ -292,6 +292,10 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
             const profile = role === "primary" ? options.primaryProfile : options.drProfile;
             return { side: role, bucket: outputs.bucketName, region: outputs.region, client: s3(role, { region: outputs.region, ...(profile ? { profile } : {}) }) };
         };
+        if (primaryOutputs.bucketName === drOutputs.bucketName) {
+            // Comparing a bucket with itself would prove nothing: the stacks' outputs cannot both be right.
+            throw new Error(`stacks ${names.primary} and ${names.dr} both export bucket ${drOutputs.bucketName}: nothing was compared; check their outputs`);
+        }
         const sides = { primary: side("primary", primaryOutputs), dr: side("dr", drOutputs) };
         const compareOnce = (firstDifferences?: number) =>
             compareBuckets(sides.primary, sides.dr, {

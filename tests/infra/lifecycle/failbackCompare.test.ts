@@ -117,6 +117,10 @@ describe("infra/lifecycle/failback converges the data (moto)", function () {
         await primary.send(new PutObjectCommand({ Bucket: buckets.primary, Key: "projects/backdoor.sh", Body: "nc -e /bin/sh" }));
         await primary.send(new DeleteObjectCommand({ Bucket: buckets.primary, Key: "projects/data.csv" }));
         await primary.send(new PutObjectCommand({ Bucket: buckets.primary, Key: "results/run-0042.csv", Body: "forged" }));
+        const old = await latestVersion(primary, buckets.primary, "projects/old.txt");
+        await primary.send(
+            new CopyObjectCommand({ Bucket: buckets.primary, Key: "projects/old.txt", CopySource: copySource(buckets.primary, "projects/old.txt", old), MetadataDirective: "REPLACE", Metadata: fsx("0100666") }),
+        );
         // Users on the dr side during the outage: a new file, the same file name, a delete.
         await dr.send(new PutObjectCommand({ Bucket: buckets.dr, Key: "projects/incident-notes.txt", Body: "written during the outage" }));
         await dr.send(new PutObjectCommand({ Bucket: buckets.dr, Key: "results/run-0042.csv", Body: "real results" }));
@@ -181,11 +185,12 @@ describe("infra/lifecycle/failback converges the data (moto)", function () {
         const result = await failback({}, output);
 
         expect(result.phases.map((phase) => phase.phase)).to.deep.equal(["detach-primary", "restore-primary", "converge", "replicate", "compare", "resend"]);
-        // The user's results file lost to the restore's delete marker (newer) until the dr side sent it again.
-        expect(result.resend).to.deep.include({ copies: 1, deleteMarkers: 0, firstKeys: ["results/run-0042.csv"] });
+        // The user's results file lost to the restore's delete marker (newer), and the file users deleted came back
+        // with the restore's copy (newer than their delete marker), until the dr side sent both again.
+        expect(result.resend).to.deep.include({ copies: 1, deleteMarkers: 1, firstKeys: ["projects/old.txt", "results/run-0042.csv"] });
         expect(result.resend?.left.count).to.equal(0);
         expect(result.compare?.verdict).to.equal("identical");
-        expect(output.text).to.match(/^Sent again from the dr side \(outage writes the job did not make current on the primary\): 1 copies, 0 delete markers: "results\/run-0042.csv"$/m);
+        expect(output.text).to.match(/^Sent again from the dr side \(outage writes the job did not make current on the primary\): 1 copies, 1 delete markers: "projects\/old.txt", "results\/run-0042.csv"$/m);
         await expectConverged();
     });
 

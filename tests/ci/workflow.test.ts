@@ -10,6 +10,8 @@ import { buildProgram } from "../../infra/cli";
 import { parseSampleRequest } from "../../infra/status/sampleKeys";
 
 interface Step {
+    readonly id?: string;
+    readonly uses?: string;
     readonly name?: string;
     readonly if?: string;
     readonly run?: string;
@@ -41,7 +43,9 @@ describe(".github/workflows/deploy.yml: the weekly drill job", () => {
     it("runs status with --sample after the drill, even when the drill failed, keeping the JSON", () => {
         expect(drillAt).to.be.at.least(0);
         expect(statusAt).to.be.greaterThan(drillAt);
-        expect(steps[statusAt].if).to.equal("always()");
+        // after a failed drill, but not after a cancel or without credentials (it would only report the missing profiles)
+        expect(steps[statusAt].if).to.equal("${{ !cancelled() && steps.profiles.outcome == 'success' }}");
+        expect(steps.some((s) => s.id === "profiles" && (s.uses ?? "").endsWith("aws-profiles")), "the credentials step status depends on").to.equal(true);
         const args = lustreDrArgs(steps[statusAt]);
         const size = args[args.indexOf("--sample") + 1];
         expect(args).to.include("--sample");

@@ -101,7 +101,8 @@ export function registerFailbackCommand(program: Command): void {
             .command("failback")
             .description(
                 "After an incident: optionally return the primary bucket to its last good time (--restore-primary-to), re-attach both " +
-                    "sides, converge replication, then batch-replicate what was written on the dr side during the outage",
+                    "sides, converge replication, batch-replicate what was written on the dr side during the outage, and with --wait " +
+                    "prove the two buckets identical (exit 1 when they differ)",
             ),
     )
         .option("--since <time>", "only objects created on the dr side after this ISO 8601 time: when the dr side was frozen")

@@ -7,12 +7,12 @@ import {
     DeleteObjectCommand,
     GetObjectCommand,
     HeadObjectCommand,
-    ListObjectVersionsCommand,
     ListObjectVersionsCommandOutput,
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
 import { classifyAwsError, AwsProblem } from "../aws/errors";
+import { listObjectVersionsPage } from "../aws/listing";
 import type { SideRole } from "../aws/sides";
 import { assertOwnCanaryKey } from "./canaries";
 
@@ -139,13 +139,9 @@ export async function listVersions(side: DrillBucket, prefix: string, signal?: A
             side,
             "s3:ListBucketVersions",
             () =>
-                side.client.send(
-                    new ListObjectVersionsCommand({
-                        Bucket: side.bucket,
-                        Prefix: prefix,
-                        KeyMarker: previous?.NextKeyMarker,
-                        VersionIdMarker: previous?.NextVersionIdMarker,
-                    }),
+                listObjectVersionsPage(
+                    side.client,
+                    { Bucket: side.bucket, Prefix: prefix, KeyMarker: previous?.NextKeyMarker, VersionIdMarker: previous?.NextVersionIdMarker },
                     { abortSignal: signal },
                 ),
             signal,

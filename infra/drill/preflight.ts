@@ -6,8 +6,9 @@
  *
  * Every call here only reads; none touches an object.
  */
-import { GetBucketReplicationCommand, GetBucketVersioningCommand, ListObjectVersionsCommand, ReplicationRule } from "@aws-sdk/client-s3";
+import { GetBucketReplicationCommand, GetBucketVersioningCommand, ReplicationRule } from "@aws-sdk/client-s3";
 import { DescribeInstanceInformationCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { listObjectVersionsPage } from "../aws/listing";
 import type { SideRole } from "../aws/sides";
 import { DrillBucket, DrillSideError, onSide, sideLabel } from "./buckets";
 import { drillRoot } from "./canaries";
@@ -98,7 +99,7 @@ async function checkSide(side: DrillBucket, other: DrillBucket): Promise<string[
     try {
         // the drill polls with this; a listing of its own root reads no user key
         await onSide(side, "s3:ListBucketVersions", () =>
-            side.client.send(new ListObjectVersionsCommand({ Bucket: side.bucket, Prefix: drillRoot, MaxKeys: 1 })),
+            listObjectVersionsPage(side.client, { Bucket: side.bucket, Prefix: drillRoot, MaxKeys: 1 }),
         );
     } catch (error) {
         problems.push(failed(error));

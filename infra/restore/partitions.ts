@@ -23,7 +23,8 @@
  * Memory is bounded by the number of ranges listed at once: one page and one key history each, plus a queue of
  * planned keys of at most `concurrency` batches.
  */
-import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
+import { listObjectVersionsPage } from "../aws/listing";
 import { compareKeys, KeyPlan, planRestore, VersionEntry } from "./plan";
 import { listVersions } from "./versions";
 
@@ -243,7 +244,7 @@ async function discoverSplitPoints(
     let prefixes: string[] = [];
     for (let i = 0; i < depth; i++) {
         stats.discoveryRequests++;
-        const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: level || undefined, Delimiter: "/", MaxKeys: 1000 }), options);
+        const page = await listObjectVersionsPage(client, { Bucket: bucket, Prefix: level || undefined, Delimiter: "/", MaxKeys: 1000 }, options);
         prefixes = (page.CommonPrefixes ?? []).map((entry) => entry.Prefix ?? "").filter((value) => value !== "");
         const directKeys = (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0);
         if (prefixes.length === 1 && directKeys === 0 && !page.IsTruncated) {
@@ -258,7 +259,7 @@ async function discoverSplitPoints(
     const firstKeys = await Promise.all(
         chosen.map(async (commonPrefix) => {
             stats.discoveryRequests++;
-            const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: commonPrefix, MaxKeys: 1 }), options);
+            const page = await listObjectVersionsPage(client, { Bucket: bucket, Prefix: commonPrefix, MaxKeys: 1 }, options);
             return page.Versions?.[0]?.Key ?? page.DeleteMarkers?.[0]?.Key;
         }),
     );
@@ -348,8 +349,9 @@ export async function* planPartitioned(
                 break;
             }
             stats.probeRequests++;
-            const probe = await client.send(
-                new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: middle, MaxKeys: 1 }),
+            const probe = await listObjectVersionsPage(
+                client,
+                { Bucket: bucket, Prefix: prefix || undefined, KeyMarker: middle, MaxKeys: 1 },
                 signal ? { abortSignal: signal } : {},
             );
             const first = probe.Versions?.[0]?.Key ?? probe.DeleteMarkers?.[0]?.Key ?? probe.NextKeyMarker;

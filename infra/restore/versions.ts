@@ -7,13 +7,8 @@
  * re-interleaved from it. Without a usable record (a mocked client, an emulator that groups the elements) the two
  * arrays are merged by key and time.
  */
-import {
-    DeleteMarkerEntry,
-    ListObjectVersionsCommand,
-    ListObjectVersionsCommandOutput,
-    ObjectVersion,
-    S3Client,
-} from "@aws-sdk/client-s3";
+import { DeleteMarkerEntry, ObjectVersion, S3Client } from "@aws-sdk/client-s3";
+import { listObjectVersionsPage } from "../aws/listing";
 import { compareKeys, VersionEntry } from "./plan";
 
 /** Where the element order of a page is kept between the raw-response middleware and the caller. */
@@ -206,27 +201,28 @@ export async function* listVersions(client: S3Client, bucket: string, options: L
     let versionIdMarker: string | undefined;
     for (;;) {
         options.signal?.throwIfAborted();
-        const command = new ListObjectVersionsCommand({
-            Bucket: bucket,
-            MaxKeys: options.pageSize ?? 1000,
-            ...(options.prefix ? { Prefix: options.prefix } : {}),
-            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
-            ...(versionIdMarker !== undefined ? { VersionIdMarker: versionIdMarker } : {}),
-            ...(options.expectedBucketOwner !== undefined ? { ExpectedBucketOwner: options.expectedBucketOwner } : {}),
-        });
         let elementOrder: ElementKind[] | undefined;
-        // The context object is per call; a second, outermost middleware reads what the inner one recorded.
-        command.middlewareStack.add(
-            (next, context) => async (args) => {
-                const result = await next(args);
-                elementOrder = (context as OrderedContext)[elementOrderKey];
-                return result;
+        const page = await listObjectVersionsPage(
+            client,
+            {
+                Bucket: bucket,
+                MaxKeys: options.pageSize ?? 1000,
+                ...(options.prefix ? { Prefix: options.prefix } : {}),
+                ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+                ...(versionIdMarker !== undefined ? { VersionIdMarker: versionIdMarker } : {}),
+                ...(options.expectedBucketOwner !== undefined ? { ExpectedBucketOwner: options.expectedBucketOwner } : {}),
             },
-            { step: "initialize", priority: "high", name: "lustreDrReadVersionElementOrder" },
-        );
-        const page: ListObjectVersionsCommandOutput = await client.send(
-            command,
             options.signal ? { abortSignal: options.signal } : {},
+            // The context object is per call; a second, outermost middleware reads what the inner one recorded.
+            (command) =>
+                command.middlewareStack.add(
+                    (next, context) => async (args) => {
+                        const result = await next(args);
+                        elementOrder = (context as OrderedContext)[elementOrderKey];
+                        return result;
+                    },
+                    { step: "initialize", priority: "high", name: "lustreDrReadVersionElementOrder" },
+                ),
         );
         const entries = interleavePage(page.Versions ?? [], page.DeleteMarkers ?? [], elementOrder);
         options.onPage?.(entries.length);

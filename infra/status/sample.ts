@@ -8,8 +8,9 @@
  * never disagree about a key. A key that differs only because the newer side's version is still replicating
  * (`PENDING`) is in flight, not drift. Read-only.
  */
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "crypto";
+import { listObjectsV2Page } from "../aws/listing";
 import type { Side, SideRole } from "../aws/sides";
 import type { CompareResult, CompareSide, KeyDivergence, ReplicationStatusReader } from "../compare/compare";
 import { compareKeyAcross } from "../compare/key";
@@ -58,15 +59,13 @@ export interface SampleOptions {
 /** ListObjectsV2 on one side. */
 export function s3Lister(client: S3Client, bucket: string): Lister {
     return async ({ prefix, delimiter, startAfter, maxKeys }) => {
-        const page = await client.send(
-            new ListObjectsV2Command({
-                Bucket: bucket,
-                Prefix: prefix,
-                MaxKeys: maxKeys,
-                ...(delimiter !== undefined ? { Delimiter: delimiter } : {}),
-                ...(startAfter !== undefined ? { StartAfter: startAfter } : {}),
-            }),
-        );
+        const page = await listObjectsV2Page(client, {
+            Bucket: bucket,
+            Prefix: prefix,
+            MaxKeys: maxKeys,
+            ...(delimiter !== undefined ? { Delimiter: delimiter } : {}),
+            ...(startAfter !== undefined ? { StartAfter: startAfter } : {}),
+        });
         return {
             keys: (page.Contents ?? []).flatMap((o) => (o.Key !== undefined ? [o.Key] : [])),
             prefixes: (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [p.Prefix] : [])),

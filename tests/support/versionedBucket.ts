@@ -7,10 +7,10 @@ import {
     GetObjectCommand,
     GetObjectTaggingCommand,
     HeadObjectCommand,
-    ListObjectsV2Command,
     PutBucketVersioningCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
+import { listObjectsV2Page } from "../../infra/aws/listing";
 import { forEachBounded } from "../../infra/restore/apply";
 import { listVersions } from "../../infra/restore/versions";
 import { emulatorCredentials } from "../emulator/moto";
@@ -43,9 +43,8 @@ export async function snapshot(client: S3Client, bucket: string, options: { pref
     const keys: string[] = [];
     let token: string | undefined;
     do {
-        const page = await client.send(
-            new ListObjectsV2Command({ Bucket: bucket, ...(options.prefix ? { Prefix: options.prefix } : {}), ...(token ? { ContinuationToken: token } : {}) }),
-        );
+        // Through the product's listing, so keys XML cannot carry (a CR) are read back as they are.
+        const page = await listObjectsV2Page(client, { Bucket: bucket, ...(options.prefix ? { Prefix: options.prefix } : {}), ...(token ? { ContinuationToken: token } : {}) });
         keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ""));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -209,6 +209,7 @@ describe("infra/lifecycle/failback converges the data (moto)", function () {
         );
 
         expect(error?.message).to.match(/^the two buckets still differ after failback: 1 keys \("projects\/unreplicated.bin"\); .*re-check with `lustre-dr compare --primary-profile primary --dr-profile dr`$/);
+        expect(output.results, "one result, printed before the exit 1").to.have.length(1);
         const data = output.data as FailbackResult;
         expect(data.compare?.verdict).to.equal("differs");
         expect(data.compare?.first.map((divergence) => [divergence.key, divergence.kind])).to.deep.equal([["projects/unreplicated.bin", "only-primary"]]);

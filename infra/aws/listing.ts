@@ -33,6 +33,19 @@ import {
     S3Client,
 } from "@aws-sdk/client-s3";
 
+/**
+ * Characters S3's XML cannot carry as they are: XML 1.0 forbids the C0 controls other than tab, LF and CR (the SDK
+ * writes them raw, and S3 refuses the whole request body), plus U+FFFE and U+FFFF; CR survives a request (the SDK
+ * writes `&#x0D;`) but comes back in a response as LF. A request body naming such a key (DeleteObjects) must name it
+ * in a request of its own instead, where the key travels in the URL.
+ */
+const outsideXml = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\r\ufffe\uffff]/;
+
+/** True when `key` cannot travel intact in S3's XML (see {@link outsideXml}). */
+export function xmlCannotCarry(key: string): boolean {
+    return outsideXml.test(key);
+}
+
 /** A listing request as callers write it: the encoding is this module's business. */
 export type VersionsListingInput = Omit<ListObjectVersionsCommandInput, "EncodingType">;
 export type ObjectsListingInput = Omit<ListObjectsV2CommandInput, "EncodingType">;

@@ -5,7 +5,9 @@
  * - copies up to 5 GB become one CSV manifest per storage class, uploaded under `.lustre-dr/restore/<run-id>/`,
  *   and one `S3PutObjectCopy` job each (infra/restore/batch/job.ts);
  * - copies over 5 GB (Batch Operations' Copy limit) go to the local multipart copier (infra/restore/apply.ts);
- * - delete markers are written with `DeleteObjects`, up to 1,000 keys per request, never with a version id;
+ * - delete markers are written with `DeleteObjects`, up to 1,000 keys per request, never with a version id (a key
+ *   XML cannot carry, such as one holding a control character, gets a `DeleteObject` of its own: in a
+ *   `DeleteObjects` body it would make S3 refuse the whole request, so one attacker's key would block 999 others);
  * - then it waits for the jobs with progress and reads their completion reports: every failed key, with S3's reason.
  * With `auto`, the spool is applied by the local writers instead when fewer than `threshold` copies were planned.
  *
@@ -19,8 +21,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
-import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+import { xmlCannotCarry } from "../../aws/listing";
 import { BatchJobProgress, waitForBatchJob } from "../../replication/batchReplication";
 import { applyAction, ApplyOptions, copyObjectLimitBytes, forEachBounded, RestoreAction } from "../apply";
 import type { CopyPlan } from "../plan";
@@ -403,6 +406,10 @@ export class BatchSink implements ActionSink {
             let batch: string[] = [];
             for await (const entry of readSpool(spool)) {
                 if (entry.kind !== "delete-marker") continue;
+                if (xmlCannotCarry(entry.key)) {
+                    yield [entry.key];
+                    continue;
+                }
                 batch.push(entry.key);
                 if (batch.length === deleteObjectsBatch) {
                     yield batch;
@@ -414,7 +421,15 @@ export class BatchSink implements ActionSink {
         await forEachBounded(batches(this.spoolPath), Math.min(this.options.concurrency ?? 32, 8), async (keys) => {
             requests++;
             try {
-                // No VersionId on any entry: each adds a delete marker. With one it would destroy a version.
+                // No VersionId, here or on any entry below: each adds a delete marker. With one it would destroy a version.
+                if (keys.length === 1 && xmlCannotCarry(keys[0])) {
+                    await this.options.client.send(
+                        new DeleteObjectCommand({ Bucket: this.options.bucket, Key: keys[0] }),
+                        this.options.signal ? { abortSignal: this.options.signal } : {},
+                    );
+                    deleteMarkers++;
+                    return;
+                }
                 const response = await this.options.client.send(
                     new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
                     this.options.signal ? { abortSignal: this.options.signal } : {},

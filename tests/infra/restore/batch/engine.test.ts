@@ -15,6 +15,7 @@ import { jobToken, runIdFor } from "../../../../infra/restore/batch/job";
 import { runPrefix } from "../../../../infra/restore/batch/manifest";
 import { readRunState, RunState, writeRunState } from "../../../../infra/restore/batch/state";
 import { RestoreResult, restoreToPointInTime } from "../../../../infra/restore/restore";
+import { startEncodingProxy } from "../../../emulator/encodingProxy";
 import { emulatorPair } from "../../../emulator/moto";
 import { FakeBatchOperations } from "../../../support/fakeBatchOperations";
 import { createBucket, emulatorS3, secondBoundary, snapshot } from "../../../support/versionedBucket";
@@ -162,6 +163,50 @@ describe("infra/restore/batch: the batch engine against moto, S3 Control mocked"
         const objects = (deletes[0] as { Objects: Array<{ Key: string; VersionId?: string }> }).Objects;
         expect(objects.map((object) => object.Key).sort()).to.deep.equal(["dir/new file+1.txt", "ransom-note.txt"]);
         expect(objects.every((object) => object.VersionId === undefined)).to.equal(true);
+    });
+
+    it("names a key XML cannot carry in a DeleteObject of its own, so it cannot make S3 refuse the other keys' DeleteObjects", async () => {
+        // moto's ListObjectVersions ignores encoding-type=url: list through the proxy that encodes as S3 does.
+        const proxy = await startEncodingProxy((await emulatorPair()).dr.endpoint);
+        const through = emulatorS3(proxy.endpoint);
+        try {
+            const bucket = await createBucket(client);
+            const put = (Key: string, Body: string) => client.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+            await put("a\x0bz", "good");
+            await put("plain.txt", "good");
+            const T = await secondBoundary();
+            const atT = await snapshot(client, bucket);
+            await put("a\x0bz", "encrypted by attacker");
+            for (const key of ["evil\rkey", "soh\x01new", "ransom-note.txt", "another note.txt"]) await put(key, "pay");
+
+            const sent: Array<{ name: string; keys: string[] }> = [];
+            through.middlewareStack.add(
+                (next, context) => async (args) => {
+                    const input = args.input as { Key?: string; Delete?: { Objects: Array<{ Key: string; VersionId?: string }> } };
+                    if (context.commandName === "DeleteObjectsCommand" || context.commandName === "DeleteObjectCommand") {
+                        expect(input).to.not.have.property("VersionId");
+                        expect((input.Delete?.Objects ?? []).every((o) => o.VersionId === undefined)).to.equal(true);
+                        sent.push({ name: context.commandName, keys: input.Delete ? input.Delete.Objects.map((o) => o.Key) : [input.Key ?? ""] });
+                    }
+                    return next(args);
+                },
+                { step: "initialize", name: "recordDeletes" },
+            );
+            fake = new FakeBatchOperations(through);
+            const result = await restoreToPointInTime(
+                { bucketName: bucket, region: "us-east-1" },
+                { to: T, client: through, sink: sink(bucket, T, { client: through }), listConcurrency: 3 },
+            );
+            expect(result.failures).to.deep.equal({ count: 0, first: [] });
+            expect(result.applied).to.deep.include({ copies: 1, deleteMarkers: 4 });
+            expect(sent.filter((s) => s.name === "DeleteObjectsCommand").map((s) => s.keys.sort())).to.deep.equal([["another note.txt", "ransom-note.txt"]]);
+            expect(sent.filter((s) => s.name === "DeleteObjectCommand").flatMap((s) => s.keys).sort()).to.deep.equal(["evil\rkey", "soh\x01new"]);
+            const now = await snapshot(client, bucket);
+            expect(new Map([...now].filter(([key]) => !key.startsWith(".lustre-dr/")))).to.deep.equal(atT);
+        } finally {
+            through.destroy();
+            await proxy.stop();
+        }
     });
 
     it("writes nothing to S3 in a dry run, and still writes the local manifest", async () => {

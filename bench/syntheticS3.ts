@@ -11,7 +11,9 @@
  * deleted, the others overwritten; with `metadataAttack`, overwritten with the same bytes and
  * `x-amz-meta-file-permissions` 0100777, as an exported `chmod 777` is). Every version carries FSx-style metadata and
  * one tag; a copy carries its source's. ListObjectVersions follows S3: `prefix`, `delimiter` (common prefixes count
- * as entries), `key-marker` alone lists the keys after it, with `version-id-marker` it continues inside that key. An
+ * as entries), `key-marker` alone lists the keys after it, with `version-id-marker` it continues inside that key,
+ * `encoding-type=url` percent-encodes the names and says so (as S3 does; the generated names need no encoding, but
+ * the client's decoding runs as it does against S3). An
  * optional `latencyMs` delays every response (without blocking the server), as S3's request latency would.
  */
 import * as http from "http";
@@ -91,6 +93,12 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
             : `<Version><Key>${key}</Key><VersionId>${entry.versionId}</VersionId><IsLatest>${isLatest}</IsLatest><LastModified>${entry.lastModified.toISOString()}</LastModified><ETag>${entry.eTag}</ETag><Size>${entry.size}</Size><StorageClass>STANDARD</StorageClass></Version>`;
 
     function list(query: URLSearchParams): string {
+        const name = query.get("encoding-type") === "url" ? (raw: string) => encodeURIComponent(raw).replace(/%2F/g, "/") : (raw: string) => raw;
+        const page = (parts: string[], truncated: boolean, next: { key: string; versionId?: string } | undefined, prefixes: string[]) =>
+            `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name>` +
+            `<IsTruncated>${truncated}</IsTruncated>` +
+            (truncated && next ? `<NextKeyMarker>${name(next.key)}</NextKeyMarker>${next.versionId ? `<NextVersionIdMarker>${next.versionId}</NextVersionIdMarker>` : ""}` : "") +
+            `${parts.join("")}${prefixes.join("")}${query.get("encoding-type") === "url" ? "<EncodingType>url</EncodingType>" : ""}</ListVersionsResult>`;
         const maxKeys = Math.min(Number(query.get("max-keys") ?? 1000), 1000);
         const prefix = query.get("prefix") ?? "";
         const delimiter = query.get("delimiter") ?? "";
@@ -121,7 +129,7 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
             if (slash >= 0) {
                 const common = key.slice(0, slash + 1);
                 if (parts.length + prefixes.length === maxKeys) return page(parts, true, last, prefixes);
-                prefixes.push(`<CommonPrefixes><Prefix>${common}</Prefix></CommonPrefixes>`);
+                prefixes.push(`<CommonPrefixes><Prefix>${name(common)}</Prefix></CommonPrefixes>`);
                 last = { key: common };
                 index = firstAfter(`${common}\uffff`) - 1;
                 continue;
@@ -131,17 +139,12 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
                 if (parts.length + prefixes.length === maxKeys) {
                     return page(parts, true, last, prefixes);
                 }
-                parts.push(xmlEntry(key, entries[position], position === 0));
+                parts.push(xmlEntry(name(key), entries[position], position === 0));
                 last = { key, versionId: entries[position].versionId };
             }
         }
         return page(parts, false, undefined, prefixes);
     }
-    const page = (parts: string[], truncated: boolean, next: { key: string; versionId?: string } | undefined, prefixes: string[]) =>
-        `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name>` +
-        `<IsTruncated>${truncated}</IsTruncated>` +
-        (truncated && next ? `<NextKeyMarker>${next.key}</NextKeyMarker>${next.versionId ? `<NextVersionIdMarker>${next.versionId}</NextVersionIdMarker>` : ""}` : "") +
-        `${parts.join("")}${prefixes.join("")}</ListVersionsResult>`;
 
     function write(index: number, entry: Entry): void {
         written.set(index, [entry, ...(written.get(index) ?? [])]);

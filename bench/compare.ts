@@ -1,7 +1,11 @@
 /**
  * Benchmark: `compareBuckets` on two generated buckets (bench/syntheticS3.ts, each in its own process on 127.0.0.1).
  *
- *   node --expose-gc -r ts-node/register/transpile-only bench/compare.ts <keys> [latencyMs=0] [scenario...]
+ *   node --expose-gc -r ts-node/register/transpile-only bench/compare.ts <keys> [latencyMs=0] [scenario...] [list=N] [fanout=N]
+ *
+ * `list=N`: key ranges listed at once (compare's `listConcurrency`, the CLI's `--list-concurrency`), default 1.
+ * `fanout=N`: the generated keys spread over N top-level directories (`data/d0000/...`), as a file system tree is
+ * (the ranges are split at directories); default 0, one flat directory.
  *
  * Scenarios (default: the first three):
  * - `identical`: both sides generated from the same model, so every key's latest version id is the same on both, as S3
@@ -31,10 +35,10 @@ const scenarios: readonly Scenario[] = ["identical", "differs", "tags", "one-sid
 
 const n = (value: number) => value.toLocaleString("en-US");
 
-async function run(keys: number, latencyMs: number, scenario: Scenario): Promise<string> {
+async function run(keys: number, latencyMs: number, scenario: Scenario, listConcurrency: number, fanout: number): Promise<string> {
     const start = Math.floor(Date.now() / 1000) - 86_400;
     // Key 0 is always "changed" by the generator (0 is a multiple of everything); both sides agree on it.
-    const unchanged: SyntheticBucketModel = { keys, versions: 2, changeEvery: Number.MAX_SAFE_INTEGER, start, latencyMs };
+    const unchanged: SyntheticBucketModel = { keys, versions: 2, changeEvery: Number.MAX_SAFE_INTEGER, start, latencyMs, fanout };
     const primaryModel = scenario === "differs" ? { ...unchanged, changeEvery: 100 } : unchanged;
     const [primaryServer, drServer] = await Promise.all([startSyntheticBucket(primaryModel, "bench-primary"), startSyntheticBucket(unchanged, "bench-dr")]);
     try {
@@ -65,7 +69,7 @@ async function run(keys: number, latencyMs: number, scenario: Scenario): Promise
         }
         const memory = sampleMemory();
         const started = process.hrtime.bigint();
-        const result: CompareResult = await compareBuckets(primary, dr, { signal: controller.signal, tags: scenario === "tags" });
+        const result: CompareResult = await compareBuckets(primary, dr, { signal: controller.signal, tags: scenario === "tags", listConcurrency });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const { peakHeapMiB } = memory.stop();
         const expectedDiffering = scenario === "differs" ? Math.floor((keys - 1) / 100) : 0;
@@ -74,7 +78,7 @@ async function run(keys: number, latencyMs: number, scenario: Scenario): Promise
             throw new Error(`unexpected result: ${JSON.stringify({ ...result, first: result.first.slice(0, 2) })}`);
         }
         return (
-            `| ${n(keys)} | ${scenario} | ${latencyMs} ms | ${result.verdict} (${n(result.same)} same, ${n(result.differing.changed)} changed, ${n(result.differing.onlyDr)} only dr) | ` +
+            `| ${n(keys)}${fanout ? ` in ${fanout} dirs` : ""} | ${scenario}${listConcurrency > 1 ? `, ${listConcurrency} ranges at once` : ""} | ${latencyMs} ms | ${result.verdict} (${n(result.same)} same, ${n(result.differing.changed)} changed, ${n(result.differing.onlyDr)} only dr) | ` +
             `${byCommand(requests.primary)} | ${byCommand(requests.dr)} | ${seconds.toFixed(1)} s | ${n(Math.round(result.keysCompared / seconds))} | ${peakHeapMiB} MiB |`
         );
     } finally {
@@ -85,7 +89,12 @@ async function run(keys: number, latencyMs: number, scenario: Scenario): Promise
 async function main(): Promise<void> {
     const keys = Number(process.argv[2] ?? 100_000);
     const latencyMs = Number(process.argv[3] ?? 0);
-    const chosen = process.argv.slice(4).length > 0 ? (process.argv.slice(4) as Scenario[]) : scenarios.filter((scenario) => scenario !== "one-side");
+    const words = process.argv.slice(4);
+    const setting = (name: string) => Number(words.find((word) => word.startsWith(`${name}=`))?.slice(name.length + 1) ?? 0);
+    const listConcurrency = Math.max(1, setting("list"));
+    const fanout = setting("fanout");
+    const named = words.filter((word) => !word.includes("="));
+    const chosen = named.length > 0 ? (named as Scenario[]) : scenarios.filter((scenario) => scenario !== "one-side");
     const unknown = chosen.filter((scenario) => !scenarios.includes(scenario));
     if (unknown.length > 0) {
         throw new Error(`unknown scenario ${unknown.join(", ")}: expected ${scenarios.join(", ")}`);
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
     console.log("| keys | scenario | added latency | verdict | primary requests | dr requests | wall | keys/s | peak live heap |");
     console.log("|---:|---|---:|---|---|---|---:|---:|---:|");
     for (const scenario of chosen) {
-        console.log(await run(keys, latencyMs, scenario));
+        console.log(await run(keys, latencyMs, scenario, listConcurrency, fanout));
     }
 }
 

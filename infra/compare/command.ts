@@ -12,12 +12,22 @@ import { addSideOptions, resolvePair, Side, SideOptions, StackOutputsReader } fr
 import { createOutput, EnvironmentError, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/outputsReader";
 import { parseConcurrency } from "../restore/command";
-import { CompareListingError, CompareOptions, CompareProgress, CompareResult, CompareSide, compareBuckets, validateCompareOptions } from "./compare";
+import {
+    CompareListingError,
+    CompareOptions,
+    CompareProgress,
+    CompareResult,
+    CompareSide,
+    compareBuckets,
+    maxListConcurrency,
+    validateCompareOptions,
+} from "./compare";
 import { describeCompare } from "./report";
 
 export interface CompareCommandOptions extends SideOptions {
     prefix?: string;
     concurrency?: string;
+    listConcurrency?: string;
     first?: string;
     tags?: boolean;
     json?: boolean;
@@ -34,7 +44,7 @@ export interface CompareCommandDependencies {
 }
 
 /** Every flag checked before anything is resolved or listed; one UsageError naming each bad flag. */
-export function parseCompareArguments(options: CompareCommandOptions): Pick<CompareOptions, "prefix" | "concurrency" | "firstDifferences" | "tags"> {
+export function parseCompareArguments(options: CompareCommandOptions): Pick<CompareOptions, "prefix" | "concurrency" | "listConcurrency" | "firstDifferences" | "tags"> {
     const problems: string[] = [];
     const attempt = <T>(parse: () => T): T | undefined => {
         try {
@@ -46,10 +56,12 @@ export function parseCompareArguments(options: CompareCommandOptions): Pick<Comp
         }
     };
     const concurrency = attempt(() => parseConcurrency(options.concurrency ?? "32"));
+    const listConcurrency = attempt(() => parseConcurrency(options.listConcurrency ?? "1", "--list-concurrency", maxListConcurrency));
     const first = attempt(() => parseConcurrency(options.first ?? "10", "--first", 10_000));
     const parsed = {
         prefix: options.prefix ?? "",
         ...(concurrency !== undefined ? { concurrency } : {}),
+        ...(listConcurrency !== undefined ? { listConcurrency } : {}),
         ...(first !== undefined ? { firstDifferences: first } : {}),
         tags: options.tags === true,
     };
@@ -149,6 +161,7 @@ export function registerCompareCommand(program: Command): void {
         )
         .option("--prefix <prefix>", "compare only keys under this prefix, on both sides (.lustre-dr/ is never compared)")
         .option("--concurrency <n>", "keys whose versions differ compared at once (each costs up to two HEADs and two tag reads)", "32")
+        .option("--list-concurrency <n>", `key ranges listed at once on both sides (1: one listing per side; max ${maxListConcurrency})`, "1")
         .option("--first <n>", "differing keys listed in the report, the first in key order", "10")
         .option("--tags", "also read the tags of keys whose latest version is the same on both sides (2 GetObjectTagging per key)")
         .option("--json", "print the result as JSON");

@@ -12,17 +12,18 @@
  * `PENDING` is in flight, counted apart; `FAILED` (or no status) is a difference. Nothing is ever written to either
  * bucket.
  */
-import type { S3Client } from "@aws-sdk/client-s3";
+import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
 import { errorText } from "../aws/errors";
 import { UsageError } from "../output";
 import { forEachBounded } from "../restore/apply";
+import { discoverSplitPoints } from "../restore/partitions";
 import type { IdentityDifference } from "../restore/identity";
 import { compareKeys, reservedPrefix, VersionEntry } from "../restore/plan";
 import type { IdentityReads } from "../restore/readIdentity";
 import { SignalFanOut } from "../restore/signals";
 import { listVersions } from "../restore/versions";
 import { compareKeyAcross } from "./key";
-import { latestEntries, mergeByKey, readAhead } from "./merge";
+import { KeyRange, latestEntries, mergeByKey, mergeRanges, rangesBetween, readAhead, withinRange } from "./merge";
 
 export interface CompareSide {
     readonly side: "primary" | "dr";
@@ -73,6 +74,13 @@ export interface CompareOptions {
     readonly replicationStatus?: ReplicationStatusReader;
     /** Entries per list request; smaller pages are for tests. @default 1000 */
     readonly pageSize?: number;
+    /**
+     * Key ranges listed at once. 1: one listing per side, merged. More: split points are found in the primary's top
+     * levels (restore's `discoverSplitPoints`), kept only where the same key exists on the dr side (see merge.ts), and
+     * each range is listed on both sides and merged on its own; S3's latency overlaps, the SDK's parsing does not
+     * (one thread), see BENCHMARKS.md. @default 1
+     */
+    readonly listConcurrency?: number;
 }
 
 /** A key that is not the same on both sides (and not in flight). */
@@ -144,6 +152,9 @@ export function differingCount(result: Pick<CompareResult, "differing">): number
 
 const pendingKeysKept = 10;
 
+/** Key ranges listed at once, at most: each holds a few pages per side. */
+export const maxListConcurrency = 64;
+
 /** Validates the options before anything is listed; throws a UsageError naming the option, value and what is valid. */
 export function validateCompareOptions(options: CompareOptions): void {
     const problems: string[] = [];
@@ -159,9 +170,53 @@ export function validateCompareOptions(options: CompareOptions): void {
     whole("concurrency", options.concurrency, 1, 1000);
     whole("firstDifferences", options.firstDifferences, 0, 10_000);
     whole("pageSize", options.pageSize, 1, 1000);
+    whole("listConcurrency", options.listConcurrency, 1, maxListConcurrency);
     if (problems.length > 0) {
         throw new UsageError(problems.join("\n"));
     }
+}
+
+/**
+ * Split points for listing key ranges on both sides: existing keys of the primary's top levels (one per common
+ * prefix, as the restore planner finds them), kept only where the dr side has the same key. S3 lists the keys after a
+ * `key-marker` whether or not it exists; moto, the emulator the tests use, drops the first entry after a marker that
+ * does not exist, so a split only the primary has would lose a dr key there. One `MaxKeys=1` listing per candidate on
+ * the dr side keeps both right. Requests are counted in `requests.list`.
+ */
+async function sharedSplitPoints(
+    primary: CompareSide,
+    dr: CompareSide,
+    prefix: string,
+    listConcurrency: number,
+    requests: { list: number },
+    signal: AbortSignal | undefined,
+): Promise<string[]> {
+    const stats = { discoveryRequests: 0, probeRequests: 0, listRequests: 0, partitions: 0 };
+    let candidates: string[];
+    try {
+        candidates = await discoverSplitPoints(primary.client, primary.bucket, prefix, 3, listConcurrency * 4, stats, signal);
+    } catch (error) {
+        if (signal?.aborted) throw error;
+        throw new CompareListingError(primary, error);
+    } finally {
+        requests.list += stats.discoveryRequests;
+    }
+    const onDr = await Promise.all(
+        candidates.map(async (key) => {
+            requests.list++;
+            try {
+                const page = await dr.client.send(
+                    new ListObjectVersionsCommand({ Bucket: dr.bucket, Prefix: key, MaxKeys: 1, ...(dr.expectedOwner !== undefined ? { ExpectedBucketOwner: dr.expectedOwner } : {}) }),
+                    signal ? { abortSignal: signal } : {},
+                );
+                return (page.Versions?.[0]?.Key ?? page.DeleteMarkers?.[0]?.Key) === key;
+            } catch (error) {
+                if (signal?.aborted) throw error;
+                throw new CompareListingError(dr, error);
+            }
+        }),
+    );
+    return candidates.filter((key, i) => onDr[i] && !key.startsWith(reservedPrefix));
 }
 
 /**
@@ -200,11 +255,12 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
         if (list.length > limit) list.pop();
     };
 
-    async function* sideListing(side: CompareSide): AsyncGenerator<VersionEntry> {
+    async function* sideListing(side: CompareSide, range: KeyRange = {}): AsyncGenerator<VersionEntry> {
         try {
-            yield* listVersions(side.client, side.bucket, {
+            yield* withinRange(listVersions(side.client, side.bucket, {
                 prefix,
                 pageSize,
+                ...(range.after !== undefined ? { startAfter: range.after } : {}),
                 ...(side.expectedOwner !== undefined ? { expectedBucketOwner: side.expectedOwner } : {}),
                 ...(options.signal ? { signal: options.signal } : {}),
                 onPage: (entries) => {
@@ -212,18 +268,22 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
                     listed[side.side] += entries;
                     report();
                 },
-            });
+            }), range);
         } catch (error) {
             if (options.signal?.aborted) throw error;
             throw new CompareListingError(side, error);
         }
     }
     // Two pages read ahead per side: both sides list at once while the merge waits on either.
-    const latest = (side: CompareSide) => readAhead(latestEntries(sideListing(side)), pageSize, 2);
+    const latest = (side: CompareSide, range?: KeyRange) => readAhead(latestEntries(sideListing(side, range)), pageSize, 2);
+    const mergeRange = (range?: KeyRange) => mergeByKey(latest(primary, range), latest(dr, range));
+    const listConcurrency = options.listConcurrency ?? 1;
+    const ranges = listConcurrency > 1 ? rangesBetween(await sharedSplitPoints(primary, dr, prefix, listConcurrency, requests, options.signal)) : [];
+    const keys = ranges.length > 1 ? mergeRanges(ranges, listConcurrency, pageSize, mergeRange) : mergeRange();
 
     const signals = new SignalFanOut(options.signal);
     try {
-        await forEachBounded(mergeByKey(latest(primary), latest(dr)), options.concurrency ?? 32, (merged) =>
+        await forEachBounded(keys, options.concurrency ?? 32, (merged) =>
             signals.run(async (signal) => {
                 const onPrimary = merged.primary !== undefined && !merged.primary.deleteMarker;
                 const onDr = merged.dr !== undefined && !merged.dr.deleteMarker;

@@ -2,8 +2,10 @@
  * The two listings `compare` walks side by side, in constant memory: each side's `ListObjectVersions` stream reduced
  * to one entry per key (its latest), read ahead a few pages so that both sides list at the same time, and merged
  * by key in S3's order (UTF-8 bytes, plan.ts `compareKeys`). No side's listing is ever held: at most
- * `readAheadPages + 1` pages per side are in memory, whatever the bucket's size.
+ * `readAheadPages + 1` pages per side are in memory, whatever the bucket's size. With several key ranges listed at
+ * once ({@link mergeRanges}), that holds per range.
  */
+import { forEachBounded } from "../restore/apply";
 import { BatchQueue } from "../restore/partitions";
 import { compareKeys, reservedPrefix, VersionEntry, VersionStreamOrderError } from "../restore/plan";
 
@@ -88,5 +90,83 @@ export async function* mergeByKey(primary: AsyncIterable<VersionEntry>, dr: Asyn
         }
     } finally {
         await Promise.all([a.return?.(), b.return?.()]);
+    }
+}
+
+/** A key range `(after, upTo]`; absent ends are open. */
+export interface KeyRange {
+    readonly after?: string;
+    readonly upTo?: string;
+}
+
+/**
+ * The entries of `entries` inside `range`: listing starts with `key-marker = after` (S3 lists the keys after it; moto
+ * also returns the marker key's older versions, dropped here) and stops at the first key beyond `upTo`, which ends
+ * (returns) the listing underneath.
+ */
+export async function* withinRange(entries: AsyncIterable<VersionEntry>, range: KeyRange): AsyncGenerator<VersionEntry> {
+    for await (const entry of entries) {
+        if (range.after !== undefined && compareKeys(entry.key, range.after) <= 0) {
+            continue;
+        }
+        if (range.upTo !== undefined && compareKeys(entry.key, range.upTo) > 0) {
+            return;
+        }
+        yield entry;
+    }
+}
+
+/** Ranges `(undefined, s1], (s1, s2], ..., (sn, undefined)` from split points in S3's order. */
+export function rangesBetween(splits: readonly string[]): KeyRange[] {
+    const ranges: KeyRange[] = [];
+    let after: string | undefined;
+    for (const split of splits) {
+        ranges.push({ ...(after !== undefined ? { after } : {}), upTo: split });
+        after = split;
+    }
+    ranges.push(after !== undefined ? { after } : {});
+    return ranges;
+}
+
+/**
+ * Merges several key ranges at once: `mergeRange` gives one range's merged keys, `concurrency` ranges are listed at
+ * the same time, and their keys come out in batches as they are ready (keys of one range in order, ranges
+ * interleaved). At most `concurrency` batches wait; a full queue makes the ranges' listers wait, so memory stays
+ * bounded by the ranges in flight, not by the bucket.
+ */
+export async function* mergeRanges(
+    ranges: readonly KeyRange[],
+    concurrency: number,
+    batchSize: number,
+    mergeRange: (range: KeyRange) => AsyncIterable<MergedKey>,
+): AsyncGenerator<MergedKey> {
+    const queue = new BatchQueue<MergedKey>(Math.max(1, concurrency));
+    const listers = forEachBounded(ranges, concurrency, async (range) => {
+        let batch: MergedKey[] = [];
+        try {
+            for await (const merged of mergeRange(range)) {
+                // the consumer stopped, or another range failed: stop listing this one
+                if (queue.isClosed) return;
+                batch.push(merged);
+                if (batch.length >= batchSize) {
+                    await queue.push(batch);
+                    batch = [];
+                }
+            }
+            if (batch.length > 0) await queue.push(batch);
+        } catch (error) {
+            // At once, not after the other ranges have listed to their ends.
+            queue.close({ error });
+            throw error;
+        }
+    }).then(
+        () => queue.close(),
+        (error: unknown) => queue.close({ error }),
+    );
+    try {
+        yield* queue.drain();
+    } finally {
+        queue.close();
+        await listers;
     }
 }

@@ -228,9 +228,10 @@ export class BatchQueue<T> {
  * Split points from the top levels of the tree: the common prefixes of `prefix` under delimiter `/`, descending
  * while a level has exactly one (one request per level; a truncated level contributes its first 1,000). Each common
  * prefix is then turned into an existing key, its first one, with a `MaxKeys=1` listing of that prefix (at most
- * `limit` of them, evenly spread): see {@link planPartitioned} for why split points must be existing keys.
+ * `limit` of them, evenly spread): see {@link planPartitioned} for why split points must be existing keys. `compare`
+ * uses them too (infra/compare/merge.ts), keeping those that exist on both sides.
  */
-async function discoverSplitPoints(
+export async function discoverSplitPoints(
     client: S3Client,
     bucket: string,
     prefix: string,

@@ -235,6 +235,33 @@ describe("infra/compare against the emulator", function () {
         ]);
     });
 
+    it("finds the same with several key ranges listed at once as with one listing per side", async () => {
+        // A tree, as FSx exports one: split points are the first key of each directory on the primary.
+        for (const dir of ["a", "b", "c", "d", "e"]) {
+            for (const file of ["1", "2", "3"]) await putBoth(`home/${dir}/${file}`, `${dir}${file}`);
+        }
+        // b's first key exists on the primary only (a split the dr side lacks); d's first key differs; e/ exists only
+        // on the dr side; a key between two directories, and one after them all
+        await put("primary", "home/b/0", "first of b, primary only");
+        await put("primary", "home/d/1", "changed on the primary");
+        await put("dr", "home/e-only/1", "dr only");
+        await put("dr", "home/c~", "between c/ and d/");
+        await put("primary", "home/z", "last");
+        const sequential = await compare({ pageSize: 2 });
+        const ranged = await compare({ pageSize: 2, listConcurrency: 4 });
+        const shape = (result: CompareResult) => ({ ...result, requests: undefined });
+        expect(shape(ranged)).to.deep.equal(shape(sequential));
+        expect(ranged.first.map((d) => [d.key, d.kind])).to.deep.equal([
+            ["home/b/0", "only-primary"],
+            ["home/c~", "only-dr"],
+            ["home/d/1", "changed"],
+            ["home/e-only/1", "only-dr"],
+            ["home/z", "only-primary"],
+        ]);
+        // discovery (a level per request, a first key per directory) and one probe per split on the dr side
+        expect(ranged.requests.list).to.be.greaterThan(sequential.requests.list);
+    });
+
     it("compares only under --prefix, on both sides", async () => {
         await putBoth("a/1", "1");
         await putBoth("a/2", "2");

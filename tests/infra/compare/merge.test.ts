@@ -4,7 +4,7 @@
  * listing must never read as "identical").
  */
 import { expect } from "chai";
-import { latestEntries, MergedKey, mergeByKey, readAhead } from "../../../infra/compare/merge";
+import { KeyRange, latestEntries, MergedKey, mergeByKey, mergeRanges, rangesBetween, readAhead, withinRange } from "../../../infra/compare/merge";
 import { compareKeys, VersionEntry, VersionStreamOrderError } from "../../../infra/restore/plan";
 
 /** A small deterministic generator, so a failing case can be replayed from its seed. */
@@ -82,6 +82,34 @@ describe("infra/compare merge", () => {
                 expect(item.dr, `seed ${seed} ${item.key}`).to.deep.equal(latest(dr));
             }
         }
+    });
+
+    it("merges key ranges listed at once into the same keys, each once, wherever the splits fall (100 random cases)", async () => {
+        for (let seed = 1; seed <= 100; seed++) {
+            const next = random(seed);
+            const keys = randomKeys(next, 5 + Math.floor(next() * 30));
+            const primary = listing(keys.filter(() => next() < 0.9), next, "p");
+            const dr = listing(keys.filter(() => next() < 0.9), next, "d");
+            const splits = [...new Set(keys.filter(() => next() < 0.3))].sort(compareKeys);
+            // S3's key-marker: the listing starts after `after`
+            const sideIn = (entries: VersionEntry[], range: KeyRange) =>
+                latestEntries(withinRange(stream(range.after === undefined ? entries : entries.filter((entry) => compareKeys(entry.key, range.after as string) > 0)), range));
+            const ranged = await collect(mergeRanges(rangesBetween(splits), 1 + Math.floor(next() * 4), 1 + Math.floor(next() * 3), (range) => mergeByKey(sideIn(primary, range), sideIn(dr, range))));
+            const whole = await collect(mergeByKey(latestEntries(stream(primary)), latestEntries(stream(dr))));
+            expect([...ranged].sort((a, b) => compareKeys(a.key, b.key)), `seed ${seed}`).to.deep.equal(whole);
+        }
+    });
+
+    it("fails the ranged merge as soon as one range fails", async () => {
+        const ranges = rangesBetween(["b", "d"]);
+        const ok = (range: KeyRange) => stream<MergedKey>([{ key: `${range.after ?? ""}x` }]);
+        let error: unknown;
+        try {
+            await collect(mergeRanges(ranges, 3, 1, (range) => (range.upTo === "d" ? stream<MergedKey>([{ key: "c" }, { key: "c2" }], 1) : ok(range))));
+        } catch (caught) {
+            error = caught;
+        }
+        expect((error as Error).message).to.equal("SlowDown: the listing failed part-way");
     });
 
     it("fails when one side's listing fails part-way, after the keys before the failure", async () => {

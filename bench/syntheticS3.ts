@@ -57,12 +57,13 @@ const compare = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.
 function serve(model: SyntheticBucketModel, bucket: string): http.Server {
     const keyName = keyNamer(model);
     /** The first index whose key sorts after `marker` (key names grow with the index). */
-    const firstAfter = (marker: string): number => {
+    const firstAfter = (marker: string, orEqual = false): number => {
         let low = 0;
         let high = model.keys;
         while (low < high) {
             const middle = (low + high) >> 1;
-            if (compare(keyName(middle), marker) > 0) high = middle;
+            const order = compare(keyName(middle), marker);
+            if (order > 0 || (orEqual && order === 0)) high = middle;
             else low = middle + 1;
         }
         return low;
@@ -104,8 +105,9 @@ function serve(model: SyntheticBucketModel, bucket: string): http.Server {
         const delimiter = query.get("delimiter") ?? "";
         const keyMarker = query.get("key-marker");
         const versionMarker = query.get("version-id-marker");
-        // Keys never equal a prefix here, so the first key after the prefix is the first one in it.
-        let index = firstAfter(prefix);
+        // A prefix may be a whole key (compare asks whether a key exists with Prefix=key, MaxKeys=1): the first key at
+        // or after the prefix is the first one in it.
+        let index = firstAfter(prefix, true);
         let position = 0;
         if (keyMarker) {
             if (versionMarker && /^\d{9}$/.test(keyMarker.slice(-9)) && keyName(indexOf(keyMarker)) === keyMarker) {

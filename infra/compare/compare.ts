@@ -12,7 +12,8 @@
  * `PENDING` is in flight, counted apart; `FAILED` (or no status) is a difference. Nothing is ever written to either
  * bucket.
  */
-import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { listObjectVersionsPage } from "../aws/listing";
 import { errorText } from "../aws/errors";
 import { UsageError } from "../output";
 import { forEachBounded } from "../restore/apply";
@@ -205,8 +206,9 @@ async function sharedSplitPoints(
         candidates.map(async (key) => {
             requests.list++;
             try {
-                const page = await dr.client.send(
-                    new ListObjectVersionsCommand({ Bucket: dr.bucket, Prefix: key, MaxKeys: 1, ...(dr.expectedOwner !== undefined ? { ExpectedBucketOwner: dr.expectedOwner } : {}) }),
+                const page = await listObjectVersionsPage(
+                    dr.client,
+                    { Bucket: dr.bucket, Prefix: key, MaxKeys: 1, ...(dr.expectedOwner !== undefined ? { ExpectedBucketOwner: dr.expectedOwner } : {}) },
                     signal ? { abortSignal: signal } : {},
                 );
                 return (page.Versions?.[0]?.Key ?? page.DeleteMarkers?.[0]?.Key) === key;

@@ -38,7 +38,7 @@ describe("lustre-dr compare", function () {
                 UsageError,
                 /--concurrency is "0": expected a whole number from 1 to 1000\n--first is "-1": expected a whole number from 1 to 10000\n--prefix is "\.lustre-dr\/drill\/"/,
             );
-            expect(parseCompareArguments({ prefix: "home/", tags: true })).to.deep.equal({ prefix: "home/", concurrency: 32, listConcurrency: 1, firstDifferences: 10, tags: true });
+            expect(parseCompareArguments({ prefix: "home/", tags: true })).to.deep.equal({ prefix: "home/", concurrency: 32, listConcurrency: 16, firstDifferences: 10, tags: true });
             expect(() => parseCompareArguments({ listConcurrency: "65" })).to.throw(UsageError, /^--list-concurrency is "65": expected a whole number from 1 to 64$/);
         });
 
@@ -88,7 +88,7 @@ describe("lustre-dr compare", function () {
             expect(run.exitCode, run.stderr).to.equal(0);
             const result = JSON.parse(run.stdout) as CompareResult;
             expect(result).to.include({ verdict: "identical", keysCompared: 1, same: 1 });
-            const ranged = await runCli(["compare", ...sideFlags(buckets), "--list-concurrency", "4", "--json"], { env: env() });
+            const ranged = await runCli(["compare", ...sideFlags(buckets), "--list-concurrency", "1", "--json"], { env: env() });
             expect(ranged.exitCode, ranged.stderr).to.equal(0);
             expect(JSON.parse(ranged.stdout)).to.include({ verdict: "identical", keysCompared: 1, same: 1 });
             expect(result.primary).to.deep.equal({ bucket: buckets.primary.bucket, region: "us-east-1" });

@@ -39,18 +39,29 @@ export async function* latestEntries(entries: AsyncIterable<VersionEntry>): Asyn
  */
 export async function* readAhead<T>(source: AsyncIterable<T>, batchSize: number, pages: number): AsyncGenerator<T> {
     const queue = new BatchQueue<T>(Math.max(1, pages));
-    const producer = (async () => {
-        let batch: T[] = [];
-        for await (const item of source) {
-            if (queue.isClosed) return;
-            batch.push(item);
-            if (batch.length >= batchSize) {
-                await queue.push(batch);
-                batch = [];
-            }
+    yield* drainWhileFilled(queue, fill(queue, source, batchSize));
+}
+
+/**
+ * Pushes `source` into `queue` in batches of `batchSize`, waiting while the queue is full. Stops pulling once the
+ * queue is closed: the consumer stopped, or another producer failed.
+ */
+async function fill<T>(queue: BatchQueue<T>, source: AsyncIterable<T>, batchSize: number): Promise<void> {
+    let batch: T[] = [];
+    for await (const item of source) {
+        if (queue.isClosed) return;
+        batch.push(item);
+        if (batch.length >= batchSize) {
+            await queue.push(batch);
+            batch = [];
         }
-        if (batch.length > 0) await queue.push(batch);
-    })().then(
+    }
+    if (batch.length > 0) await queue.push(batch);
+}
+
+/** Yields what the producers put into `queue` until they are done (or one fails); a consumer that stops stops them. */
+async function* drainWhileFilled<T>(queue: BatchQueue<T>, producers: Promise<void>): AsyncGenerator<T> {
+    const done = producers.then(
         () => queue.close(),
         (error: unknown) => queue.close({ error }),
     );
@@ -58,7 +69,7 @@ export async function* readAhead<T>(source: AsyncIterable<T>, batchSize: number,
         yield* queue.drain();
     } finally {
         queue.close();
-        await producer;
+        await done;
     }
 }
 
@@ -142,31 +153,13 @@ export async function* mergeRanges(
 ): AsyncGenerator<MergedKey> {
     const queue = new BatchQueue<MergedKey>(Math.max(1, concurrency));
     const listers = forEachBounded(ranges, concurrency, async (range) => {
-        let batch: MergedKey[] = [];
         try {
-            for await (const merged of mergeRange(range)) {
-                // the consumer stopped, or another range failed: stop listing this one
-                if (queue.isClosed) return;
-                batch.push(merged);
-                if (batch.length >= batchSize) {
-                    await queue.push(batch);
-                    batch = [];
-                }
-            }
-            if (batch.length > 0) await queue.push(batch);
+            await fill(queue, mergeRange(range), batchSize);
         } catch (error) {
             // At once, not after the other ranges have listed to their ends.
             queue.close({ error });
             throw error;
         }
-    }).then(
-        () => queue.close(),
-        (error: unknown) => queue.close({ error }),
-    );
-    try {
-        yield* queue.drain();
-    } finally {
-        queue.close();
-        await listers;
-    }
+    });
+    yield* drainWhileFilled(queue, listers);
 }

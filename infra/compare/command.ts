@@ -11,6 +11,7 @@ import { classifyAwsError } from "../aws/errors";
 import { addSideOptions, resolvePair, Side, SideOptions, StackOutputsReader } from "../aws/sides";
 import { createOutput, EnvironmentError, ExitCode, Output, UsageError } from "../output";
 import { createStackOutputsReader } from "../pulumi/outputsReader";
+import { expectedEncryption } from "../restore/encryption";
 import { parseConcurrency } from "../restore/command";
 import {
     CompareListingError,
@@ -30,6 +31,7 @@ export interface CompareCommandOptions extends SideOptions {
     listConcurrency?: string;
     first?: string;
     tags?: boolean;
+    encryption?: boolean;
     json?: boolean;
 }
 
@@ -44,7 +46,7 @@ export interface CompareCommandDependencies {
 }
 
 /** Every flag checked before anything is resolved or listed; one UsageError naming each bad flag. */
-export function parseCompareArguments(options: CompareCommandOptions): Pick<CompareOptions, "prefix" | "concurrency" | "listConcurrency" | "firstDifferences" | "tags"> {
+export function parseCompareArguments(options: CompareCommandOptions): Pick<CompareOptions, "prefix" | "concurrency" | "listConcurrency" | "firstDifferences" | "tags" | "encryption"> {
     const problems: string[] = [];
     const attempt = <T>(parse: () => T): T | undefined => {
         try {
@@ -64,6 +66,7 @@ export function parseCompareArguments(options: CompareCommandOptions): Pick<Comp
         ...(listConcurrency !== undefined ? { listConcurrency } : {}),
         ...(first !== undefined ? { firstDifferences: first } : {}),
         tags: options.tags === true,
+        encryption: options.encryption === true,
     };
     attempt(() => {
         try {
@@ -102,12 +105,14 @@ export function compareProgressReporter(output: Output, intervalMs = 5000, now: 
 
 /** A side found through its stack is held to the stack's account: its bucket must be owned by `outputs.accountId`. */
 function compareSide(side: Side): CompareSide {
+    const encryption = expectedEncryption(side.outputs);
     return {
         side: side.role,
         client: new S3Client(sideClientConfig(side)),
         bucket: side.bucketName,
         region: side.region,
         ...(side.outputs?.accountId !== undefined ? { expectedOwner: side.outputs.accountId } : {}),
+        ...(encryption ? { expectedEncryption: encryption } : {}),
     };
 }
 
@@ -162,7 +167,7 @@ export function registerCompareCommand(program: Command): void {
         .description(
             "Compare the primary and dr buckets (or --prefix of both) key by key, read-only: keys on one side only, keys " +
                 "that differ in content, user metadata (FSx's POSIX attributes), content headers, storage class or tags, " +
-                "and keys still replicating. Exit 0 identical (also when only keys still replicating differ, said so), " +
+                "versions not under their side's own encryption (the stack's KMS key or SSE-S3), and keys still replicating. Exit 0 identical (also when only keys still replicating differ, said so), " +
                 "1 when anything else differs, 2 on a usage or environment problem.",
         )
         .option("--prefix <prefix>", "compare only keys under this prefix, on both sides (.lustre-dr/ is never compared)")
@@ -170,6 +175,7 @@ export function registerCompareCommand(program: Command): void {
         .option("--list-concurrency <n>", `key ranges listed at once on both sides (1: one listing per side; max ${maxListConcurrency})`, String(defaultCliListConcurrency))
         .option("--first <n>", "differing keys listed in the report, the first in key order", "10")
         .option("--tags", "also read the tags of keys whose latest version is the same on both sides (2 GetObjectTagging per key)")
+        .option("--encryption", "also HEAD keys whose latest version is the same on both sides, to check each side's encryption (2 HEADs per key)")
         .option("--json", "print the result as JSON");
     addSideOptions(command).action(async (options: CompareCommandOptions) => {
         const output = createOutput(options);

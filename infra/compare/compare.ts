@@ -17,6 +17,7 @@ import { listObjectVersionsPage } from "../aws/listing";
 import { errorText } from "../aws/errors";
 import { UsageError } from "../output";
 import { forEachBounded } from "../restore/apply";
+import type { ExpectedEncryption } from "../restore/encryption";
 import { discoverSplitPoints } from "../restore/partitions";
 import type { IdentityDifference } from "../restore/identity";
 import { compareKeys, reservedPrefix, VersionEntry } from "../restore/plan";
@@ -37,7 +38,13 @@ export interface CompareSide {
      * in another account (the name taken over after a deletion, a forged name) answers 403 instead of being compared.
      * The CLI sets it from the side's stack outputs. @default no check
      */
-    readonly expectedOwner?: string;
+    readonly expectedOwner?: string;    /**
+     * The encryption this side's versions must have (encryption.ts: the stack's `kmsKeyArn`, or SSE-S3): a version read
+     * by HEAD under anything else is a difference (aspect `encryption`). Keys differ between the sides by design, so
+     * this, not the other side, is what a version is held to. The CLI sets it from the side's stack outputs.
+     * @default not checked
+     */
+    readonly expectedEncryption?: ExpectedEncryption;
 }
 
 /** How a side reports a version's replication status (`PENDING`, `COMPLETED`, `FAILED`, `REPLICA`, or none). */
@@ -65,6 +72,13 @@ export interface CompareOptions {
      * place on one side (which replication normally carries over) goes unseen. @default false
      */
     readonly tags?: boolean;
+    /**
+     * Also HEAD keys whose latest version is the same on both sides, to hold each side's copy to its expected
+     * encryption (two HEADs per key). Without it only keys whose versions differ are checked: a replica of a version
+     * re-encrypted on the primary, or one written under a foreign key by a rewritten replication rule, keeps the source's
+     * version id and goes unseen. @default false
+     */
+    readonly encryption?: boolean;
     readonly signal?: AbortSignal;
     /** Called after each listed page and compared key. */
     readonly onProgress?: (progress: CompareProgress) => void;
@@ -115,6 +129,13 @@ export interface CompareResult {
     readonly dr: { readonly bucket: string; readonly region: string };
     /** Whether tags were read for keys whose latest version is the same on both sides (`--tags`). */
     readonly sameVersionTags: boolean;
+    /**
+     * The encryption each side's versions were held to (from its stack); absent for a side named by flags, whose
+     * encryption was not checked.
+     */
+    readonly expectedEncryption: { readonly primary?: ExpectedEncryption; readonly dr?: ExpectedEncryption };
+    /** Whether keys whose latest version is the same on both sides were HEAD-read for their encryption (`--encryption`). */
+    readonly sameVersionEncryption: boolean;
     /** Keys present on at least one side (a key deleted on both is not counted). */
     readonly keysCompared: number;
     readonly same: number;
@@ -297,6 +318,7 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
                     listed: { ...(merged.primary ? { primary: merged.primary } : {}), ...(merged.dr ? { dr: merged.dr } : {}) },
                     reads,
                     ...(options.tags ? { tags: true } : {}),
+                    ...(options.encryption ? { encryption: true } : {}),
                     ...(signal ? { signal } : {}),
                     ...(options.replicationStatus ? { replicationStatus: options.replicationStatus } : {}),
                 });
@@ -324,6 +346,11 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
         primary: { bucket: primary.bucket, region: primary.region },
         dr: { bucket: dr.bucket, region: dr.region },
         sameVersionTags: options.tags === true,
+        expectedEncryption: {
+            ...(primary.expectedEncryption ? { primary: primary.expectedEncryption } : {}),
+            ...(dr.expectedEncryption ? { dr: dr.expectedEncryption } : {}),
+        },
+        sameVersionEncryption: options.encryption === true && (primary.expectedEncryption !== undefined || dr.expectedEncryption !== undefined),
         keysCompared,
         same,
         pending,

@@ -9,10 +9,17 @@
  * transition; the listing shows it) and the tags (PutObjectTagging; read only when asked, `tags`, because it costs two
  * GetObjectTagging per key). Keys whose latest version ids differ get the staged reads of readIdentity.ts, exhaustive
  * so that every difference is reported.
+ *
+ * Encryption is not compared between the sides (replicas are re-encrypted under the destination's key by design):
+ * each side's version is held to that side's expected encryption (`CompareSide.expectedEncryption`) whenever its
+ * HEAD is read. A version under any other key is a difference even while a copy is replicating: an attacker's
+ * re-encrypting copy is a new version id, so it always reaches the HEAD path; a replica of it keeps that id, and is
+ * checked when `encryption` asks for HEADs of shared versions (or when the key was read by HEAD, `status --sample`).
  */
 import { GetObjectTaggingCommand, HeadObjectCommand, HeadObjectCommandOutput, S3ServiceException } from "@aws-sdk/client-s3";
 import { errorText } from "../aws/errors";
-import { compareIdentity, IdentityDifference, ObjectIdentity, tagMap } from "../restore/identity";
+import { encryptionOf } from "../restore/encryption";
+import { compareIdentity, encryptionAgainstExpected, IdentityDifference, ObjectIdentity, tagMap } from "../restore/identity";
 import type { VersionEntry } from "../restore/plan";
 import { compareVersionsAcross, IdentityReads, ListedVersion, owner, VersionAt } from "../restore/readIdentity";
 import type { CompareSide, KeyDivergence, ReplicationStatusReader } from "./compare";
@@ -45,6 +52,22 @@ export interface KeyAcrossOptions {
     readonly replicationStatus?: ReplicationStatusReader;
     /** Counts the HEAD and tag reads made. */
     readonly reads?: IdentityReads;
+    /**
+     * Also HEAD a version both sides share (same version id) to check each side's encryption against its expected one
+     * (two HEADs per key). Without it such a version is checked only when its HEAD was read anyway. @default false
+     */
+    readonly encryption?: boolean;
+}
+
+type Head = Omit<HeadObjectCommandOutput, "$metadata">;
+
+/** Each side's version held to that side's expected encryption, for the sides that have one. */
+function encryptionDifferences(primary: CompareSide, dr: CompareSide, heads: { readonly primary: Head; readonly dr: Head }): IdentityDifference[] {
+    const encryptions = { primary: encryptionOf(heads.primary), dr: encryptionOf(heads.dr) };
+    return [primary, dr].flatMap((side) => {
+        const difference = side.expectedEncryption ? encryptionAgainstExpected(side.side, side.expectedEncryption, encryptions) : undefined;
+        return difference ? [difference] : [];
+    });
 }
 
 /** A side's latest state of the key: a version (with its HEAD when one was made), a delete marker, or nothing. */
@@ -197,7 +220,20 @@ async function compareKey(primary: CompareSide, dr: CompareSide, key: string, op
             identityB = { ...identityB, tags: tagsB };
         }
         // Metadata and content headers are immutable per version: what is unread of them stays unread on purpose.
-        differences = compareIdentity(identityA, identityB).differences;
+        differences = compareIdentity(identityA, identityB, { encryption: "across" }).differences;
+        // The encryption is not: a replica is re-encrypted under its side's key, the primary's rule names that key.
+        let heads = states.primary.head && states.dr.head ? { primary: states.primary.head, dr: states.dr.head } : undefined;
+        if (!heads && options.encryption && (primary.expectedEncryption || dr.expectedEncryption)) {
+            const head = async (side: CompareSide) => {
+                if (options.reads) options.reads.head++;
+                return side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, VersionId: a.versionId, ...owner(side.expectedOwner) }), { abortSignal: options.signal });
+            };
+            const [headA, headB] = await Promise.all([head(primary), head(dr)]);
+            heads = { primary: headA, dr: headB };
+        }
+        if (heads) {
+            differences = [...differences, ...encryptionDifferences(primary, dr, heads)];
+        }
     } else {
         const at = (side: CompareSide, state: SideState, entry: VersionEntry): VersionAt => ({
             client: side.client,
@@ -208,12 +244,18 @@ async function compareKey(primary: CompareSide, dr: CompareSide, key: string, op
         });
         const comparison = await compareVersionsAcross(key, at(primary, states.primary, a), at(dr, states.dr, b), {
             exhaustive: true,
+            identity: { encryption: "across" },
             ...(options.reads ? { reads: options.reads } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
         });
-        differences = comparison.differences;
+        const heads = comparison.heads;
+        const foreign = heads ? encryptionDifferences(primary, dr, { primary: heads[0], dr: heads[1] }) : [];
+        differences = [...comparison.differences, ...foreign];
+        if (foreign.length > 0) {
+            // Not in flight: the version under a foreign key is there now, whatever replication does next.
+            return { key, kind: "changed", primaryVersion: a.versionId, drVersion: b.versionId, differences };
+        }
         if (differences.length > 0) {
-            const heads = comparison.heads;
             const withHeads = heads
                 ? { primary: { entry: a, head: heads[0] }, dr: { entry: b, head: heads[1] } }
                 : { primary: states.primary, dr: states.dr };

@@ -2,6 +2,7 @@
  * The human report of `compare`: the verdict on the first line (IDENTICAL, IN FLIGHT or DIFFERS), the counts as a
  * small table, then the first differing keys with how they differ, primary value first.
  */
+import { describeEncryption, ExpectedEncryption } from "../restore/encryption";
 import type { IdentityDifference } from "../restore/identity";
 import { CompareResult, differingCount, KeyDivergence } from "./compare";
 
@@ -27,6 +28,20 @@ export function describeDivergence(divergence: KeyDivergence): string {
         case "changed":
             return `${key}: ${divergence.differences.map(describeSideDifference).join("; ")}${status}`;
     }
+}
+
+/** Which encryption each side was held to, or that it was not checked (a side named by flags has no stack to say). */
+export function describeEncryptionCheck(result: Pick<CompareResult, "expectedEncryption" | "sameVersionEncryption">): string {
+    const { primary, dr } = result.expectedEncryption;
+    if (!primary && !dr) {
+        return "encryption: not checked (both buckets named by flags: no stack outputs say which key each side uses)";
+    }
+    const held = (side: "primary" | "dr", expected: ExpectedEncryption | undefined) =>
+        expected ? `${side} versions held to ${describeEncryption(expected)}` : `${side} not checked (named by flags)`;
+    return (
+        `encryption: ${held("primary", primary)}; ${held("dr", dr)}` +
+        (result.sameVersionEncryption ? "" : " (versions the same on both sides not HEAD-read for it: --encryption)")
+    );
 }
 
 export function describeCompare(result: CompareResult): string {
@@ -55,6 +70,7 @@ export function describeCompare(result: CompareResult): string {
         ...rows.map(([label, count]) => `  ${label.padEnd(width)}  ${number(count).padStart(12)}`),
         `  requests: ${number(result.requests.list)} list, ${number(result.requests.head)} HEAD, ${number(result.requests.tagging)} tag reads` +
             (result.sameVersionTags ? "" : " (tags of keys with the same version on both sides not read: --tags)"),
+        `  ${describeEncryptionCheck(result)}`,
     ];
     if (result.first.length > 0) {
         lines.push("first differing keys:");

@@ -40,6 +40,7 @@ import { BatchJobProgress, describeProgress, startBatchReplication, waitForBatch
 import { BatchSink, defaultBatchThreshold, resumeBatchRun } from "../restore/batch/engine";
 import { runIdFor } from "../restore/batch/job";
 import { batchAccessFor, describeResult, partitionReporter, progressReporter } from "../restore/command";
+import { expectedEncryption } from "../restore/encryption";
 import { checkHistoryReachesBack, checkVersioning, defaultListConcurrency, RestoreResult, restoreToPointInTime } from "../restore/restore";
 import { converge, ConvergeResult } from "./converge";
 import { CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
@@ -290,7 +291,14 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         const primaryOutputs = await readOutputsOf(workspace, names.primary);
         const side = (role: SideRole, outputs: SiteOutputs): CompareSide => {
             const profile = role === "primary" ? options.primaryProfile : options.drProfile;
-            return { side: role, bucket: outputs.bucketName, region: outputs.region, client: s3(role, { region: outputs.region, ...(profile ? { profile } : {}) }) };
+            const encryption = expectedEncryption(outputs);
+            return {
+                side: role,
+                bucket: outputs.bucketName,
+                region: outputs.region,
+                client: s3(role, { region: outputs.region, ...(profile ? { profile } : {}) }),
+                ...(encryption ? { expectedEncryption: encryption } : {}),
+            };
         };
         if (primaryOutputs.bucketName === drOutputs.bucketName) {
             // Comparing a bucket with itself would prove nothing: the stacks' outputs cannot both be right.
@@ -387,8 +395,9 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         } else {
             output.progress("restore engine: local (the primary stack exports no restoreBatchRoleArn for S3 Batch Operations)");
         }
+        const encryption = expectedEncryption(primary);
         const restored = await restoreToPointInTime(
-            { ...where, bucketName: primary.bucketName },
+            { ...where, bucketName: primary.bucketName, ...(encryption ? { encryption } : {}) },
             {
                 to,
                 client,

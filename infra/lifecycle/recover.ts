@@ -25,6 +25,7 @@ import type { SiteOutputs } from "../../stacks/outputs";
 import type { SideLocation } from "../aws/clients";
 import { UsageError } from "../output";
 import { describeResult, progressReporter } from "../restore/command";
+import { expectedEncryption } from "../restore/encryption";
 import { RestoreResult, RestoreTarget, restoreToPointInTime } from "../restore/restore";
 import { describeVerify, VerifyResult, verifyRestore } from "../restore/verify";
 import { describeChanges } from "./converge";
@@ -133,7 +134,11 @@ export async function runRecover(options: RecoverOptions, context: RecoverContex
         const start = performance.now();
         dr ??= parseSiteOutputs(stackName, outputValues(await stack.outputs()));
         const location: SideLocation = { region: dr.region, ...(options.drProfile ? { profile: options.drProfile } : {}) };
-        restoreTarget = { target: { ...location, bucketName: dr.bucketName }, ...(context.restoreClient ? { client: context.restoreClient(location) } : {}) };
+        const encryption = expectedEncryption(dr);
+        restoreTarget = {
+            target: { ...location, bucketName: dr.bucketName, ...(encryption ? { encryption } : {}) },
+            ...(context.restoreClient ? { client: context.restoreClient(location) } : {}),
+        };
         output.progress(`Restoring s3://${dr.bucketName}/ to ${restoreTo.toISOString()} (adds versions, deletes none)`);
         restore = await restoreToPointInTime(restoreTarget.target, {
             to: restoreTo,

@@ -15,6 +15,7 @@ import {
     StorageClass,
     UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
+import { copyEncryption, ExpectedEncryption } from "./encryption";
 import type { CopyPlan, DeleteMarkerPlan } from "./plan";
 
 /** CopyObject copies at most 5 GiB; larger objects take a multipart upload of copied parts. */
@@ -31,6 +32,11 @@ export interface ApplyOptions {
     readonly partSizeBytes?: number;
     /** Parts of one object copied at the same time. @default 4 */
     readonly partConcurrency?: number;
+    /**
+     * The side's own encryption: every copy names it. @default none named: S3 applies the bucket's default encryption
+     * (which whoever controls the account can have changed)
+     */
+    readonly encryption?: ExpectedEncryption;
     readonly signal?: AbortSignal;
 }
 
@@ -65,7 +71,7 @@ export async function applyAction(client: S3Client, bucket: string, action: Rest
         return multipartCopy(client, bucket, action, options);
     }
     const storageClass = storageClassOf(action);
-    // No encryption headers: the copy is encrypted with the bucket's default (this project's KMS key).
+    // Never the source version's encryption: a copy is written under the side's own key (or the bucket default).
     const result = await client.send(
         new CopyObjectCommand({
             Bucket: bucket,
@@ -74,6 +80,7 @@ export async function applyAction(client: S3Client, bucket: string, action: Rest
             MetadataDirective: "COPY",
             TaggingDirective: "COPY",
             StorageClass: storageClass,
+            ...copyEncryption(options.encryption),
         }),
         { abortSignal },
     );
@@ -86,8 +93,9 @@ export function partSizeFor(objectBytes: number, requestedPartBytes = 512 * 1024
 }
 
 /**
- * Multipart uploads have no COPY directive: metadata, tags and encryption are read from the source version and
- * set on the upload explicitly (an SSE-KMS source keeps its key).
+ * Multipart uploads have no COPY directive: metadata and tags are read from the source version and set on the upload
+ * explicitly. Encryption is not: like a CopyObject, the upload is written under the side's own key (or the bucket
+ * default), never under the source's key.
  */
 async function multipartCopy(client: S3Client, bucket: string, action: CopyPlan, options: ApplyOptions): Promise<string | undefined> {
     const abortSignal = options.signal;
@@ -109,9 +117,7 @@ async function multipartCopy(client: S3Client, bucket: string, action: CopyPlan,
             ...(head.Expires ? { Expires: head.Expires } : {}),
             ...(head.Metadata ? { Metadata: head.Metadata } : {}),
             ...(tags ? { Tagging: tags } : {}),
-            ...(head.ServerSideEncryption ? { ServerSideEncryption: head.ServerSideEncryption } : {}),
-            ...(head.SSEKMSKeyId ? { SSEKMSKeyId: head.SSEKMSKeyId } : {}),
-            ...(head.BucketKeyEnabled !== undefined ? { BucketKeyEnabled: head.BucketKeyEnabled } : {}),
+            ...copyEncryption(options.encryption),
             StorageClass: storageClass,
         }),
         { abortSignal },

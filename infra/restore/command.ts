@@ -8,7 +8,8 @@ import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { sideClientConfig, SideLocation } from "../aws/clients";
 import { BatchAccess, BatchSink, defaultBatchThreshold, RestoreEngine, restoreEngines, resumeBatchRun, ResumeOutcome } from "./batch/engine";
 import { runIdFor } from "./batch/job";
-import { resolveSide, SideOptions, StackOutputsReader } from "../aws/sides";
+import { resolveSide, Side, SideOptions, StackOutputsReader } from "../aws/sides";
+import { expectedEncryption } from "./encryption";
 import { createOutput, ExitCode, Output, UsageError } from "../output";
 import { resolveInProject } from "../project";
 import { createStackOutputsReader } from "../pulumi/outputsReader";
@@ -140,14 +141,18 @@ async function resolveTarget(options: RestoreCommandOptions, readOutputs: StackO
         ...(options.profile !== undefined ? { drProfile: options.profile } : {}),
         ...(options.endpoint !== undefined ? { drEndpoint: options.endpoint } : {}),
     };
+    let side: Side;
     try {
-        return await resolveSide("dr", sideOptions, readOutputs);
+        side = await resolveSide("dr", sideOptions, readOutputs);
     } catch (error) {
         if (error instanceof UsageError) {
             throw new UsageError(error.message.replace(/--dr-/g, "--"));
         }
         throw error;
     }
+    // Known only through the stack: with --bucket, copies take the bucket's default encryption.
+    const encryption = expectedEncryption(side.outputs);
+    return { ...side, ...(encryption ? { encryption } : {}) };
 }
 
 const number = (value: number) => value.toLocaleString("en-US");

@@ -1,19 +1,25 @@
 /**
- * What "the same object" means for restore, `restore --verify` and the batch restore: two versions of a key are the
- * same object when they have the same content, user metadata, content headers, storage class and tags.
+ * What "the same object" means for restore, `restore --verify`, the batch restore and `compare`: two versions of a key
+ * are the same object when they have the same content, user metadata, content headers, storage class, server-side
+ * encryption and tags.
  *
  * Bytes alone are not enough. FSx for Lustre exports POSIX ownership, permissions and mtime as user metadata
  * (`x-amz-meta-file-owner`, `-file-group`, `-file-permissions`, `-file-mtime`), so an attacker's `chmod 777` or
- * `chown` changes only metadata; a content-type, storage-class or tag change leaves the bytes alone too.
+ * `chown` changes only metadata; a content-type, storage-class or tag change leaves the bytes alone too. So does a
+ * copy in place under a KMS key the attacker owns, which they can then disable: ransomware without touching a byte
+ * (encryption.ts). Within one bucket the current version must have T's encryption or the side's own; across the two
+ * sides of the pair the keys differ by design (replicas are re-encrypted under the destination's key), so there each
+ * side's version is held to its own side's expected encryption instead ({@link encryptionAgainstExpected}).
  *
  * This module is pure: it compares what was read about two versions and says what differs, and which aspects could
  * not be compared with what was read (so the caller reads more: a HEAD, then the tags). Reading is done by
  * `readIdentity.ts`; deciding never needs more than the facts passed in here.
  */
 import type { HeadObjectCommandOutput, Tag } from "@aws-sdk/client-s3";
+import { describeEncryption, encryptionOf, ExpectedEncryption, isExpected, ObjectEncryption, sameEncryption } from "./encryption";
 
 /** The parts of an object's identity, in the order they are compared (cheapest to observe first). */
-export const identityAspects = ["content", "storage-class", "metadata", "content-headers", "tags"] as const;
+export const identityAspects = ["content", "storage-class", "metadata", "content-headers", "encryption", "tags"] as const;
 export type IdentityAspect = (typeof identityAspects)[number];
 
 /** The content headers S3 stores with a version and a copy with `MetadataDirective: COPY` keeps. */
@@ -39,6 +45,8 @@ export interface HeadFacts {
     readonly checksums: readonly StoredChecksum[];
     /** S3's `x-amz-tagging-count`, when it sent one (it omits it for a version without tags, and without permission). */
     readonly tagCount?: number;
+    /** `ServerSideEncryption` and `SSEKMSKeyId`. */
+    readonly encryption: ObjectEncryption;
 }
 
 /** What is known about one version: the listing's facts always, a HEAD's and the tags when they were read. */
@@ -64,6 +72,22 @@ export interface IdentityDifference {
     readonly now?: string;
 }
 
+/** How encryption counts in {@link compareIdentity}. */
+export interface IdentityOptions {
+    /**
+     * `same-bucket` (restore, `restore --verify`: two versions of one bucket): the current version must have T's
+     * encryption or `expected`. `across` (`compare`: one version on each side of the pair): not compared here, because
+     * each side has its own key; {@link encryptionAgainstExpected} checks each side. @default "same-bucket"
+     */
+    readonly encryption?: "same-bucket" | "across";
+    /**
+     * The bucket's own encryption (its stack's), in `same-bucket` mode: a current version under it is not an encryption
+     * difference even when T's version was written under another (before adoption, or a rotated key), so a restore's
+     * copy, written under it, compares the same on a re-run. @default unknown: T's encryption only
+     */
+    readonly expected?: ExpectedEncryption;
+}
+
 export interface IdentityComparison {
     readonly differences: readonly IdentityDifference[];
     /** Aspects the facts passed in cannot decide: read more (HEAD for content/metadata/headers, then the tags). */
@@ -71,8 +95,8 @@ export interface IdentityComparison {
 }
 
 /** True only when everything was compared and nothing differs. */
-export function sameObject(atT: ObjectIdentity, now: ObjectIdentity): boolean {
-    const { differences, unread } = compareIdentity(atT, now);
+export function sameObject(atT: ObjectIdentity, now: ObjectIdentity, options: IdentityOptions = {}): boolean {
+    const { differences, unread } = compareIdentity(atT, now, options);
     return differences.length === 0 && unread.length === 0;
 }
 
@@ -81,7 +105,7 @@ export function sameObject(atT: ObjectIdentity, now: ObjectIdentity): boolean {
  * cannot decide is returned as `unread`, and content that cannot be proved equal (different ETags and no common
  * stored checksum) is a difference, because copying it again is always safe and leaving it never is.
  */
-export function compareIdentity(atT: ObjectIdentity, now: ObjectIdentity): IdentityComparison {
+export function compareIdentity(atT: ObjectIdentity, now: ObjectIdentity, options: IdentityOptions = {}): IdentityComparison {
     const differences: IdentityDifference[] = [];
     const unread: IdentityAspect[] = [];
     const content = compareContent(atT, now);
@@ -94,11 +118,16 @@ export function compareIdentity(atT: ObjectIdentity, now: ObjectIdentity): Ident
         differences.push({ aspect: "storage-class", name: "storage class", atT: classAtT, now: classNow });
     }
 
+    const withinBucket = (options.encryption ?? "same-bucket") === "same-bucket";
     if (atT.head && now.head) {
         differences.push(...compareMaps("metadata", "x-amz-meta-", atT.head.metadata, now.head.metadata));
         differences.push(...compareMaps("content-headers", "", atT.head.contentHeaders, now.head.contentHeaders));
+        if (withinBucket) {
+            differences.push(...compareEncryption(atT.head.encryption, now.head.encryption, options.expected));
+        }
     } else {
         unread.push("metadata", "content-headers");
+        if (withinBucket) unread.push("encryption");
     }
 
     const tags = compareTags(atT, now);
@@ -136,6 +165,35 @@ function compareContent(atT: ObjectIdentity, now: ObjectIdentity): IdentityDiffe
             ...(now.eTag !== undefined ? { now: now.eTag } : {}),
         },
     ];
+}
+
+/** Within one bucket: the current version must have T's encryption, or the bucket's own (`expected`). */
+function compareEncryption(atT: ObjectEncryption, now: ObjectEncryption, expected: ExpectedEncryption | undefined): IdentityDifference[] {
+    if (sameEncryption(atT, now) || (expected !== undefined && isExpected(now, expected))) {
+        return [];
+    }
+    return [{ aspect: "encryption", name: "encryption", atT: describeEncryption(atT), now: describeEncryption(now) }];
+}
+
+/**
+ * Across the pair: a version on `side` whose encryption is not that side's expected one, as a difference named after
+ * the side and its expected encryption (`atT` holds the primary's encryption, `now` the dr side's, as in the rest of
+ * a cross-side comparison). `undefined` when it is as expected.
+ */
+export function encryptionAgainstExpected(
+    side: "primary" | "dr",
+    expected: ExpectedEncryption,
+    encryptions: { readonly primary: ObjectEncryption; readonly dr: ObjectEncryption },
+): IdentityDifference | undefined {
+    if (isExpected(encryptions[side], expected)) {
+        return undefined;
+    }
+    return {
+        aspect: "encryption",
+        name: `encryption on the ${side} side (expected ${describeEncryption(expected)})`,
+        atT: describeEncryption(encryptions.primary),
+        now: describeEncryption(encryptions.dr),
+    };
 }
 
 function compareTags(atT: ObjectIdentity, now: ObjectIdentity): IdentityDifference[] | "unread" {
@@ -211,7 +269,13 @@ export function headFacts(head: Omit<HeadObjectCommandOutput, "$metadata">): Hea
             checksums.push({ algorithm, value, ...(head.ChecksumType !== undefined ? { type: head.ChecksumType } : {}) });
         }
     }
-    return { metadata, contentHeaders: headers, checksums, ...(head.TagCount !== undefined ? { tagCount: head.TagCount } : {}) };
+    return {
+        metadata,
+        contentHeaders: headers,
+        checksums,
+        ...(head.TagCount !== undefined ? { tagCount: head.TagCount } : {}),
+        encryption: encryptionOf(head),
+    };
 }
 
 /** `GetObjectTagging`'s tag set as a map. */

@@ -7,7 +7,7 @@
  * reads one version on each side of the pair).
  */
 import { GetObjectTaggingCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
-import { compareIdentity, headFacts, IdentityComparison, ObjectIdentity, tagMap } from "./identity";
+import { compareIdentity, headFacts, IdentityComparison, IdentityOptions, ObjectIdentity, tagMap } from "./identity";
 
 /** One version as listed. */
 export interface ListedVersion {
@@ -29,6 +29,8 @@ export interface CompareVersionsOptions {
     readonly exhaustive?: boolean;
     /** Counts the reads made. */
     readonly reads?: IdentityReads;
+    /** How encryption counts (identity.ts): within one bucket by default; `compare` passes `across`. */
+    readonly identity?: IdentityOptions;
 }
 
 /** S3's `ExpectedBucketOwner` parameter, when an owner is expected. */
@@ -67,10 +69,10 @@ export interface VersionsComparison extends IdentityComparison {
  * `now` (identity.ts's words; `compare` passes the primary as `a` and the dr side as `b`).
  */
 export async function compareVersionsAcross(key: string, a: VersionAt, b: VersionAt, options: CompareVersionsOptions = {}): Promise<VersionsComparison> {
-    const { signal, exhaustive = false, reads } = options;
+    const { signal, exhaustive = false, reads, identity = {} } = options;
     let identityA = listed(a.version);
     let identityB = listed(b.version);
-    let comparison = compareIdentity(identityA, identityB);
+    let comparison = compareIdentity(identityA, identityB, identity);
     const settled = () => comparison.unread.length === 0 || (!exhaustive && comparison.differences.length > 0);
     if (settled()) {
         return comparison;
@@ -83,7 +85,7 @@ export async function compareVersionsAcross(key: string, a: VersionAt, b: Versio
     const heads = await Promise.all([head(a), head(b)]);
     identityA = { ...identityA, head: headFacts(heads[0]) };
     identityB = { ...identityB, head: headFacts(heads[1]) };
-    comparison = compareIdentity(identityA, identityB);
+    comparison = compareIdentity(identityA, identityB, identity);
     if (settled()) {
         return { ...comparison, heads };
     }
@@ -92,7 +94,7 @@ export async function compareVersionsAcross(key: string, a: VersionAt, b: Versio
         return tagMap((await at.client.send(new GetObjectTaggingCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId, ...owner(at.expectedOwner) }), { abortSignal: signal })).TagSet);
     };
     const [tagsA, tagsB] = await Promise.all([tags(a), tags(b)]);
-    return { ...compareIdentity({ ...identityA, tags: tagsA }, { ...identityB, tags: tagsB }), heads };
+    return { ...compareIdentity({ ...identityA, tags: tagsA }, { ...identityB, tags: tagsB }, identity), heads };
 }
 
 /**

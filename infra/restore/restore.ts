@@ -12,6 +12,7 @@ import { GetBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { sideClientConfig, SideLocation } from "../aws/clients";
 import { UsageError } from "../output";
 import { applyAction, ApplyOptions, forEachBounded, RestoreAction } from "./apply";
+import type { ExpectedEncryption } from "./encryption";
 import { describeDifference, IdentityAspect, IdentityDifference } from "./identity";
 import { PartitionProgress, planPartitioned } from "./partitions";
 import { CopyPlan, planRestore, reservedPrefix } from "./plan";
@@ -22,6 +23,13 @@ import { listVersions } from "./versions";
 /** The bucket to restore and how to reach it; a resolved `Side` (infra/aws/sides.ts) fits. */
 export interface RestoreTarget extends SideLocation {
     readonly bucketName: string;
+    /**
+     * The side's own encryption, from its stack outputs (`expectedEncryption` in encryption.ts). Copies are written
+     * under it, never under the bucket's current default or the source's key, and a current version under it is not
+     * an encryption difference. @default unknown: copies take the bucket's default encryption, and only T's
+     * encryption is accepted
+     */
+    readonly encryption?: ExpectedEncryption;
 }
 
 export interface RestoreProgress {
@@ -326,7 +334,7 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
     await checkHistoryReachesBack(client, bucket, options.to, listOptions);
 
     progress.phase = "restoring";
-    const why: Record<CopyReason, number> = { deleted: 0, content: 0, "storage-class": 0, metadata: 0, "content-headers": 0, tags: 0 };
+    const why: Record<CopyReason, number> = { deleted: 0, content: 0, "storage-class": 0, metadata: 0, "content-headers": 0, encryption: 0, tags: 0 };
     const copy = { count: 0, bytes: 0, firstKeys: [] as string[], why, firstDifferences: [] as Array<{ key: string; differences: string[] }> };
     const deleteMarker = { count: 0, firstKeys: [] as string[] };
     const unknown = { count: 0, first: [] as Array<{ key: string; reason: string }> };
@@ -402,7 +410,11 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
         if (!sides) {
             return [];
         }
-        const { differences } = await compareVersions(client, bucket, action.key, sides.atT, sides.now, { reads: identityReads, ...(signal ? { signal } : {}) });
+        const { differences } = await compareVersions(client, bucket, action.key, sides.atT, sides.now, {
+            reads: identityReads,
+            ...(target.encryption ? { identity: { expected: target.encryption } } : {}),
+            ...(signal ? { signal } : {}),
+        });
         if (differences.length > 0) {
             return differences;
         }
@@ -427,7 +439,7 @@ export async function restoreToPointInTime(target: RestoreTarget, options: Resto
                     if (options.sink) {
                         await options.sink.add(action);
                     } else if (!options.dryRun) {
-                        await applyAction(client, bucket, action, { ...options.apply, ...(signal ? { signal } : {}) });
+                        await applyAction(client, bucket, action, { ...options.apply, ...(target.encryption ? { encryption: target.encryption } : {}), ...(signal ? { signal } : {}) });
                         if (action.action === "copy") {
                             applied.copies++;
                             applied.bytesCopied += action.size;

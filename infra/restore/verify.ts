@@ -132,6 +132,7 @@ export async function verifyRestore(target: RestoreTarget, options: VerifyOption
                             const { differences } = await compareVersions(client, bucket, plan.key, sides.atT, sides.now, {
                                 exhaustive: true,
                                 reads: identityReads,
+                                ...(target.encryption ? { identity: { expected: target.encryption } } : {}),
                                 ...(signal ? { signal } : {}),
                             });
                             if (differences.length === 0) same++;

@@ -15,6 +15,7 @@ import type { Side, SideRole } from "../aws/sides";
 import type { CompareResult, CompareSide, KeyDivergence, ReplicationStatusReader } from "../compare/compare";
 import { compareKeyAcross } from "../compare/key";
 import { forEachBounded } from "../restore/apply";
+import { expectedEncryption } from "../restore/encryption";
 import { compareKeys } from "../restore/plan";
 import type { IdentityReads } from "../restore/readIdentity";
 import { statusClientConfig } from "./collect";
@@ -99,7 +100,10 @@ export async function takeSample(primary: Side, dr: Side, request: SampleRequest
             },
         );
         progress(`sample: comparing ${selection.keys.length} keys across the sides`);
-        const side = (s: Side, role: SideRole): CompareSide => ({ side: role, client: clients[role], bucket: s.bucketName, region: s.region });
+        const side = (s: Side, role: SideRole): CompareSide => {
+            const encryption = expectedEncryption(s.outputs);
+            return { side: role, client: clients[role], bucket: s.bucketName, region: s.region, ...(encryption ? { expectedEncryption: encryption } : {}) };
+        };
         const sides = { primary: side(primary, "primary"), dr: side(dr, "dr") };
         const reads: IdentityReads = { head: 0, tagging: 0 };
         const verdicts = new Map<string, Awaited<ReturnType<typeof compareKeyAcross>>>();

@@ -38,7 +38,7 @@ describe("lustre-dr compare", function () {
                 UsageError,
                 /--concurrency is "0": expected a whole number from 1 to 1000\n--first is "-1": expected a whole number from 1 to 10000\n--prefix is "\.lustre-dr\/drill\/"/,
             );
-            expect(parseCompareArguments({ prefix: "home/", tags: true })).to.deep.equal({ prefix: "home/", concurrency: 32, listConcurrency: 16, firstDifferences: 10, tags: true });
+            expect(parseCompareArguments({ prefix: "home/", tags: true })).to.deep.equal({ prefix: "home/", concurrency: 32, listConcurrency: 16, firstDifferences: 10, tags: true, encryption: false });
             expect(() => parseCompareArguments({ listConcurrency: "65" })).to.throw(UsageError, /^--list-concurrency is "65": expected a whole number from 1 to 64$/);
         });
 

@@ -108,7 +108,7 @@ describe("infra/restore against attacks that keep the bytes (moto)", function ()
 
         const dryRun = await restoreToPointInTime(target(bucket), { to: T, client, dryRun: true });
         expect(dryRun.plan.copy.count).to.equal(5);
-        expect(dryRun.plan.copy.why).to.deep.equal({ deleted: 0, content: 0, "storage-class": 1, metadata: 1, "content-headers": 2, tags: 1 });
+        expect(dryRun.plan.copy.why).to.deep.equal({ deleted: 0, content: 0, "storage-class": 1, metadata: 1, "content-headers": 2, encryption: 0, tags: 1 });
         expect(dryRun.plan.copy.firstDifferences).to.deep.include({
             key: keys.chmod,
             differences: ['x-amz-meta-file-owner: "1000" at T, "0" now', 'x-amz-meta-file-permissions: "0100644" at T, "0100777" now'],

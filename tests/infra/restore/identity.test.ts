@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
     compareIdentity,
     describeDifference,
+    encryptionAgainstExpected,
     HeadFacts,
     headFacts,
     ObjectIdentity,
@@ -9,16 +10,19 @@ import {
     tagMap,
 } from "../../../infra/restore/identity";
 
+const ownKey = "arn:aws:kms:us-east-1:111111111111:key/own";
+const attackerKey = "arn:aws:kms:us-east-1:999999999999:key/attacker";
 /** An FSx-exported file as HEAD shows it. */
 const fsxHead: HeadFacts = {
     metadata: { "file-owner": "1000", "file-group": "1000", "file-permissions": "0100644", "file-mtime": "1732521600000000000ns" },
     contentHeaders: { "Content-Type": "application/octet-stream" },
     checksums: [{ algorithm: "CRC64NVME", type: "FULL_OBJECT", value: "AAAAAAAAAAE=" }],
+    encryption: { algorithm: "aws:kms", kmsKeyId: ownKey },
 };
 const atT: ObjectIdentity = { size: 10, eTag: '"etag-1"', storageClass: "STANDARD", head: fsxHead, tags: { project: "alpha" } };
 
 describe("infra/restore/identity", () => {
-    it("is the same object when content, metadata, content headers, storage class and tags all match", () => {
+    it("is the same object when content, metadata, content headers, storage class, encryption and tags all match", () => {
         expect(sameObject(atT, { ...atT })).to.equal(true);
         expect(compareIdentity(atT, { ...atT, storageClass: undefined, eTag: '"copy-etag"' })).to.deep.equal({ differences: [], unread: [] });
     });
@@ -93,7 +97,9 @@ describe("infra/restore/identity", () => {
 
     it("never calls unread aspects the same: it says what to read next", () => {
         const listedOnly = { size: 10, eTag: '"e"', storageClass: "STANDARD" };
-        expect(compareIdentity(listedOnly, listedOnly)).to.deep.equal({ differences: [], unread: ["metadata", "content-headers", "tags"] });
+        expect(compareIdentity(listedOnly, listedOnly)).to.deep.equal({ differences: [], unread: ["metadata", "content-headers", "encryption", "tags"] });
+        // Across the pair encryption is each side's own business (encryptionAgainstExpected), never unread here.
+        expect(compareIdentity(listedOnly, listedOnly, { encryption: "across" }).unread).to.deep.equal(["metadata", "content-headers", "tags"]);
         expect(sameObject(listedOnly, listedOnly)).to.equal(false);
         expect(compareIdentity(listedOnly, { ...listedOnly, eTag: '"f"' }).unread).to.include("content");
         // After HEAD, the tag count only ever shows a difference: S3 omits it both for "no tags" and "no permission",
@@ -116,13 +122,18 @@ describe("infra/restore/identity", () => {
             ChecksumCRC64NVME: "AAAAAAAAAAE=",
             ChecksumType: "FULL_OBJECT",
             TagCount: 2,
+            ServerSideEncryption: "aws:kms",
+            SSEKMSKeyId: ownKey,
+            BucketKeyEnabled: true,
         });
         expect(facts).to.deep.equal({
             metadata: { "file-permissions": "0100644" },
             contentHeaders: { "Content-Type": "text/plain", "Cache-Control": "max-age=60", Expires: "Thu, 01 Jan 2026 00:00:00 GMT" },
             checksums: [{ algorithm: "CRC64NVME", type: "FULL_OBJECT", value: "AAAAAAAAAAE=" }],
             tagCount: 2,
+            encryption: { algorithm: "aws:kms", kmsKeyId: ownKey },
         });
+        expect(headFacts({}).encryption).to.deep.equal({});
         expect(tagMap([{ Key: "a", Value: "1" }])).to.deep.equal({ a: "1" });
     });
 
@@ -131,5 +142,46 @@ describe("infra/restore/identity", () => {
             'x-amz-meta-file-permissions: "0100644" at T, "0100777" now',
         );
         expect(describeDifference({ aspect: "tags", name: "tag project", atT: "alpha" })).to.equal('tag project: "alpha" at T, none now');
+    });
+
+    describe("encryption", () => {
+        const under = (encryption: HeadFacts["encryption"]): ObjectIdentity => ({ ...atT, eTag: '"other-etag"', head: { ...fsxHead, encryption } });
+
+        it("within one bucket, a copy in place under another KMS key is a difference even with the same bytes and metadata", () => {
+            const reencrypted = under({ algorithm: "aws:kms", kmsKeyId: attackerKey });
+            expect(compareIdentity(atT, reencrypted).differences).to.deep.equal([
+                { aspect: "encryption", name: "encryption", atT: `SSE-KMS ${ownKey}`, now: `SSE-KMS ${attackerKey}` },
+            ]);
+            // Knowing the side's own key does not excuse a foreign one.
+            expect(compareIdentity(atT, reencrypted, { expected: { algorithm: "aws:kms", kmsKeyArn: ownKey } }).differences).to.have.length(1);
+            // A change of algorithm is a difference too, either way.
+            expect(compareIdentity(atT, under({ algorithm: "AES256" })).differences[0]).to.include({ aspect: "encryption", now: "SSE-S3 (AES256)" });
+            expect(compareIdentity(atT, under({})).differences[0]).to.include({ aspect: "encryption", now: "none" });
+        });
+
+        it("within one bucket, the side's own encryption is accepted where T's differed (a restore's copy compares the same on a re-run)", () => {
+            const beforeAdoption = { ...atT, head: { ...fsxHead, encryption: { algorithm: "AES256" } } };
+            const restoredCopy = under({ algorithm: "aws:kms", kmsKeyId: ownKey });
+            expect(compareIdentity(beforeAdoption, restoredCopy).differences).to.have.length(1);
+            expect(compareIdentity(beforeAdoption, restoredCopy, { expected: { algorithm: "aws:kms", kmsKeyArn: ownKey } })).to.deep.equal({ differences: [], unread: [] });
+            // The bucket-key flag is not part of the identity: it is not even read.
+            expect(compareIdentity(atT, under({ algorithm: "aws:kms", kmsKeyId: ownKey }))).to.deep.equal({ differences: [], unread: [] });
+        });
+
+        it("across the pair, keys are not compared with each other but each side with its own expected encryption", () => {
+            const drKey = "arn:aws:kms:eu-west-1:222222222222:key/dr";
+            const replica = under({ algorithm: "aws:kms", kmsKeyId: drKey });
+            expect(compareIdentity(atT, replica, { encryption: "across" })).to.deep.equal({ differences: [], unread: [] });
+            const encryptions = { primary: { algorithm: "aws:kms", kmsKeyId: attackerKey }, dr: { algorithm: "aws:kms", kmsKeyId: drKey } };
+            expect(encryptionAgainstExpected("primary", { algorithm: "aws:kms", kmsKeyArn: ownKey }, encryptions)).to.deep.equal({
+                aspect: "encryption",
+                name: `encryption on the primary side (expected SSE-KMS ${ownKey})`,
+                atT: `SSE-KMS ${attackerKey}`,
+                now: `SSE-KMS ${drKey}`,
+            });
+            expect(encryptionAgainstExpected("dr", { algorithm: "aws:kms", kmsKeyArn: drKey }, encryptions)).to.equal(undefined);
+            expect(encryptionAgainstExpected("dr", { algorithm: "AES256" }, encryptions)).to.include({ name: "encryption on the dr side (expected SSE-S3 (AES256))" });
+            expect(encryptionAgainstExpected("dr", { algorithm: "AES256" }, { ...encryptions, dr: { algorithm: "AES256" } })).to.equal(undefined);
+        });
     });
 });

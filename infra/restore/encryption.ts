@@ -68,9 +68,16 @@ export function sameEncryption(a: ObjectEncryption, b: ObjectEncryption): boolea
     return (a.algorithm ?? "") === (b.algorithm ?? "") && (a.kmsKeyId ?? "") === (b.kmsKeyId ?? "");
 }
 
-/** Whether a version's encryption is the expected one. */
+/**
+ * Whether a version's encryption is the expected one. On an SSE-S3 side a version S3 reports no encryption for is
+ * accepted too: S3 has encrypted every new object since January 2023, so it is older than that (or an emulator's),
+ * and like SSE-S3 it has no key anyone could disable.
+ */
 export function isExpected(encryption: ObjectEncryption, expected: ExpectedEncryption): boolean {
-    return sameEncryption(encryption, expected.algorithm === "aws:kms" ? { algorithm: "aws:kms", kmsKeyId: expected.kmsKeyArn } : { algorithm: "AES256" });
+    if (expected.algorithm === "AES256") {
+        return sameEncryption(encryption, { algorithm: "AES256" }) || sameEncryption(encryption, {});
+    }
+    return sameEncryption(encryption, { algorithm: "aws:kms", kmsKeyId: expected.kmsKeyArn });
 }
 
 /** `SSE-KMS arn:aws:kms:...`, `SSE-S3 (AES256)`, `none`: one value for an operator. */

@@ -38,7 +38,10 @@ describe("infra/restore/encryption", () => {
         expect(isExpected({ algorithm: "aws:kms", kmsKeyId: key.replace("111111111111", "999999999999") }, { algorithm: "aws:kms", kmsKeyArn: key })).to.equal(false);
         expect(isExpected({ algorithm: "aws:kms:dsse", kmsKeyId: key }, { algorithm: "aws:kms", kmsKeyArn: key })).to.equal(false);
         expect(isExpected({ algorithm: "AES256" }, { algorithm: "AES256" })).to.equal(true);
-        expect(isExpected({}, { algorithm: "AES256" })).to.equal(false);
+        // Unencrypted (before S3 encrypted everything, January 2023): no key anyone could disable, like SSE-S3.
+        expect(isExpected({}, { algorithm: "AES256" })).to.equal(true);
+        expect(isExpected({}, { algorithm: "aws:kms", kmsKeyArn: key })).to.equal(false);
+        expect(isExpected({ algorithm: "aws:kms", kmsKeyId: key }, { algorithm: "AES256" })).to.equal(false);
         expect(describeEncryption({ algorithm: "aws:kms:dsse", kmsKeyId: key })).to.equal(`DSSE-KMS ${key}`);
         expect(describeEncryption({ algorithm: "aws:kms" })).to.equal("SSE-KMS (no key reported)");
         expect(describeEncryption({})).to.equal("none");

@@ -394,9 +394,17 @@ describe("infra/status (emulator)", function () {
         async function put(role: SideRole, key: string, body: string, metadata: Record<string, string> = {}): Promise<string> {
             const client = s3(role);
             try {
-                // SSE-S3 explicitly: moto would look for the fixture's KMS key, which it does not hold.
+                // Under the side's own key, named explicitly as the stack's default would apply it: --sample holds each
+                // side's versions to its stack's kmsKeyArn (moto stores the key id without looking it up).
                 const written = await client.send(
-                    new PutObjectCommand({ Bucket: outputs[role].bucketName, Key: key, Body: body, Metadata: metadata, ServerSideEncryption: "AES256" }),
+                    new PutObjectCommand({
+                        Bucket: outputs[role].bucketName,
+                        Key: key,
+                        Body: body,
+                        Metadata: metadata,
+                        ServerSideEncryption: "aws:kms",
+                        SSEKMSKeyId: outputs[role].kmsKeyArn,
+                    }),
                 );
                 return written.VersionId ?? "null";
             } finally {

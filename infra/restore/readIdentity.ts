@@ -6,8 +6,9 @@
  * `restore --verify`). The two versions may live in different buckets reached with different credentials (`compare`
  * reads one version on each side of the pair).
  */
-import { GetObjectTaggingCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
-import { compareIdentity, headFacts, IdentityComparison, IdentityOptions, ObjectIdentity, tagMap } from "./identity";
+import { GetObjectTaggingCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { describeEncryption, encryptionOf } from "./encryption";
+import { compareIdentity, headFacts, IdentityComparison, IdentityDifference, IdentityOptions, ObjectIdentity, tagMap } from "./identity";
 
 /** One version as listed. */
 export interface ListedVersion {
@@ -82,7 +83,12 @@ export async function compareVersionsAcross(key: string, a: VersionAt, b: Versio
         if (reads) reads.head++;
         return at.client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: key, VersionId: at.version.versionId, ChecksumMode: "ENABLED", ...owner(at.expectedOwner) }), { abortSignal: signal });
     };
-    const heads = await Promise.all([head(a), head(b)]);
+    const answers = await Promise.allSettled([head(a), head(b)]);
+    const customerKey = customerKeyDifference(answers);
+    if (customerKey) {
+        return { differences: [customerKey], unread: [] };
+    }
+    const heads = [settledValue(answers[0]), settledValue(answers[1])] as const;
     identityA = { ...identityA, head: headFacts(heads[0]) };
     identityB = { ...identityB, head: headFacts(heads[1]) };
     comparison = compareIdentity(identityA, identityB, identity);
@@ -95,6 +101,30 @@ export async function compareVersionsAcross(key: string, a: VersionAt, b: Versio
     };
     const [tagsA, tagsB] = await Promise.all([tags(a), tags(b)]);
     return { ...compareIdentity({ ...identityA, tags: tagsA }, { ...identityB, tags: tagsB }, identity), heads };
+}
+
+type HeadAnswer = PromiseSettledResult<Omit<HeadObjectCommandOutput, "$metadata">>;
+
+function settledValue<T>(answer: PromiseSettledResult<T>): T {
+    if (answer.status === "rejected") throw answer.reason;
+    return answer.value;
+}
+
+/**
+ * A version S3 will not even HEAD (400 Bad Request) while the other version of the comparison answers is encrypted
+ * with a customer-provided key (SSE-C), which S3 does not keep: whoever wrote it holds the only key, the same
+ * ransomware as a foreign KMS key. It is an encryption difference (restore then copies T's version back), not a
+ * failed read that would leave it in place. Any other failure is thrown as before.
+ */
+function customerKeyDifference(answers: readonly [HeadAnswer, HeadAnswer]): IdentityDifference | undefined {
+    const badRequest = (answer: HeadAnswer) => answer.status === "rejected" && (answer.reason as S3ServiceException).$metadata?.httpStatusCode === 400;
+    const [a, b] = answers;
+    if (badRequest(a) === badRequest(b)) {
+        return undefined;
+    }
+    const unreadable = "unreadable without a customer-provided key (SSE-C?): HEAD answered 400";
+    const readable = (answer: HeadAnswer) => (answer.status === "fulfilled" ? describeEncryption(encryptionOf(answer.value)) : unreadable);
+    return { aspect: "encryption", name: "encryption", atT: readable(a), now: readable(b) };
 }
 
 /**

@@ -359,7 +359,8 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         const primary = await readOutputsOf(workspace, stacks.primary);
         const where: SideLocation = { region: primary.region, ...(options.primaryProfile ? { profile: options.primaryProfile } : {}) };
         const client = s3("primary", where);
-        // Refused here, before any update, rather than after the primary was detached.
+        // Refused here, before any update, rather than after the primary was detached (a forged kmsKeyArn too).
+        const encryption = expectedEncryption(primary);
         await checkVersioning(client, primary.bucketName);
         await checkHistoryReachesBack(client, primary.bucketName, to, { prefix: "" });
 
@@ -382,6 +383,7 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
                   prefix: "",
                   to,
                   dryRun: false,
+                  ...(encryption ? { encryption } : {}),
                   ...(context.pollSeconds !== undefined ? { pollSeconds: context.pollSeconds } : {}),
                   progress: (line: string) => output.progress(line),
                   access: { ...access, s3control: (context.s3control ?? ((side: SideLocation) => new S3ControlClient(sideClientConfig(side))))(where) },
@@ -395,7 +397,6 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         } else {
             output.progress("restore engine: local (the primary stack exports no restoreBatchRoleArn for S3 Batch Operations)");
         }
-        const encryption = expectedEncryption(primary);
         const restored = await restoreToPointInTime(
             { ...where, bucketName: primary.bucketName, ...(encryption ? { encryption } : {}) },
             {

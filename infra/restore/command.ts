@@ -364,6 +364,7 @@ export function registerRestoreCommand(
                 progress: (line: string) => output.progress(line),
                 ...(manifestFile !== undefined ? { manifestFile } : {}),
                 ...(access ? { access: { ...access, s3control: s3control(side) } } : {}),
+                ...(side.encryption ? { encryption: side.encryption } : {}),
             };
             let resumed: ResumeOutcome | undefined;
             try {

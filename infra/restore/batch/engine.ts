@@ -21,11 +21,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, DeleteObjectsCommand, GetBucketEncryptionCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { xmlCannotCarry } from "../../aws/listing";
 import { BatchJobProgress, waitForBatchJob } from "../../replication/batchReplication";
 import { applyAction, ApplyOptions, copyObjectLimitBytes, forEachBounded, RestoreAction } from "../apply";
+import { describeEncryption, ExpectedEncryption, isExpected } from "../encryption";
 import type { CopyPlan } from "../plan";
 import type { ActionSink, RestoreFailure, SinkOutcome } from "../restore";
 import { jobToken, reportPrefix, restoreJobRequest } from "./job";
@@ -76,6 +77,12 @@ export interface BatchEngineOptions {
     /** Local writes in flight: large copies, DeleteObjects requests, and all writes when `auto` stays local. @default 32 */
     readonly concurrency?: number;
     readonly apply?: Pick<ApplyOptions, "multipartThresholdBytes" | "partSizeBytes">;
+    /**
+     * The side's own encryption (its stack's). The local writes name it on every copy; the job's copies take the
+     * bucket's default encryption, so a job starts only when that default is this encryption (an attacker holding the
+     * account can point the default at their own key). @default unknown: the bucket default, unchecked
+     */
+    readonly encryption?: ExpectedEncryption;
     /** Larger copies go to the local multipart copier; smaller ones to the job. Lower only in tests. @default 5 GiB */
     readonly batchCopyLimitBytes?: number;
     /** Seconds between DescribeJob calls. @default 30 */
@@ -283,6 +290,26 @@ export async function resumeBatchRun(options: BatchEngineOptions & { readonly ac
 }
 
 /** The batch engine as the restore's sink: collects the plan, then writes it (see the module comment). */
+/**
+ * Refuses to start a job whose copies would take a default encryption other than the side's own: Batch Operations'
+ * Copy is given no encryption (S3PutObjectCopy's `NewObjectMetadata` would replace the copied metadata), so its copies
+ * get the bucket's default, which whoever holds the account can have pointed at a key they own.
+ */
+export async function checkDefaultEncryption(client: S3Client, bucket: string, expected: ExpectedEncryption, signal?: AbortSignal): Promise<void> {
+    const answer = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }), { abortSignal: signal });
+    const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+    const algorithm = rule?.SSEAlgorithm;
+    const kmsKeyId = rule?.KMSMasterKeyID;
+    const actual = { ...(algorithm !== undefined ? { algorithm } : {}), ...(kmsKeyId !== undefined ? { kmsKeyId } : {}) };
+    if (!isExpected(actual, expected)) {
+        throw new Error(
+            `the default encryption of s3://${bucket} is ${describeEncryption(actual)}, not the stack's ${describeEncryption(expected)}: ` +
+                "a batch job's copies would be written under it, so no job was started. Restore the bucket's encryption " +
+                "(`lustre-dr deploy`, which sets it from the stack), or run with --engine local, which names the stack's key on every copy",
+        );
+    }
+}
+
 export class BatchSink implements ActionSink {
     private readonly directory: string;
     private readonly spoolPath: string;
@@ -375,7 +402,11 @@ export class BatchSink implements ActionSink {
     /** Applies the spooled actions chosen by `which` with the local writers. */
     private async applyLocally(which: (entry: SpoolEntry) => boolean) {
         const written = { copies: 0, bytesCopied: 0, deleteMarkers: 0, failures: new FailureList() };
-        const applyOptions: ApplyOptions = { ...this.options.apply, ...(this.options.signal ? { signal: this.options.signal } : {}) };
+        const applyOptions: ApplyOptions = {
+            ...this.options.apply,
+            ...(this.options.encryption ? { encryption: this.options.encryption } : {}),
+            ...(this.options.signal ? { signal: this.options.signal } : {}),
+        };
         async function* chosen(spool: string) {
             for await (const entry of readSpool(spool)) if (which(entry)) yield entry;
         }
@@ -461,6 +492,9 @@ export class BatchSink implements ActionSink {
         };
         if (unfinishedAttempt(state)) {
             throw new Error(`run ${options.runId} has an unfinished attempt: finish it first (resumeBatchRun) so that no second job starts`);
+        }
+        if (manifests.length > 0 && options.encryption) {
+            await checkDefaultEncryption(options.client, options.bucket, options.encryption, options.signal);
         }
         let jobs: BatchJobSummary[] = [];
         let succeeded = 0;

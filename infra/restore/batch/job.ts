@@ -4,7 +4,8 @@
  *
  * The job copies what the local engine copies and as it does (infra/restore/apply.ts): metadata and content headers
  * (`MetadataDirective: COPY`), tags (no `NewObjectTagging`: S3 then copies the source's), the version's storage class
- * (one class per job, so one job per class), and the bucket's default encryption (no SSE fields). Objects over
+ * (one class per job, so one job per class), and the bucket's default encryption (no SSE fields; the engine starts a
+ * job only when that default is the stack's key, engine.ts `checkDefaultEncryption`). Objects over
  * 5 GB never get here: the Copy operation copies objects "up to 5 GB in size" (S3 user guide, Batch Operations, "Copy
  * objects", restrictions), so they go to the local multipart copier.
  */

@@ -5,6 +5,7 @@ import * as path from "path";
 import {
     GetObjectCommand,
     ListObjectVersionsCommand,
+    PutBucketEncryptionCommand,
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
@@ -141,6 +142,38 @@ describe("infra/restore/batch: the batch engine against moto, S3 Control mocked"
         expect(state.attempts).to.have.length(1);
         expect(state.attempts[0]).to.deep.include({ status: "done" });
         expect(state.attempts[0].jobs.map((job) => job.jobId).sort()).to.deep.equal(["job-1", "job-2"]);
+    });
+
+    it("starts no job while the bucket's default encryption is not the stack's key (the job's copies would take it)", async () => {
+        const { bucket, T } = await attackedBucket();
+        const ownKey = "arn:aws:kms:us-east-1:123456789012:key/own";
+        const attackerKey = "arn:aws:kms:us-east-1:123456789012:key/attacker";
+        const defaultKey = (key: string) =>
+            client.send(
+                new PutBucketEncryptionCommand({
+                    Bucket: bucket,
+                    ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } }] },
+                }),
+            );
+        const encryption = { algorithm: "aws:kms" as const, kmsKeyArn: ownKey };
+        const restoreAs = (theSink: BatchSink) =>
+            restoreToPointInTime({ bucketName: bucket, region: "us-east-1", encryption }, { to: T, client, sink: theSink, listConcurrency: 3 });
+        await defaultKey(attackerKey);
+        let refused: Error | undefined;
+        try {
+            await restoreAs(sink(bucket, T, { encryption }));
+        } catch (error) {
+            refused = error as Error;
+        }
+        expect(refused?.message).to.include(`default encryption of s3://${bucket} is SSE-KMS ${attackerKey}, not the stack's SSE-KMS ${ownKey}`);
+        expect(refused?.message).to.include("--engine local");
+        expect(fake.created).to.have.length(0);
+
+        await defaultKey(ownKey);
+        const result = await restoreAs(sink(bucket, T, { encryption }));
+        expect(fake.created.length).to.be.greaterThan(0);
+        // Only the key the fake job is denied fails (as in the first test): the refusal left no unfinished attempt.
+        expect(result.failures.first.map((failure) => failure.key)).to.deep.equal(["deny/secret.txt"]);
     });
 
     it("writes delete markers with DeleteObjects only, never naming a version", async () => {

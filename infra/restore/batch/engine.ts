@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
-import { DeleteObjectCommand, DeleteObjectsCommand, GetBucketEncryptionCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, DeleteObjectsCommand, GetBucketEncryptionCommand, GetBucketEncryptionCommandOutput, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateJobCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { xmlCannotCarry } from "../../aws/listing";
 import { BatchJobProgress, waitForBatchJob } from "../../replication/batchReplication";
@@ -296,8 +296,14 @@ export async function resumeBatchRun(options: BatchEngineOptions & { readonly ac
  * get the bucket's default, which whoever holds the account can have pointed at a key they own.
  */
 export async function checkDefaultEncryption(client: S3Client, bucket: string, expected: ExpectedEncryption, signal?: AbortSignal): Promise<void> {
-    const answer = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }), { abortSignal: signal });
-    const rule = answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+    // No configuration at all: S3's base level for every bucket, SSE-S3 (moto answers so for a bucket never configured).
+    const answer: GetBucketEncryptionCommandOutput | undefined = await client
+        .send(new GetBucketEncryptionCommand({ Bucket: bucket }), { abortSignal: signal })
+        .catch((error: Error) => {
+            if (error.name === "ServerSideEncryptionConfigurationNotFoundError") return undefined;
+            throw error;
+        });
+    const rule = answer ? answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault : { SSEAlgorithm: "AES256" as const, KMSMasterKeyID: undefined };
     const algorithm = rule?.SSEAlgorithm;
     const kmsKeyId = rule?.KMSMasterKeyID;
     const actual = { ...(algorithm !== undefined ? { algorithm } : {}), ...(kmsKeyId !== undefined ? { kmsKeyId } : {}) };

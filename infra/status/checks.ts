@@ -4,10 +4,11 @@
  */
 import type { DataRepositoryAssociation, EventType } from "@aws-sdk/client-fsx";
 import { replicationRuleId } from "../../components/replicationRule";
-import type { ReplicationStatus } from "../../stacks/outputs";
+import type { ReplicationStatus, SiteOutputs } from "../../stacks/outputs";
 import type { SideRole } from "../aws/sides";
 import { drillSummaryLine } from "../drill/report";
 import type { DrillResult } from "../drill/result";
+import { describeEncryption, encryptionOf, ExpectedEncryption, expectedEncryption, isExpected } from "../restore/encryption";
 import type { Fact, Finding, PairFacts, Severity, SideFacts, StatusThresholds } from "./model";
 import { assessSample } from "./sampleCheck";
 import {
@@ -123,12 +124,34 @@ function checkVersioning(side: SideFacts, emit: Emit): void {
     }
 }
 
+/** The stack's expected encryption, or why its `kmsKeyArn` output is refused. */
+function expectedEncryptionOrProblem(outputs: SiteOutputs): ExpectedEncryption | string {
+    try {
+        return expectedEncryption(outputs) as ExpectedEncryption;
+    } catch (error) {
+        return (error as Error).message;
+    }
+}
+
 function checkEncryption(side: SideFacts, emit: Emit): void {
     const fact = side.encryption;
     if (!fact) {
         return;
     }
-    if (!fact.ok) {
+    // New writes (FSx exports, replicas) get the default: one pointed at a key that is not the stack's (an attacker's,
+    // which they can disable) locks every new object. Held to the stack's own key when its outputs are known.
+    const expected = side.location?.outputs ? expectedEncryptionOrProblem(side.location.outputs) : undefined;
+    // No configuration at all is S3's base level for every bucket: SSE-S3.
+    const actual = fact.ok ? (fact.value ? encryptionOf({ ServerSideEncryption: fact.value.algorithm, SSEKMSKeyId: fact.value.kmsKeyId }) : { algorithm: "AES256" }) : undefined;
+    if (typeof expected === "string") {
+        emit("encryption", "broken", expected);
+    } else if (actual && expected && !isExpected(actual, expected)) {
+        emit(
+            "encryption",
+            "broken",
+            `default encryption is ${describeEncryption(actual)}, not the stack's ${describeEncryption(expected)}: new objects (FSx exports, replicas) are written under it; \`lustre-dr deploy\` sets it back`,
+        );
+    } else if (!fact.ok) {
         emit("encryption", "note", `cannot read default encryption: ${fact.error}`);
     } else if (usesKms(fact.value?.algorithm)) {
         emit("encryption", "ok", `SSE-KMS with ${fact.value?.kmsKeyId ?? "the AWS managed key"}`);

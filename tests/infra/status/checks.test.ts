@@ -26,6 +26,15 @@ describe("infra/status/checks", () => {
         expect(findings.find((f) => f.side === "dr" && f.area === "data-repository")?.message).to.match(/pilot light/);
     });
 
+    it("reports a default encryption that is not the stack's key as broken (new objects would be written under the attacker's key)", async () => {
+        const attackerKey = "arn:aws:kms:us-east-1:999999999999:key/attacker";
+        const findings = await assess({ primary: { encryption: { ok: true, value: { algorithm: "aws:kms", kmsKeyId: attackerKey } } } });
+        expect(problems(findings)).to.deep.equal([
+            `broken encryption: default encryption is SSE-KMS ${attackerKey}, not the stack's SSE-KMS ${outputs.primary.kmsKeyArn}: new objects (FSx exports, replicas) are written under it; \`lustre-dr deploy\` sets it back`,
+        ]);
+        expect(problems(await assess({ dr: { encryption: { ok: true, value: undefined } } }))[0]).to.match(/^broken encryption: default encryption is SSE-S3 \(AES256\), not the stack's SSE-KMS/);
+    });
+
     it("reports a MISCONFIGURED association as broken, with AWS's failure details", async () => {
         const misconfigured = {
             ...primaryAssociation,

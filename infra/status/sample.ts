@@ -4,9 +4,9 @@
  * visible in everyday operation, long before a failback depends on the copies being the same.
  *
  * Keys are chosen by sampleKeys.ts (bounded LIST requests, drawn from both sides); each key is compared with the
- * compare command's `compareKeyAcross` (one HEAD per side, then the tags), so `status --sample` and `compare` can
- * never disagree about a key. A key that differs only because the newer side's version is still replicating
- * (`PENDING`) is in flight, not drift. Read-only.
+ * compare command's `compareKeyAcross` (one HEAD per side, then the tags), the same object identity `compare` uses;
+ * unlike `compare` without `--tags`, it reads the tags of a version both sides share. A key that differs only
+ * because the newer side's version is still replicating (`PENDING`) is in flight, not drift. Read-only.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "crypto";

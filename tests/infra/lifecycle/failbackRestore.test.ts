@@ -177,7 +177,10 @@ describe("infra/lifecycle/failback --restore-primary-to (moto)", function () {
         expect(future?.message).to.match(/^--restore-primary-to is "2999-01-01T00:00:00Z", which is in the future .*last good time/);
         const zoneless = await failure(failback({ restorePrimaryTo: "2026-01-31T12:00:00" }));
         expect(zoneless?.message).to.match(/^--restore-primary-to is "2026-01-31T12:00:00": the time zone is missing/);
-        const later = await failure(failback({ restorePrimaryTo: new Date(frozenAt.getTime() + 1000).toISOString() }));
+        // Both times in the past, T one second after --since: a T built after the freeze time could be in the future.
+        const later = await failure(
+            failback({ since: new Date(frozenAt.getTime() - 2000).toISOString(), restorePrimaryTo: new Date(frozenAt.getTime() - 1000).toISOString() }),
+        );
         expect(later?.message).to.match(/after --since/);
         expect(fake.invocations).to.deep.equal([]);
         expect(writes).to.deep.equal([]);

@@ -322,7 +322,10 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
         }
 
         const resendStart = performance.now();
-        const { result: resent, sentKeys } = await resendOutageWrites(sides.dr, first.first, { since: createdAfter });
+        const { result: resent, sentKeys } = await resendOutageWrites(sides.dr, first.first, {
+            since: createdAfter,
+            ...(context.compare?.replicationStatus ? { replicationStatus: context.compare.replicationStatus } : {}),
+        });
         output.progress(describeResend(resent).join("\n"));
         const sent = new Set(sentKeys);
         let last = await compareOnce(resendBatch);

@@ -11,13 +11,16 @@
  * a key it deleted, and live replication, attached again, carries that newest version to the primary, where it is
  * current whichever rule S3 follows. It adds versions on the dr side and deletes none.
  *
- * Only keys whose latest entry on the dr side is after `--since` (the freeze) are sent again: those are the outage's
- * writes, for which the dr side is the side of record. Any other difference (a key written on the primary before T that
+ * Only keys whose latest entry on the dr side is after `--since` (the freeze) and was written on the dr side are sent
+ * again: those are the outage's writes, for which the dr side is the side of record. A latest version there with
+ * `ReplicationStatus: REPLICA` came from the primary (replicated after the sides were re-attached, or one in flight at
+ * the freeze): sending it again would hand the primary's own write, perhaps the attacker's, the dr side's authority, so
+ * it is left and reported as suspect. Any other difference (a key written on the primary before T that
  * never replicated, a key the two restores returned to different times) is left as it is and reported: which side is
  * right there is the operator's call.
  */
-import type { S3Client } from "@aws-sdk/client-s3";
-import type { CompareSide, KeyDivergence } from "../compare/compare";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { CompareSide, KeyDivergence, ReplicationStatusReader } from "../compare/compare";
 import { applyAction, forEachBounded } from "../restore/apply";
 import { compareKeys, VersionEntry } from "../restore/plan";
 import { listVersions } from "../restore/versions";
@@ -42,6 +45,8 @@ export interface ResendOptions {
     /** Keys kept in each list of the result. @default 10 */
     readonly firstKeys?: number;
     readonly signal?: AbortSignal;
+    /** How the dr side reports a version's replication status. @default the version's HeadObject `ReplicationStatus` */
+    readonly replicationStatus?: ReplicationStatusReader;
 }
 
 /** The latest entry (version or delete marker) of exactly `key`, or undefined when the bucket never had it. */
@@ -79,6 +84,16 @@ export async function resendOutageWrites(
             }
             if (latest.lastModified.getTime() <= options.since.getTime()) {
                 left.push({ key, reason: `last changed on the dr side at ${latest.lastModified.toISOString()}, before --since: not an outage write` });
+                return;
+            }
+            // A delete marker has no replication status to read (HEAD answers 405); one replicated from the primary
+            // only carries the primary's delete, which the primary already holds.
+            const status = latest.deleteMarker ? undefined : await replicationStatusOf(dr, key, latest.versionId, options);
+            if (status === "REPLICA") {
+                left.push({
+                    key,
+                    reason: `its latest version on the dr side (${latest.lastModified.toISOString()}) is a replica from the primary, not an outage write: suspect, check which side is right`,
+                });
                 return;
             }
             if (latest.deleteMarker) {
@@ -120,4 +135,15 @@ export async function resendOutageWrites(
         },
         sentKeys: sent,
     };
+}
+
+function replicationStatusOf(dr: CompareSide, key: string, versionId: string, options: ResendOptions): Promise<string | undefined> {
+    if (options.replicationStatus) {
+        return options.replicationStatus(dr, key, versionId);
+    }
+    return dr.client
+        .send(new HeadObjectCommand({ Bucket: dr.bucket, Key: key, VersionId: versionId, ...(dr.expectedOwner ? { ExpectedBucketOwner: dr.expectedOwner } : {}) }), {
+            ...(options.signal ? { abortSignal: options.signal } : {}),
+        })
+        .then((head) => head.ReplicationStatus);
 }

@@ -23,8 +23,8 @@
  *    command to re-check with. Without `--wait` the job is still running, so nothing is compared: the result says so
  *    and prints that command.
  *
- * Everything that can be refused is refused before the first update: the times, their order, the primary bucket's
- * versioning and history at T. A run killed at any point is re-run with the same command: the primary's freeze is
+ * Everything that can be refused is refused before the first update: the times, their order, each stack's pin to its
+ * peer's account (`lustre-dr:peerAccountId`), the primary bucket's versioning and history at T. A run killed at any point is re-run with the same command: the primary's freeze is
  * skipped once it took effect, the restore resumes (it only writes what is still different), the re-attachment is an
  * ordinary update, and a second job only finds what is still not replicated.
  */
@@ -42,7 +42,7 @@ import { runIdFor } from "../restore/batch/job";
 import { batchAccessFor, describeResult, partitionReporter, progressReporter } from "../restore/command";
 import { expectedEncryption } from "../restore/encryption";
 import { checkHistoryReachesBack, checkVersioning, defaultListConcurrency, RestoreResult, restoreToPointInTime } from "../restore/restore";
-import { converge, ConvergeResult } from "./converge";
+import { converge, ConvergeResult, peerPinsToWrite } from "./converge";
 import { CommandContext, convergenceSummary, NotConvergedError, openWorkspace, stackNames, StackSelectionOptions } from "./deploy";
 import { configuredDetached, detachedKey, freezeSide, secondsSince } from "./freeze";
 import { describePhase } from "./recover";
@@ -169,6 +169,9 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
     const names = stackNames(options);
     const { since: createdAfter, restorePrimaryTo } = failbackTimes(options);
     const workspace = await openWorkspace(options, context);
+    // Both stacks must already be pinned to their peer's account (failback takes no account ids): checked here, read
+    // only, so a missing pin is refused before the primary is detached and restored, not after, at the re-attachment.
+    await peerPinsToWrite(workspace, names, {});
     const phases: FailbackPhase[] = [];
     const s3 = context.s3 ?? ((_role: SideRole, location: SideLocation) => new S3Client(sideClientConfig(location)));
 

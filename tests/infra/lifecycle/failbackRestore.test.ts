@@ -186,6 +186,15 @@ describe("infra/lifecycle/failback --restore-primary-to (moto)", function () {
         expect(writes).to.deep.equal([]);
     });
 
+    it("refuses a stack not pinned to its peer's account before the primary is detached or restored", async () => {
+        delete fake.stacks.get("dr")!.config["lustre-dr:peerAccountId"];
+        const error = await failure(failback());
+        expect(error).to.be.instanceOf(UsageError);
+        expect(error?.message).to.contain("stack dr has no lustre-dr:peerAccountId (the primary side's account)");
+        expect(fake.changes()).to.deep.equal([]);
+        expect(writes).to.deep.equal([]);
+    });
+
     it("refuses a T before the primary bucket's history before any update", async () => {
         const error = await failure(failback({ restorePrimaryTo: "2020-01-01T00:00:00Z" }));
         expect(error).to.be.instanceOf(UsageError);

@@ -20,7 +20,7 @@ import { forEachBounded } from "../restore/apply";
 import type { ExpectedEncryption } from "../restore/encryption";
 import { discoverSplitPoints } from "../restore/partitions";
 import type { IdentityDifference } from "../restore/identity";
-import { compareKeys, reservedPrefix, VersionEntry } from "../restore/plan";
+import { compareKeys, isReservedKey, reservedPrefix, VersionEntry } from "../restore/plan";
 import type { IdentityReads } from "../restore/readIdentity";
 import { SignalFanOut } from "../restore/signals";
 import { listVersions } from "../restore/versions";
@@ -60,7 +60,7 @@ export interface CompareProgress {
 }
 
 export interface CompareOptions {
-    /** Only keys under this prefix, on both sides. `.lustre-dr/` is never compared. @default "" (whole bucket) */
+    /** Only keys under this prefix, on both sides. `.lustre-dr/`, at the root or in any directory, is never compared. @default "" (whole bucket) */
     readonly prefix?: string;
     /** Keys whose identity needs reads, compared at once (each costs up to two HEADs and two tag reads). @default 32 */
     readonly concurrency?: number;
@@ -181,8 +181,8 @@ export const maxListConcurrency = 64;
 export function validateCompareOptions(options: CompareOptions): void {
     const problems: string[] = [];
     const prefix = options.prefix ?? "";
-    if (prefix.startsWith(reservedPrefix)) {
-        problems.push(`prefix is ${JSON.stringify(prefix)}: ${reservedPrefix} is lustre-dr's own (drill canaries, batch reports) and is never compared; give a prefix of your data`);
+    if (isReservedKey(prefix)) {
+        problems.push(`prefix is ${JSON.stringify(prefix)}: ${reservedPrefix} (at the root or in any directory) is lustre-dr's own (drill canaries, batch reports) and is never compared; give a prefix of your data`);
     }
     const whole = (name: string, value: number | undefined, min: number, max: number) => {
         if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
@@ -239,7 +239,7 @@ async function sharedSplitPoints(
             }
         }),
     );
-    return candidates.filter((key, i) => onDr[i] && !key.startsWith(reservedPrefix));
+    return candidates.filter((key, i) => onDr[i] && !isReservedKey(key));
 }
 
 /**

@@ -7,12 +7,12 @@
  */
 import { forEachBounded } from "../restore/apply";
 import { BatchQueue } from "../restore/partitions";
-import { compareKeys, reservedPrefix, VersionEntry, VersionStreamOrderError } from "../restore/plan";
+import { compareKeys, isReservedKey, VersionEntry, VersionStreamOrderError } from "../restore/plan";
 
 /**
  * The latest entry of each key, keys ascending. S3 lists a key's versions newest first, the latest one first, so the
- * first entry of each key is its latest; the rest of the key's history is skipped as it streams by. Keys under the
- * reserved `.lustre-dr/` prefix (drill canaries, batch reports) are dropped.
+ * first entry of each key is its latest; the rest of the key's history is skipped as it streams by. lustre-dr's own
+ * keys (`isReservedKey`: drill canaries, batch reports) are dropped.
  */
 export async function* latestEntries(entries: AsyncIterable<VersionEntry>): AsyncGenerator<VersionEntry> {
     let previous: string | undefined;
@@ -27,7 +27,7 @@ export async function* latestEntries(entries: AsyncIterable<VersionEntry>): Asyn
         if (!entry.isLatest) {
             throw new VersionStreamOrderError(`the first entry listed for ${JSON.stringify(entry.key)} is not its latest`);
         }
-        if (!entry.key.startsWith(reservedPrefix)) {
+        if (!isReservedKey(entry.key)) {
             yield entry;
         }
     }

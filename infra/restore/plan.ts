@@ -9,6 +9,16 @@
 /** The prefix the drill reserves for its canaries and batch reports: restore never touches it. */
 export const reservedPrefix = ".lustre-dr/";
 
+/**
+ * Keys lustre-dr writes for itself, never user data, the one definition restore, compare and `status --sample` share:
+ * everything under `.lustre-dr/`, and under a `.lustre-dr/` directory at any depth, because the drill's file-system
+ * canaries are written at the root of a data repository and a repository linked at a prefix exports them as
+ * `<prefix>.lustre-dr/drill/...` (with the directory objects).
+ */
+export function isReservedKey(key: string): boolean {
+    return key.startsWith(reservedPrefix) || key.includes(`/${reservedPrefix}`);
+}
+
 /** One entry of `ListObjectVersions`, a version or a delete marker, in the order S3 returns them. */
 export interface VersionEntry {
     readonly key: string;
@@ -62,7 +72,7 @@ export interface NoActionPlan {
     /**
      * `unchanged`: the current version is the version from T (another version, even with the same bytes, is a copy
      * plan the writer checks: metadata, headers, storage class and tags may differ). `absent`: the key did not exist
-     * at T and does not exist now. `reserved`: under {@link reservedPrefix}.
+     * at T and does not exist now. `reserved`: lustre-dr's own ({@link isReservedKey}).
      */
     readonly reason: "unchanged" | "absent" | "reserved";
 }
@@ -124,7 +134,7 @@ function record(history: KeyHistory, entry: VersionEntry, to: Date): void {
 
 function decide(history: KeyHistory): KeyPlan {
     const { key, current, atT, overwrittenWithoutVersioning } = history;
-    if (key.startsWith(reservedPrefix)) {
+    if (isReservedKey(key)) {
         return { key, action: "none", reason: "reserved" };
     }
     if (overwrittenWithoutVersioning) {

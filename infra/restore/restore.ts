@@ -15,7 +15,7 @@ import { applyAction, ApplyOptions, forEachBounded, RestoreAction } from "./appl
 import type { ExpectedEncryption } from "./encryption";
 import { describeDifference, IdentityAspect, IdentityDifference } from "./identity";
 import { PartitionProgress, planPartitioned } from "./partitions";
-import { CopyPlan, planRestore, reservedPrefix } from "./plan";
+import { CopyPlan, isReservedKey, planRestore, reservedPrefix } from "./plan";
 import { compareVersions, IdentityReads, ListedVersion } from "./readIdentity";
 import { SignalFanOut } from "./signals";
 import { listVersions } from "./versions";
@@ -182,8 +182,8 @@ export function validateRestoreOptions(options: RestoreOptions, now: Date): void
         );
     }
     const prefix = options.prefix ?? "";
-    if (prefix.startsWith(reservedPrefix)) {
-        throw new UsageError(`--prefix is ${JSON.stringify(prefix)}: ${reservedPrefix} is reserved for drills and never restored`);
+    if (isReservedKey(prefix)) {
+        throw new UsageError(`--prefix is ${JSON.stringify(prefix)}: ${reservedPrefix} (at the root or in any directory) is reserved for drills and never restored`);
     }
     const concurrency = options.concurrency ?? 32;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {

@@ -23,7 +23,7 @@
  * the descent takes an injectable lister and random source, so tests are deterministic.
  */
 import { UsageError } from "../output";
-import { compareKeys, reservedPrefix } from "../restore/plan";
+import { compareKeys, isReservedKey, reservedPrefix } from "../restore/plan";
 import type { SideRole } from "../aws/sides";
 
 /** The flag names, as the CLI spells them (messages name them). */
@@ -84,14 +84,6 @@ export function parseSampleRequest(size: string | undefined, prefix: string | un
     return { size: n, prefix: p };
 }
 
-/**
- * Keys lustre-dr writes for itself, never user data: everything under `.lustre-dr/`, and under a `.lustre-dr/`
- * directory at any depth, because the drill's file-system canaries are written at the root of a data repository and a
- * repository linked at a prefix exports them as `<prefix>.lustre-dr/drill/...` (with the directory objects).
- */
-export function isReservedKey(key: string): boolean {
-    return key.startsWith(reservedPrefix) || key.includes(`/${reservedPrefix}`);
-}
 
 /** A random source: numbers in [0, 1), like Math.random. */
 export type Random = () => number;

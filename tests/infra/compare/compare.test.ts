@@ -277,6 +277,8 @@ describe("infra/compare against the emulator", function () {
     it("ignores the reserved .lustre-dr/ prefix and refuses to compare inside it", async () => {
         await put("primary", ".lustre-dr/drill/20261125t092400z-3f9a1c/canary-0", "canary");
         await put("dr", ".lustre-dr/batch/report.csv", "report");
+        // The file-system drill's canary exported by a repository linked at a prefix.
+        await put("dr", "projects/.lustre-dr/drill/20261125t092400z-3f9a1c/fs-dr-to-primary", "canary");
         await putBoth("data", "d");
         const result = await compare();
         expect(result).to.include({ verdict: "identical", keysCompared: 1 });
@@ -288,7 +290,7 @@ describe("infra/compare against the emulator", function () {
             error = caught;
         }
         expect(error).to.be.instanceOf(UsageError);
-        expect((error as Error).message).to.match(/prefix is "\.lustre-dr\/drill\/": \.lustre-dr\/ is lustre-dr's own/);
+        expect((error as Error).message).to.match(/prefix is "\.lustre-dr\/drill\/": \.lustre-dr\/ \(at the root or in any directory\) is lustre-dr's own/);
         const requestsAfter = [...sent.primary.values(), ...sent.dr.values()].reduce((a, b) => a + b, 0);
         expect(requestsAfter, "nothing sent before refusing").to.equal(requestsBefore);
     });

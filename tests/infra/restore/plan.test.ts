@@ -103,6 +103,9 @@ describe("infra/restore/plan", () => {
             reason: "reserved",
         });
         expect(planKey(history(version(".lustre-dr/batch-reports/job.csv", after(1), "r")), T)).to.include({ reason: "reserved" });
+        // A repository linked at a prefix exports the file-system drill's canaries under it.
+        expect(planKey(history(version("projects/.lustre-dr/drill/run/fs-primary-to-dr", after(1), "c")), T)).to.include({ reason: "reserved" });
+        expect(planKey(history(version("projects/not.lustre-dr/x", after(1), "u")), T)).to.not.include({ reason: "reserved" });
     });
 
     it("reserves every prefix the drill and batch replication write under", () => {

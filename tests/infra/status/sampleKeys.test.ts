@@ -4,9 +4,9 @@
  */
 import { expect } from "chai";
 import { UsageError } from "../../../infra/output";
+import { isReservedKey } from "../../../infra/restore/plan";
 import {
     drawKey,
-    isReservedKey,
     listBudget,
     maxListsPerDraw,
     maxSampleSize,

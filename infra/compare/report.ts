@@ -44,7 +44,10 @@ export function describeEncryptionCheck(result: Pick<CompareResult, "expectedEnc
     );
 }
 
-export function describeCompare(result: CompareResult): string {
+/** Replication Time Control's bound: 99.99% of objects replicate within 15 minutes. */
+const stuckAfterMilliseconds = 15 * 60 * 1000;
+
+export function describeCompare(result: CompareResult, now: Date = new Date()): string {
     const where = (side: CompareResult["primary"]) => `s3://${side.bucket}/${result.prefix} (${side.region})`;
     const differing = differingCount(result);
     const headline =
@@ -82,6 +85,12 @@ export function describeCompare(result: CompareResult): string {
     if (result.pendingKeys.length > 0) {
         const since = result.oldestPendingSince !== undefined ? ` (the oldest written ${result.oldestPendingSince})` : "";
         lines.push(`still replicating${since}: ${result.pendingKeys.map((key) => JSON.stringify(key)).join(", ")}${result.pending > result.pendingKeys.length ? ", ..." : ""}`);
+        if (result.oldestPendingSince !== undefined && now.getTime() - Date.parse(result.oldestPendingSince) > stuckAfterMilliseconds) {
+            lines.push(
+                "  WARNING: the oldest has been PENDING for over 15 minutes, longer than S3 Replication Time Control allows 99.99% of " +
+                    "objects: likely stuck, not slow; check the replication rule and the ReplicationLatency/OperationsFailedReplication metrics",
+            );
+        }
     }
     return lines.join("\n");
 }

@@ -190,6 +190,10 @@ describe("infra/compare against the emulator", function () {
             expect(result.pendingKeys).to.deep.equal(["new-on-primary", "overwritten"]);
             expect(differingCount(result)).to.equal(0);
             expect(describeCompare(result)).to.match(/^IN FLIGHT: nothing differs but 2 keys still replicating/);
+            expect(describeCompare(result)).to.not.contain("likely stuck");
+            // The same result read 16 minutes later: past Replication Time Control's 15 minutes, stuck, not slow.
+            const later = new Date(Date.parse(result.oldestPendingSince!) + 16 * 60 * 1000);
+            expect(describeCompare(result, later)).to.match(/WARNING: the oldest has been PENDING for over 15 minutes.*likely stuck/);
 
             const failed = await compare({ replicationStatus: async (side, key, versionId) => ((await status(side, key, versionId)) === "PENDING" ? "FAILED" : undefined) });
             expect(failed.verdict).to.equal("differs");

@@ -300,6 +300,8 @@ export async function runFailback(options: FailbackOptions, context: FailbackCon
                 bucket: outputs.bucketName,
                 region: outputs.region,
                 client: s3(role, { region: outputs.region, ...(profile ? { profile } : {}) }),
+                // As `lustre-dr compare` does: a bucket name the stack's outputs point at another account's bucket is refused.
+                expectedOwner: outputs.accountId,
                 ...(encryption ? { expectedEncryption: encryption } : {}),
             };
         };

@@ -276,8 +276,7 @@ export async function compareBuckets(primary: CompareSide, dr: CompareSide, opti
     // dominate the run.
     const keepFirst = <T>(list: T[], item: T, keyOf: (item: T) => string, limit: number) => {
         const key = keyOf(item);
-        const last = list[list.length - 1];
-        if (list.length >= limit && (limit === 0 || (last !== undefined && compareKeys(key, keyOf(last)) >= 0))) return;
+        if (list.length >= limit && (limit === 0 || compareKeys(key, keyOf(list[limit - 1]!)) >= 0)) return;
         let low = 0;
         let high = list.length;
         while (low < high) {

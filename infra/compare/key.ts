@@ -152,19 +152,29 @@ async function replicationStatusOf(
     head: Omit<HeadObjectCommandOutput, "$metadata"> | undefined,
     options: KeyAcrossOptions,
 ): Promise<string | undefined> {
-    if (options.replicationStatus) {
-        return options.replicationStatus(side, key, entry.versionId);
-    }
-    if (head) {
+    if (!options.replicationStatus && head) {
         return head.ReplicationStatus;
     }
     // A delete marker has no HEAD (S3 answers 405): S3 reports no replication status for it, so a delete that has not
     // reached the other side yet cannot be told from one that never will; it counts as a difference.
-    if (entry.deleteMarker) {
+    if (!options.replicationStatus && entry.deleteMarker) {
         return undefined;
     }
+    return versionReplicationStatus(side, key, entry.versionId, options);
+}
+
+/** A version's replication status (`PENDING`, `COMPLETED`, `FAILED`, `REPLICA` or none): one HEAD, unless a reader is given. */
+export async function versionReplicationStatus(
+    side: CompareSide,
+    key: string,
+    versionId: string,
+    options: Pick<KeyAcrossOptions, "replicationStatus" | "reads" | "signal">,
+): Promise<string | undefined> {
+    if (options.replicationStatus) {
+        return options.replicationStatus(side, key, versionId);
+    }
     if (options.reads) options.reads.head++;
-    const read = await side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, VersionId: entry.versionId, ...owner(side.expectedOwner) }), { abortSignal: options.signal });
+    const read = await side.client.send(new HeadObjectCommand({ Bucket: side.bucket, Key: key, VersionId: versionId, ...owner(side.expectedOwner) }), { abortSignal: options.signal });
     return read.ReplicationStatus;
 }
 

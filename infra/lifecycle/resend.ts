@@ -19,8 +19,9 @@
  * never replicated, a key the two restores returned to different times) is left as it is and reported: which side is
  * right there is the operator's call.
  */
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { CompareSide, KeyDivergence, ReplicationStatusReader } from "../compare/compare";
+import { versionReplicationStatus } from "../compare/key";
 import { applyAction, forEachBounded } from "../restore/apply";
 import { compareKeys, VersionEntry } from "../restore/plan";
 import { listVersions } from "../restore/versions";
@@ -88,7 +89,7 @@ export async function resendOutageWrites(
             }
             // A delete marker has no replication status to read (HEAD answers 405); one replicated from the primary
             // only carries the primary's delete, which the primary already holds.
-            const status = latest.deleteMarker ? undefined : await replicationStatusOf(dr, key, latest.versionId, options);
+            const status = latest.deleteMarker ? undefined : await versionReplicationStatus(dr, key, latest.versionId, options);
             if (status === "REPLICA") {
                 left.push({
                     key,
@@ -135,15 +136,4 @@ export async function resendOutageWrites(
         },
         sentKeys: sent,
     };
-}
-
-function replicationStatusOf(dr: CompareSide, key: string, versionId: string, options: ResendOptions): Promise<string | undefined> {
-    if (options.replicationStatus) {
-        return options.replicationStatus(dr, key, versionId);
-    }
-    return dr.client
-        .send(new HeadObjectCommand({ Bucket: dr.bucket, Key: key, VersionId: versionId, ...(dr.expectedOwner ? { ExpectedBucketOwner: dr.expectedOwner } : {}) }), {
-            ...(options.signal ? { abortSignal: options.signal } : {}),
-        })
-        .then((head) => head.ReplicationStatus);
 }

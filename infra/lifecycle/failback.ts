@@ -25,8 +25,9 @@
  *
  * Everything that can be refused is refused before the first update: the times, their order, each stack's pin to its
  * peer's account (`lustre-dr:peerAccountId`), the primary bucket's versioning and history at T. A run killed at any
- * point is re-run with the same command: the primary's freeze is skipped once it took effect, the restore resumes (it only writes what is still different), the re-attachment is an
- * ordinary update, and a second job only finds what is still not replicated.
+ * point is re-run with the same command: the primary's freeze is skipped once it took effect, the restore resumes
+ * (it only writes what is still different), the re-attachment is an ordinary update, and a second job only finds what
+ * is still not replicated.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { CompareOptions, CompareResult, CompareSide, compareBuckets, differingCount } from "../compare/compare";
